@@ -1,8 +1,10 @@
 // Tests are compiled by `tsc` first (make build) and jest runs the emitted ESM JavaScript:
 // libp2p and @kubernetes/client-node are ESM-only, so jest runs with --experimental-vm-modules.
+// LATTICE_DIST points jest at another compile output (parallel work trees, CI).
 export default {
   testEnvironment: 'node',
-  roots: ['<rootDir>/dist'],
+  rootDir: process.cwd(),
+  roots: [process.env.LATTICE_DIST ?? '<rootDir>/dist'],
   testMatch: ['**/*.test.js'],
   transform: {},
   // Integration tests start real processes and servers; two cores: keep parallelism modest.
