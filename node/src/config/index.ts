@@ -1,0 +1,4 @@
+export type { NodeConfig } from './interface.js'
+export { ConfigError } from './errors.js'
+export { loadConfig, flagsToVariables, unknownVariables } from './load.js'
+export { VARIABLES } from './schema.js'
