@@ -1,0 +1,175 @@
+/**
+ * TypeScript view of the CRDs in crds/ (lattice.diotec360.com/v1alpha1). crds/*.yaml is the source;
+ * `shape.ts` describes the same fields and `crd-sync.test.ts` checks the two against each other.
+ */
+import type { V1ObjectMeta, V1Toleration, V1Affinity, V1TopologySpreadConstraint } from '@kubernetes/client-node'
+
+export type SyncModeSetting = 'p2p' | 'http' | 'auto'
+export type EffectiveMode = 'P2P' | 'HTTP' | 'NONE'
+export type AddressMode = 'dns' | 'podIP'
+export type ReclaimPolicy = 'Retain' | 'Delete'
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never'
+export type NodeLogLevel = 'error' | 'warn' | 'info' | 'debug'
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer'
+
+export interface SyncSpec {
+  mode?: SyncModeSetting
+  heartbeatIntervalSeconds?: number
+  peerlessTimeoutSeconds?: number
+  httpPollIntervalSeconds?: number
+  topic?: string
+}
+
+export interface PortsSpec {
+  p2p?: number
+  http?: number
+}
+
+export interface StorageSpec {
+  size?: string | number
+  storageClassName?: string
+  reclaimPolicy?: ReclaimPolicy
+}
+
+export interface ResourcesSpec {
+  limits?: Record<string, string | number>
+  requests?: Record<string, string | number>
+}
+
+export interface ServiceSpec {
+  type?: ServiceType
+  annotations?: Record<string, string>
+}
+
+export interface ExternalPeer {
+  name: string
+  multiaddr: string
+  url?: string
+}
+
+export interface RolloutSpec {
+  progressDeadlineSeconds?: number
+}
+
+/** Fields a LatticeNetwork passes down to each of its LatticeNodes. */
+export interface NodeTemplateSpec {
+  image: string
+  imagePullPolicy?: PullPolicy
+  logLevel?: NodeLogLevel
+  sync?: SyncSpec
+  ports?: PortsSpec
+  storage?: StorageSpec
+  resources?: ResourcesSpec
+  nodeSelector?: Record<string, string>
+  tolerations?: V1Toleration[]
+  affinity?: V1Affinity
+  topologySpreadConstraints?: V1TopologySpreadConstraint[]
+  service?: ServiceSpec
+}
+
+export interface LatticeNetworkSpec extends NodeTemplateSpec {
+  replicas?: number
+  addressMode?: AddressMode
+  paused?: boolean
+  externalPeers?: ExternalPeer[]
+  rollout?: RolloutSpec
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown'
+
+/** metav1.Condition */
+export interface Condition {
+  type: string
+  status: ConditionStatus
+  observedGeneration?: number
+  lastTransitionTime: string
+  reason: string
+  message: string
+}
+
+export interface NetworkNodeStatus {
+  name: string
+  peerId?: string
+  podIP?: string
+  up?: boolean
+  ready?: boolean
+  synced?: boolean
+  diverged?: boolean
+  divergingSince?: string
+  mode?: string
+  peerCount?: number
+  merkleRoot?: string
+  podSpecHash?: string
+}
+
+export interface LatticeNetworkStatus {
+  observedGeneration?: number
+  replicas?: number
+  readyReplicas?: number
+  syncedReplicas?: number
+  updatedReplicas?: number
+  ready?: string
+  peers?: number
+  mode?: string
+  merkleRoot?: string
+  merkleRootShort?: string
+  divergentNodes?: string[]
+  divergentNodeCount?: number
+  currentPodSpecHash?: string
+  rolloutNode?: string
+  rolloutStartTime?: string
+  nodes?: NetworkNodeStatus[]
+  conditions?: Condition[]
+}
+
+export interface LatticeNetwork {
+  apiVersion: 'lattice.diotec360.com/v1alpha1'
+  kind: 'LatticeNetwork'
+  metadata: V1ObjectMeta
+  spec: LatticeNetworkSpec
+  status?: LatticeNetworkStatus
+}
+
+export interface LatticeNodeSpec extends NodeTemplateSpec {
+  networkName: string
+  ordinal?: number
+}
+
+export interface LatticeNodeStatus {
+  observedGeneration?: number
+  peerId?: string
+  podName?: string
+  podIP?: string
+  podSpecHash?: string
+  up?: boolean
+  ready?: boolean
+  lastProbeTime?: string
+  peerCount?: number
+  hasPeers?: boolean
+  syncMode?: string
+  mode?: string
+  httpSyncEnabled?: boolean
+  heartbeatActive?: boolean
+  merkleRoot?: string
+  merkleRootShort?: string
+  recordCount?: number
+  lastSync?: string
+  diverged?: boolean
+  divergingSince?: string
+  conditions?: Condition[]
+}
+
+export interface LatticeNode {
+  apiVersion: 'lattice.diotec360.com/v1alpha1'
+  kind: 'LatticeNode'
+  metadata: V1ObjectMeta
+  spec: LatticeNodeSpec
+  status?: LatticeNodeStatus
+}
+
+export interface KubeList<T> {
+  apiVersion?: string
+  kind?: string
+  metadata?: { resourceVersion?: string, continue?: string }
+  items: T[]
+}
