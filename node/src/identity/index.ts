@@ -4,12 +4,9 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
 
-export class IdentityError extends Error {
-  override readonly name = 'IdentityError'
-  constructor (message: string, readonly file: string) {
-    super(message)
-  }
-}
+import { IdentityError } from './errors.js'
+
+export { IdentityError }
 
 export interface NodeIdentity {
   privateKey: Ed25519PrivateKey
@@ -53,3 +50,4 @@ export async function loadOrCreateIdentity (file: string): Promise<NodeIdentity>
   await rename(tmp, file)
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), created: true }
 }
+export { loadOrCreateToken, type ApiToken } from './token.js'

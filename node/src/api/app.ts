@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto'
+import express, { type Application, type ErrorRequestHandler, type RequestHandler, type Router } from 'express'
+import type { Registry } from 'prom-client'
+import type { Ledger } from '../ledger/interface.js'
+import type { SyncService } from '../sync/interface.js'
+import type { Logger } from '../util/logger.js'
+import { requireToken } from './auth.js'
+import { changesHandler } from './changes.js'
+import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from './errors.js'
+import { healthReport, notReadyReasons } from './health.js'
+import { createApiMetrics } from './metrics.js'
+import { recordsRouter } from './records.js'
+import { check, validateSwitchQuery } from './validation.js'
+
+export interface ApiInit {
+  /** Bearer token for mutations, record reads and node-to-node sync. */
+  token: string
+  /** Body limit of single-record requests (a 64 KiB payload plus its key fits). */
+  recordBodyLimit?: string
+  /** Body limit of batch requests (up to 1,000 records). */
+  batchBodyLimit?: string
+}
+
+export interface ApiComponents {
+  ledger: Ledger
+  sync: SyncService
+  registry: Registry
+  logger: Logger
+  /** Serves `/` (the dashboard) and its read-only data endpoints. */
+  dashboard?: Router
+  /** True once every part of the node has started. */
+  isStarted: () => boolean
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/
+
+/** The ledger's named errors and what a client is told about them. */
+function fromLedgerError (err: Error): HttpError | undefined {
+  switch (err.name) {
+    case 'InvalidEntryError': {
+      const { field, limit } = err as Error & { field?: string, limit?: number }
+      return field === 'payload' && limit !== undefined ? new PayloadTooLargeError(err.message) : new BadRequestError('invalid_record', err.message)
+    }
+    case 'IdempotencyConflictError': return new ConflictError('idempotency_conflict', err.message)
+    case 'StorageCorruptError': return new ServiceUnavailableError('storage_corrupt', err.message)
+    case 'LedgerClosedError': return new ServiceUnavailableError('shutting_down', err.message)
+    default: return undefined
+  }
+}
+
+export function createApiApp (init: ApiInit, components: ApiComponents): Application {
+  const { ledger, sync, registry, logger } = components
+  const metrics = createApiMetrics(registry)
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('query parser', 'simple')
+
+  // Request id (kept from the caller when well-formed), access log at debug, latency histogram.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id')
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID()
+    res.locals.requestId = requestId
+    res.set('X-Request-Id', requestId)
+    const end = metrics.requestDuration.startTimer({ method: req.method })
+    res.on('finish', () => {
+      const route = req.route?.path !== undefined ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched'
+      end({ route, status: String(res.statusCode) })
+      logger.debug('request', { request_id: requestId, method: req.method, path: req.path, status: res.statusCode })
+    })
+    next()
+  })
+
+  const auth = requireToken(init.token)
+  // A node whose integrity check failed must not serve its data as if it were right.
+  const integrityGuard: RequestHandler = (_req, _res, next) => {
+    const report = ledger.lastIntegrity()
+    if (report?.status === 'unhealthy') { next(new ServiceUnavailableError('integrity_check_failed', `the ledger failed its integrity check: ${report.errors.join('; ')}`)); return }
+    next()
+  }
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }) })
+  app.get('/readyz', (_req, res) => {
+    const reasons = notReadyReasons(ledger, components.isStarted())
+    res.status(reasons.length === 0 ? 200 : 503).json({ ready: reasons.length === 0, reasons })
+  })
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', registry.contentType).send(await registry.metrics())
+  })
+  app.get('/api/lattice/health', (_req, res) => { res.json(healthReport(ledger, sync)) })
+  app.get('/api/lattice/p2p/status', (_req, res) => { res.json(sync.status()) })
+  app.get('/api/lattice/state', integrityGuard, (_req, res) => {
+    res.json({ merkle_root: ledger.merkleRoot(), record_count: ledger.recordCount(), version_vector: ledger.versionVector() })
+  })
+
+  app.post('/api/lattice/sync/switch', auth, (req, res) => {
+    const { mode } = check(validateSwitchQuery, { ...req.query }, 'query', 'invalid_mode')
+    const result = sync.switchMode(mode)
+    logger.info('sync mode switched', { mode, success: result.success })
+    res.status(result.success ? 200 : 409).json(result)
+  })
+  app.use('/api/lattice/sync', auth, sync.router())
+
+  const records = recordsRouter(ledger)
+  app.use('/api/lattice/records/batch', express.json({ limit: init.batchBodyLimit ?? '16mb' }))
+  app.use('/api/lattice', auth, integrityGuard, express.json({ limit: init.recordBodyLimit ?? '256kb' }), records)
+  app.get('/api/lattice/changes', auth, integrityGuard, changesHandler({}, ledger))
+
+  if (components.dashboard !== undefined) app.use(components.dashboard)
+
+  app.use((req, _res, next) => { next(new NotFoundError(`no route ${req.method} ${req.path}`)) })
+
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    const error = err instanceof Error ? err : new Error(String(err))
+    const parserType = (error as { type?: string }).type
+    let http: HttpError | undefined
+    if (error instanceof HttpError) http = error
+    else if (parserType === 'entity.parse.failed') http = new BadRequestError('malformed_json', `the body is not valid JSON: ${error.message}`)
+    else if (parserType === 'entity.too.large') http = new PayloadTooLargeError(`the body is larger than this endpoint accepts (${error.message})`)
+    else if (parserType !== undefined && (error as { status?: number }).status !== undefined && (error as { status: number }).status < 500) {
+      http = new BadRequestError('bad_body', error.message)
+    } else http = fromLedgerError(error)
+    if (http === undefined) {
+      logger.error('request failed', { request_id: res.locals.requestId, error: error.message, stack: error.stack })
+      http = new HttpError(500, 'internal', 'internal error; see the node log for request id ' + String(res.locals.requestId))
+    }
+    if (res.headersSent) { res.end(); return }
+    res.status(http.status).json({ error: { code: http.code, message: http.message } })
+  }
+  app.use(onError)
+  return app
+}

@@ -1,0 +1,51 @@
+import type { Ledger, IntegrityReport } from '../ledger/interface.js'
+import type { SyncService, ComponentHealth } from '../sync/interface.js'
+
+export interface HealthReport {
+  timestamp: string
+  overall: 'healthy' | 'degraded'
+  components: {
+    p2p: ComponentHealth
+    http_sync: ComponentHealth
+    heartbeat: ComponentHealth
+    persistence: ComponentHealth
+  }
+  metrics: Record<string, number | string | null>
+  unhealthy_components: string[]
+}
+
+function persistenceHealth (report: IntegrityReport | undefined): ComponentHealth {
+  if (report === undefined) return { status: 'healthy', checked: false }
+  return { ...report }
+}
+
+/** `GET /api/lattice/health` in the seed's shape: a component is bad when its status is `unhealthy`. */
+export function healthReport (ledger: Ledger, sync: SyncService, now: Date = new Date()): HealthReport {
+  const status = sync.status()
+  const components = { ...sync.health(), persistence: persistenceHealth(ledger.lastIntegrity()) }
+  const unhealthy = Object.entries(components).filter(([, c]) => c.status === 'unhealthy').map(([name]) => name)
+  return {
+    timestamp: now.toISOString(),
+    overall: unhealthy.length === 0 ? 'healthy' : 'degraded',
+    components,
+    metrics: {
+      record_count: ledger.recordCount(),
+      buffered_records: ledger.bufferedCount(),
+      merkle_root: ledger.merkleRoot(),
+      peer_count: status.peer_count,
+      mode: status.mode,
+      last_sync: status.last_sync,
+      uptime_seconds: Math.round(process.uptime())
+    },
+    unhealthy_components: unhealthy
+  }
+}
+
+/** Reasons the node must not take traffic: it would serve data it cannot vouch for. */
+export function notReadyReasons (ledger: Ledger, started: boolean): string[] {
+  const reasons: string[] = []
+  if (!started) reasons.push('starting')
+  const integrity = ledger.lastIntegrity()
+  if (integrity !== undefined && integrity.status === 'unhealthy') reasons.push(`persistence integrity check failed: ${integrity.errors.join('; ')}`)
+  return reasons
+}

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises'
+import http from 'node:http'
+import https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { Application } from 'express'
+
+export interface ApiServerInit {
+  host: string
+  port: number
+  tls?: { certFile: string, keyFile: string }
+  /** How long shutdown waits for in-flight requests before closing their connections. */
+  drainTimeoutMs?: number
+}
+
+export interface ApiServer {
+  /** `http(s)://host:port` as bound (port 0 resolved). */
+  readonly url: string
+  readonly port: number
+  /** Stop accepting, let in-flight requests finish (up to the drain timeout), then close. */
+  close(): Promise<void>
+}
+
+export async function startApiServer (init: ApiServerInit, app: Application): Promise<ApiServer> {
+  const server = init.tls !== undefined
+    ? https.createServer({ cert: await readFile(init.tls.certFile), key: await readFile(init.tls.keyFile) }, app)
+    : http.createServer(app)
+  // Count requests that have not finished, so shutdown knows when acknowledged writes are all answered.
+  let inFlight = 0
+  const drained: Array<() => void> = []
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // Live feeds never finish by themselves; they are closed at shutdown, not waited for.
+    if (req.url?.startsWith('/api/lattice/changes') === true) return
+    inFlight++
+    res.on('close', () => {
+      inFlight--
+      if (inFlight === 0) drained.splice(0).forEach(resolve => resolve())
+    })
+  })
+  server.keepAliveTimeout = 65000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(init.port, init.host, () => { server.off('error', reject); resolve() })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `${init.tls !== undefined ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`
+
+  return {
+    url,
+    port: address.port,
+    async close () {
+      const closed = new Promise<void>(resolve => server.close(() => resolve()))
+      server.closeIdleConnections()
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          new Promise<void>(resolve => drained.push(resolve)),
+          new Promise<void>(resolve => { timer = setTimeout(resolve, init.drainTimeoutMs ?? 10000) })
+        ])
+        clearTimeout(timer)
+      }
+      server.closeAllConnections()
+      await closed
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv'
+import { BadRequestError } from './errors.js'
+
+const PEER_ID = '^[1-9A-HJ-NP-Za-km-z]{46,}$'
+export const MAX_BATCH = 1000
+
+const entry = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['key', 'payload'],
+  properties: {
+    key: { type: 'string', minLength: 1 },
+    // Any JSON value; its size is checked by the ledger against the 64 KiB limit.
+    payload: {}
+  }
+}
+
+const bodies = new Ajv({ allErrors: false, strict: true })
+// Query strings are strings: coerce numbers, then validate ranges.
+const queries = new Ajv({ allErrors: false, strict: true, coerceTypes: true, useDefaults: true })
+
+export const validateEntry = bodies.compile(entry)
+export const validateBatch = bodies.compile({
+  type: 'object',
+  additionalProperties: false,
+  required: ['records'],
+  properties: { records: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: entry } }
+})
+
+export interface ListQuery { origin?: string, from_seq: number, to_seq?: number, after: number, limit: number }
+export const validateListQuery = queries.compile<ListQuery>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    origin: { type: 'string', pattern: PEER_ID },
+    from_seq: { type: 'integer', minimum: 1, default: 1 },
+    to_seq: { type: 'integer', minimum: 1 },
+    after: { type: 'integer', minimum: 0, default: 0 },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }
+  }
+})
+
+export interface ChangesQuery { cursor?: number }
+export const validateChangesQuery = queries.compile<ChangesQuery>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { cursor: { type: 'integer', minimum: 0 } }
+})
+
+export interface SwitchQuery { mode: 'p2p' | 'http' | 'auto' }
+export const validateSwitchQuery = queries.compile<SwitchQuery>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['mode'],
+  properties: { mode: { type: 'string', enum: ['p2p', 'http', 'auto'] } }
+})
+
+export const RECORD_ID = /^[0-9a-f]{64}$/
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/
+
+function describe (where: string, errors: ErrorObject[] | null | undefined): string {
+  const e = errors?.[0]
+  if (e == null) return `${where} is invalid`
+  const at = e.instancePath === '' ? where : `${where}${e.instancePath.replaceAll('/', '.')}`
+  if (e.keyword === 'additionalProperties') return `${at}: unknown field "${String(e.params.additionalProperty)}"`
+  if (e.keyword === 'enum') return `${at}: must be one of ${(e.params.allowedValues as string[]).join(', ')}`
+  return `${at} ${e.message ?? 'is invalid'}`
+}
+
+/** Validate and narrow, or throw a 400 that says what is wrong and where. */
+export function check<T> (validate: ValidateFunction<T>, value: unknown, where: string, code = 'invalid_request'): T {
+  if (!validate(value)) throw new BadRequestError(code, describe(where, validate.errors))
+  return value
+}

@@ -1,0 +1,7 @@
+/** The identity key or the API token file is unusable; the CLI reports the file and exits. */
+export class IdentityError extends Error {
+  override readonly name = 'IdentityError'
+  constructor (message: string, readonly file: string) {
+    super(message)
+  }
+}
