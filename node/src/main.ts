@@ -82,7 +82,11 @@ async function main (argv: string[]): Promise<number> {
   })
 }
 
-main(process.argv.slice(2)).then(code => { process.exitCode = code }, (err: Error) => {
+main(process.argv.slice(2)).then(code => {
+  process.exitCode = code
+  // Everything is closed by now; a handle a dependency forgot must not keep a stopped node alive.
+  setTimeout(() => process.exit(code), 3000).unref()
+}, (err: Error) => {
   process.stderr.write(`lattice-node: ${err.stack ?? err.message}\n`)
-  process.exitCode = 1
+  process.exit(1)
 })

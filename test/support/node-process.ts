@@ -1,0 +1,202 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { generateKey } from '@libp2p/pnet'
+import { loadOrCreateIdentity } from '../../node/src/identity/index.js'
+import { request } from './http.js'
+import { freePort } from './ports.js'
+import { waitFor } from './wait.js'
+
+/** The compiled daemon beside this compiled helper (dist/test/support → dist/node/src/main.js). */
+export const NODE_MAIN = fileURLToPath(new URL('../../node/src/main.js', import.meta.url))
+
+export interface NodeProcessOptions {
+  dataDir: string
+  host?: string
+  httpPort?: number
+  p2pPort?: number
+  /** Bearer token (written to a file passed as AETHEL_API_TOKEN_FILE). */
+  token?: string
+  /** Path of a pnet key file. */
+  pskFile?: string
+  /** Extra or overriding AETHEL_* variables. */
+  env?: Record<string, string>
+  /** Wait for /readyz before resolving (default true). */
+  waitReady?: boolean
+}
+
+export interface NodeProcess {
+  readonly url: string
+  readonly host: string
+  readonly httpPort: number
+  readonly p2pPort: number
+  readonly dataDir: string
+  readonly peerId: string
+  readonly token: string
+  /** `/ip4/<host>/tcp/<p2pPort>/p2p/<peerId>` */
+  readonly p2pAddr: string
+  readonly child: ChildProcess
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(): string
+  /** Send a signal; resolves when the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>
+  /** SIGTERM and wait (graceful shutdown). */
+  stop(): Promise<number | null>
+  /** Start again on the same data, ports and identity. */
+  restart(): Promise<NodeProcess>
+  /** GET/POST against this node's API with its token. */
+  api<T = unknown>(pathname: string, options?: { method?: string, body?: unknown, auth?: boolean, headers?: Record<string, string> }): Promise<{ status: number, body: T }>
+}
+
+/** Writes a libp2p identity into the data dir up front, so peers can be told its peer ID before it starts. */
+export async function prepareIdentity (dataDir: string): Promise<string> {
+  await mkdir(dataDir, { recursive: true })
+  return (await loadOrCreateIdentity(path.join(dataDir, 'identity.key'))).peerId
+}
+
+export async function writePskFile (dir: string): Promise<string> {
+  const key = new Uint8Array(95)
+  generateKey(key)
+  const file = path.join(dir, 'swarm.key')
+  await writeFile(file, key, { mode: 0o600 })
+  return file
+}
+
+export async function startNodeProcess (options: NodeProcessOptions): Promise<NodeProcess> {
+  const host = options.host ?? '127.0.0.1'
+  const httpPort = options.httpPort ?? await freePort(host)
+  const p2pPort = options.p2pPort ?? await freePort(host)
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const peerId = await prepareIdentity(options.dataDir)
+  const tokenFile = path.join(options.dataDir, 'test-api-token')
+  await writeFile(tokenFile, token, { mode: 0o600 })
+
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    AETHEL_DATA_DIR: options.dataDir,
+    AETHEL_HTTP_LISTEN: `${host}:${httpPort}`,
+    AETHEL_P2P_LISTEN: `/ip4/${host}/tcp/${p2pPort}`,
+    AETHEL_API_TOKEN_FILE: tokenFile,
+    AETHEL_LOG_LEVEL: 'info',
+    ...(options.pskFile !== undefined ? { AETHEL_P2P_PSK_FILE: options.pskFile } : {}),
+    ...options.env
+  }
+  const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
+  let exitCode: number | null | undefined
+  void exited.then(code => { exitCode = code })
+
+  const url = `http://${host}:${httpPort}`
+  const handle: NodeProcess = {
+    url,
+    host,
+    httpPort,
+    p2pPort,
+    dataDir: options.dataDir,
+    peerId,
+    token,
+    p2pAddr: `/ip4/${host}/tcp/${p2pPort}/p2p/${peerId}`,
+    child,
+    logs: () => output,
+    async kill (signal = 'SIGKILL') {
+      if (exitCode === undefined) child.kill(signal)
+      return await exited
+    },
+    async stop () { return await handle.kill('SIGTERM') },
+    async restart () {
+      if (exitCode === undefined) await handle.stop()
+      return await startNodeProcess({ ...options, host, httpPort, p2pPort, token })
+    },
+    async api<T = unknown> (pathname: string, opts: { method?: string, body?: unknown, auth?: boolean, headers?: Record<string, string> } = {}) {
+      return await request<T>(`${url}${pathname}`, { method: opts.method, body: opts.body, headers: opts.headers, token: opts.auth === false ? undefined : token })
+    }
+  }
+
+  if (options.waitReady !== false) {
+    await waitFor(async () => {
+      if (exitCode !== undefined) throw new Error(`lattice-node exited with ${String(exitCode)}:\n${output}`)
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })
+      return res.status === 200
+    }, { timeoutMs: 30000, message: () => `lattice-node at ${url} to be ready; output:\n${output}` }).catch(async (err: Error) => {
+      child.kill('SIGKILL')
+      throw err
+    })
+  }
+  return handle
+}
+
+export interface LatticeOptions {
+  /** Sync timings etc. for every node (e.g. short timeouts in tests). */
+  env?: Record<string, string>
+  /** Per-node overrides by index. */
+  nodeEnv?: (index: number) => Record<string, string>
+  /** Use a private-network key (default true). */
+  psk?: boolean
+}
+
+export interface Lattice {
+  readonly dir: string
+  readonly nodes: NodeProcess[]
+  readonly token: string
+  readonly pskFile?: string
+  /** Kill every node (SIGKILL) and remove the directory. */
+  destroy(): Promise<void>
+  /** Replace node i's handle (after a restart). */
+  replace(index: number, node: NodeProcess): void
+}
+
+/**
+ * N real node processes on 127.0.0.1 that know each other: each gets the others as bootstrap peers,
+ * lattice nodes and members, one shared token and one shared pre-shared key.
+ */
+export async function startLattice (n: number, options: LatticeOptions = {}): Promise<Lattice> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-'))
+  const token = randomBytes(24).toString('base64url')
+  const pskFile = options.psk === false ? undefined : await writePskFile(dir)
+  const specs = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    const dataDir = path.join(dir, `node-${i}`)
+    return { dataDir, peerId: await prepareIdentity(dataDir), httpPort: await freePort(), p2pPort: await freePort() }
+  }))
+  const nodes: NodeProcess[] = []
+  const lattice: Lattice = {
+    dir,
+    nodes,
+    token,
+    pskFile,
+    async destroy () {
+      await Promise.all(nodes.map(async node => node.kill('SIGKILL')))
+      await rm(dir, { recursive: true, force: true })
+    },
+    replace (index, node) { nodes[index] = node }
+  }
+  try {
+    const started = await Promise.all(specs.map(async (spec, i) => {
+      const others = specs.filter((_, j) => j !== i)
+      return await startNodeProcess({
+        dataDir: spec.dataDir,
+        httpPort: spec.httpPort,
+        p2pPort: spec.p2pPort,
+        token,
+        pskFile,
+        env: {
+          AETHEL_P2P_BOOTSTRAP: others.map(o => `/ip4/127.0.0.1/tcp/${o.p2pPort}/p2p/${o.peerId}`).join(','),
+          AETHEL_LATTICE_NODES: others.map(o => `http://127.0.0.1:${o.httpPort}`).join(','),
+          AETHEL_MEMBERS: specs.map(s => s.peerId).join(','),
+          ...options.env,
+          ...options.nodeEnv?.(i)
+        }
+      })
+    }))
+    nodes.push(...started)
+  } catch (err) {
+    await lattice.destroy()
+    throw err
+  }
+  return lattice
+}
