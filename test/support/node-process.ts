@@ -170,15 +170,15 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
     token,
     pskFile,
     async destroy () {
-      await Promise.all(nodes.map(async node => node.kill('SIGKILL')))
+      await Promise.all(nodes.filter(node => node !== undefined).map(async node => node.kill('SIGKILL')))
       await rm(dir, { recursive: true, force: true })
     },
     replace (index, node) { nodes[index] = node }
   }
   try {
-    const started = await Promise.all(specs.map(async (spec, i) => {
+    await Promise.all(specs.map(async (spec, i) => {
       const others = specs.filter((_, j) => j !== i)
-      return await startNodeProcess({
+      nodes[i] = await startNodeProcess({
         dataDir: spec.dataDir,
         httpPort: spec.httpPort,
         p2pPort: spec.p2pPort,
@@ -193,7 +193,6 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
         }
       })
     }))
-    nodes.push(...started)
   } catch (err) {
     await lattice.destroy()
     throw err
