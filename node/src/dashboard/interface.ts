@@ -1,0 +1,100 @@
+/**
+ * The network status dashboard: the page every node serves at `/`, and the 15-minute timeline behind
+ * its chart (`GET /api/lattice/timeline`). The page itself reads `GET /api/lattice/p2p/status` and
+ * posts `POST /api/lattice/sync/switch?mode=`; both are served by the API, not by this module.
+ */
+import type { Router } from 'express'
+import type { EffectiveMode, P2PStatus, SyncModeSetting } from '../sync/interface.js'
+import type { Logger } from '../util/logger.js'
+
+/** Milliseconds since the epoch; injected so the timeline logic is tested without waiting. */
+export interface Clock {
+  now(): number
+}
+
+/** One point of the timeline, taken every sample interval (5 s). */
+export interface TimelineSample {
+  /** ms since the epoch */
+  t: number
+  peer_count: number
+  mode: EffectiveMode
+  http_sync_enabled: boolean
+  record_count: number
+  /** Records applied per second since the previous sample (0 for the first one). */
+  records_per_second: number
+}
+
+/**
+ * A change of sync mode. `failover` (P2P/NONE → HTTP) and `recovery` (HTTP/NONE → P2P) are the
+ * automatic changes of the effective mode; `mode_switch` is a change of the configured mode
+ * (`from`/`to` are then `p2p|http|auto`), which also explains any effective change at that moment.
+ */
+export type TimelineEventKind = 'failover' | 'recovery' | 'mode_switch'
+
+export interface TimelineEvent {
+  t: number
+  kind: TimelineEventKind
+  from: EffectiveMode | SyncModeSetting
+  to: EffectiveMode | SyncModeSetting
+}
+
+/** `GET /api/lattice/timeline` */
+export interface Timeline {
+  samples: TimelineSample[]
+  events: TimelineEvent[]
+  /** Server time of the answer, so the page draws the window without trusting the browser's clock. */
+  now: number
+  window_ms: number
+  sample_interval_ms: number
+  /** The node's peerless timeout, shown in the mode control's help text; null when not known. */
+  peerless_timeout_ms: number | null
+}
+
+export interface TimelineSamplerInit {
+  /** Time between stored samples; default 5,000 ms. */
+  sampleIntervalMs?: number
+  /** How far back samples and events are kept; default 15 minutes. */
+  windowMs?: number
+  /**
+   * Time between looks for mode changes; default 1,000 ms. Shorter than the sample interval so a
+   * failover is placed on the chart to the second, and a brief flap between samples is not lost.
+   */
+  checkIntervalMs?: number
+  peerlessTimeoutMs?: number
+}
+
+export interface TimelineSamplerComponents {
+  status: () => P2PStatus
+  clock?: Clock
+  logger?: Logger
+}
+
+export interface TimelineSampler {
+  /** Takes a first sample at once, then keeps sampling on a timer (unref'd). Idempotent. */
+  start(): void
+  stop(): void
+  /** One look at the status: records mode changes, and a sample when one is due. */
+  tick(): void
+  timeline(): Timeline
+}
+
+export interface DashboardInit extends TimelineSamplerInit {
+  /**
+   * Folder of the compiled page (index.html, style.css, *.js). Default: `web/` beside this module in
+   * the compile output, where the dashboard's build puts it.
+   */
+  webDir?: string
+}
+
+export interface DashboardComponents extends TimelineSamplerComponents {}
+
+export interface Dashboard {
+  /**
+   * Serves the page at `/`, its assets under `/dashboard/`, and `GET /api/lattice/timeline`.
+   * Mounted by the API at `/`, without the token check (everything here is read-only).
+   */
+  readonly router: Router
+  start(): void
+  stop(): void
+  timeline(): Timeline
+}
