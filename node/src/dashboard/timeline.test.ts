@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals'
+import { detectEvents, makeSample, sampleDue, trimBefore } from './timeline.js'
+import type { P2PStatus } from '../sync/interface.js'
+
+function status (over: Partial<P2PStatus> = {}): P2PStatus {
+  return {
+    started: true,
+    peer_count: 2,
+    has_peers: true,
+    http_sync_enabled: false,
+    heartbeat_active: true,
+    sync_mode: 'auto',
+    mode: 'P2P',
+    peer_id: '12D3KooWTest',
+    listen_addrs: [],
+    peers: [],
+    last_sync: null,
+    merkle_root: 'ab'.repeat(32),
+    record_count: 0,
+    ...over
+  }
+}
+
+describe('detectEvents', () => {
+  it('reports nothing for the first look or when nothing changed', () => {
+    expect(detectEvents(undefined, { mode: 'HTTP', sync_mode: 'auto' }, 1)).toEqual([])
+    expect(detectEvents({ mode: 'P2P', sync_mode: 'auto' }, { mode: 'P2P', sync_mode: 'auto' }, 1)).toEqual([])
+  })
+
+  it('marks P2P → HTTP as failover and HTTP → P2P as recovery', () => {
+    expect(detectEvents({ mode: 'P2P', sync_mode: 'auto' }, { mode: 'HTTP', sync_mode: 'auto' }, 10))
+      .toEqual([{ t: 10, kind: 'failover', from: 'P2P', to: 'HTTP' }])
+    expect(detectEvents({ mode: 'NONE', sync_mode: 'auto' }, { mode: 'HTTP', sync_mode: 'auto' }, 11))
+      .toEqual([{ t: 11, kind: 'failover', from: 'NONE', to: 'HTTP' }])
+    expect(detectEvents({ mode: 'HTTP', sync_mode: 'auto' }, { mode: 'P2P', sync_mode: 'auto' }, 12))
+      .toEqual([{ t: 12, kind: 'recovery', from: 'HTTP', to: 'P2P' }])
+  })
+
+  it('does not mark a loss of peers before the timeout (P2P → NONE)', () => {
+    expect(detectEvents({ mode: 'P2P', sync_mode: 'auto' }, { mode: 'NONE', sync_mode: 'auto' }, 5)).toEqual([])
+  })
+
+  it('reports a change of the configured mode as a manual switch, not as a failover', () => {
+    expect(detectEvents({ mode: 'P2P', sync_mode: 'auto' }, { mode: 'HTTP', sync_mode: 'http' }, 20))
+      .toEqual([{ t: 20, kind: 'mode_switch', from: 'auto', to: 'http' }])
+  })
+})
+
+describe('makeSample', () => {
+  it('copies the status fields and measures records per second against the previous sample', () => {
+    const first = makeSample(undefined, status({ record_count: 100 }), 1_000)
+    expect(first).toEqual({ t: 1_000, peer_count: 2, mode: 'P2P', http_sync_enabled: false, record_count: 100, records_per_second: 0 })
+    const second = makeSample(first, status({ record_count: 150, peer_count: 0, mode: 'HTTP', http_sync_enabled: true }), 6_000)
+    expect(second).toEqual({ t: 6_000, peer_count: 0, mode: 'HTTP', http_sync_enabled: true, record_count: 150, records_per_second: 10 })
+  })
+
+  it('never reports a negative rate', () => {
+    const first = makeSample(undefined, status({ record_count: 100 }), 0)
+    expect(makeSample(first, status({ record_count: 40 }), 5_000).records_per_second).toBe(0)
+  })
+})
+
+describe('sampleDue / trimBefore', () => {
+  it('is due for the first sample and after the interval less the tolerance', () => {
+    expect(sampleDue(undefined, 0, 5_000, 500)).toBe(true)
+    const s = makeSample(undefined, status(), 10_000)
+    expect(sampleDue(s, 14_400, 5_000, 500)).toBe(false)
+    expect(sampleDue(s, 14_500, 5_000, 500)).toBe(true)
+  })
+
+  it('drops entries older than the cutoff and keeps the rest in order', () => {
+    const entries = [{ t: 1 }, { t: 5 }, { t: 9 }]
+    expect(trimBefore(entries, 0)).toBe(entries)
+    expect(trimBefore(entries, 5)).toEqual([{ t: 5 }, { t: 9 }])
+    expect(trimBefore(entries, 10)).toEqual([])
+  })
+})
