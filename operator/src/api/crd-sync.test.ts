@@ -138,7 +138,7 @@ describe('LatticeNetwork OpenAPI validation (JSON-Schema part; CEL is checked ag
   ajv.addFormat('int32', true)
   ajv.addFormat('int64', true)
   const validate = ajv.compile(toJsonSchema(spec) as object)
-  const good = { image: 'lattice-node:0.1.0', replicas: 3, externalPeers: [{ name: 'backup', multiaddr: '/dns4/backup.example.com/tcp/9000/p2p/12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq', url: 'https://backup.example.com' }] }
+  const good = { image: 'lattice-node:0.1.0', replicas: 3, externalPeers: [{ name: 'backup', multiaddr: '/dns4/backup.example.com/tcp/9000/p2p/12D3KooWSrKnMZUcSxK8G7wmBbXdU8nFEfWGhLu6H8xjn8LmCSJb', url: 'https://backup.example.com' }] }
 
   it('accepts a good spec', () => {
     expect(validate(good)).toBe(true)

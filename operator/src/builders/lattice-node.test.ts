@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals'
+import { sampleNetwork } from '../testing/fixtures.js'
+import { snapshotPair } from '../testing/snapshot.js'
+import { ANNOTATION_TEMPLATE_HASH, buildLatticeNode, nodeTemplate, templateHash } from './lattice-node.js'
+import { MissingUidError } from './owner.js'
+
+describe('buildLatticeNode', () => {
+  it('copies the template, names the node and sets the controller owner reference', () => {
+    const net = sampleNetwork({ sync: { mode: 'http' }, externalPeers: [], rollout: { progressDeadlineSeconds: 5 } })
+    const node = buildLatticeNode(net, 2)
+    expect(node.metadata.name).toBe('ledger-2')
+    expect(node.metadata.namespace).toBe('lattice-test')
+    expect(node.spec).toEqual({ image: 'lattice-node:0.1.0', sync: { mode: 'http' }, networkName: 'ledger', ordinal: 2 })
+    expect(node.metadata.ownerReferences).toEqual([{ apiVersion: 'lattice.diotec360.com/v1alpha1', kind: 'LatticeNetwork', name: 'ledger', uid: net.metadata.uid, controller: true, blockOwnerDeletion: true }])
+    expect(node.metadata.annotations?.[ANNOTATION_TEMPLATE_HASH]).toBe(templateHash(nodeTemplate(net)))
+  })
+  it('template hash follows the image but not replicas or rollout settings', () => {
+    const a = templateHash(nodeTemplate(sampleNetwork({ replicas: 3 })))
+    expect(templateHash(nodeTemplate(sampleNetwork({ replicas: 5, rollout: { progressDeadlineSeconds: 9 } })))).toBe(a)
+    expect(templateHash(nodeTemplate(sampleNetwork({ image: 'lattice-node:0.2.0' })))).not.toBe(a)
+  })
+  it('refuses an owner without uid', () => {
+    const net = sampleNetwork()
+    delete net.metadata.uid
+    expect(() => buildLatticeNode(net, 0)).toThrow(MissingUidError)
+  })
+  it('matches the snapshot', () => {
+    const [expected, actual] = snapshotPair('operator/src/builders', 'lattice-node', buildLatticeNode(sampleNetwork(), 0))
+    expect(actual).toBe(expected)
+  })
+})

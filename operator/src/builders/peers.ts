@@ -1,0 +1,123 @@
+/**
+ * The peers file (ConfigMap key peers.json, AETHEL_PEERS_FILE): bootstrap multiaddrs and HTTP URLs of
+ * every node of the network plus the external peers, and the member peer IDs. Every node gets the
+ * same file with ALL nodes and filters itself out, so one ConfigMap serves the whole network and a
+ * scale-up changes only this file (the node re-reads it; no pod restart).
+ */
+import type { V1ConfigMap } from '@kubernetes/client-node'
+import { PEERS_KEY } from '../api/constants.js'
+import type { AddressMode, ExternalPeer, LatticeNetwork } from '../api/types.js'
+import { resolveNetworkSpec } from '../api/defaults.js'
+import { controllerRef } from './owner.js'
+import { networkLabels, nodeServiceName, peersConfigMapName } from './names.js'
+
+/** What the network controller knows about one of its nodes. */
+export interface PeerNode {
+  name: string
+  /** Unknown until the node controller made the identity Secret. */
+  peerId?: string
+  /** Unknown until the pod runs. */
+  podIP?: string
+}
+
+export interface AddressingInit {
+  namespace: string
+  clusterDomain: string
+  addressMode: AddressMode
+  p2pPort: number
+  httpPort: number
+}
+
+export interface PeersFile {
+  bootstrap: string[]
+  lattice_nodes: string[]
+  members: string[]
+}
+
+function host (node: PeerNode, a: AddressingInit): { proto: 'dns4' | 'ip4' | 'ip6', host: string } | undefined {
+  if (a.addressMode === 'podIP') {
+    if (node.podIP === undefined || node.podIP === '') return undefined
+    return { proto: node.podIP.includes(':') ? 'ip6' : 'ip4', host: node.podIP }
+  }
+  return { proto: 'dns4', host: `${nodeServiceName(node.name)}.${a.namespace}.svc.${a.clusterDomain}` }
+}
+
+export function nodeMultiaddr (node: PeerNode, a: AddressingInit): string | undefined {
+  const h = host(node, a)
+  if (h === undefined || node.peerId === undefined || node.peerId === '') return undefined
+  return `/${h.proto}/${h.host}/tcp/${a.p2pPort}/p2p/${node.peerId}`
+}
+
+export function nodeUrl (node: PeerNode, a: AddressingInit): string | undefined {
+  const h = host(node, a)
+  if (h === undefined) return undefined
+  return h.proto === 'ip6' ? `http://[${h.host}]:${a.httpPort}` : `http://${h.host}:${a.httpPort}`
+}
+
+/** Peers file for the whole network, nodes in the order given (ordinal order), external peers last. */
+export function buildPeersFile (nodes: readonly PeerNode[], external: readonly ExternalPeer[], a: AddressingInit): PeersFile {
+  const bootstrap: string[] = []
+  const urls: string[] = []
+  const members: string[] = []
+  for (const n of nodes) {
+    const ma = nodeMultiaddr(n, a)
+    if (ma !== undefined) bootstrap.push(ma)
+    const url = nodeUrl(n, a)
+    if (url !== undefined) urls.push(url)
+    if (n.peerId !== undefined && n.peerId !== '') members.push(n.peerId)
+  }
+  for (const p of external) {
+    bootstrap.push(p.multiaddr)
+    if (p.url !== undefined) urls.push(p.url)
+    members.push(p.multiaddr.slice(p.multiaddr.lastIndexOf('/p2p/') + 5))
+  }
+  return { bootstrap, lattice_nodes: urls, members }
+}
+
+/** The initial peers of one node: the network's list without the node itself (as the seed's env shows). */
+export function peersFileFor (file: PeersFile, self: PeerNode, a: AddressingInit): PeersFile {
+  const ownAddr = nodeMultiaddr(self, a)
+  const ownUrl = nodeUrl(self, a)
+  return {
+    bootstrap: file.bootstrap.filter(m => m !== ownAddr && (self.peerId === undefined || !m.endsWith(`/p2p/${self.peerId}`))),
+    lattice_nodes: file.lattice_nodes.filter(u => u !== ownUrl),
+    members: file.members
+  }
+}
+
+export function addressingFor (network: LatticeNetwork, defaults: { clusterDomain: string, addressMode: AddressMode }): AddressingInit {
+  const spec = resolveNetworkSpec(network.spec)
+  return {
+    namespace: network.metadata.namespace ?? 'default',
+    clusterDomain: defaults.clusterDomain,
+    addressMode: spec.addressMode ?? defaults.addressMode,
+    p2pPort: spec.ports.p2p,
+    httpPort: spec.ports.http
+  }
+}
+
+export function buildPeersConfigMap (network: LatticeNetwork, file: PeersFile): V1ConfigMap {
+  const name = network.metadata.name ?? ''
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: peersConfigMapName(name),
+      namespace: network.metadata.namespace,
+      labels: networkLabels(name, 'peers'),
+      ownerReferences: [controllerRef(network)]
+    },
+    data: { [PEERS_KEY]: JSON.stringify(file, null, 2) + '\n' }
+  }
+}
+
+export function parsePeersConfigMap (cm: V1ConfigMap | undefined): PeersFile | undefined {
+  const raw = cm?.data?.[PEERS_KEY]
+  if (raw === undefined) return undefined
+  try {
+    const v = JSON.parse(raw) as Partial<PeersFile>
+    return { bootstrap: v.bootstrap ?? [], lattice_nodes: v.lattice_nodes ?? [], members: v.members ?? [] }
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The node Pod. Its env is the lattice-node contract (seed variables plus AETHEL_*_FILE paths).
+ *
+ * Peers and restarts: AETHEL_P2P_BOOTSTRAP, AETHEL_LATTICE_NODES and AETHEL_MEMBERS carry the node's
+ * peers as of pod creation (what the seed shows, and what lets a node start even before the peers
+ * file is mounted), but they are left out of the pod spec hash: the list that changes on scale
+ * travels in the peers ConfigMap (AETHEL_PEERS_FILE), which the node re-reads. So a scale-up or a
+ * pod-IP change never makes every pod look drifted, and a pod that is recreated for another reason
+ * simply starts with the current list.
+ */
+import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from '@kubernetes/client-node'
+import { ANNOTATION_POD_SPEC_HASH, NODE_UID, PATHS, PEERS_KEY, SECRET_KEYS } from '../api/constants.js'
+import { resolveTemplate } from '../api/defaults.js'
+import type { LatticeNode } from '../api/types.js'
+import { contentHash } from './hash.js'
+import { controllerRef } from './owner.js'
+import type { PeersFile } from './peers.js'
+import { headlessServiceName, identitySecretName, networkSecretName, nodeLabels, peersConfigMapName, podName, pvcName } from './names.js'
+
+/** Env variables whose values are excluded from the pod spec hash (see above). */
+export const PEER_ENV = ['AETHEL_P2P_BOOTSTRAP', 'AETHEL_LATTICE_NODES', 'AETHEL_MEMBERS'] as const
+
+export const CONTAINER_NAME = 'lattice-node'
+
+function env (node: LatticeNode, peers: PeersFile): V1EnvVar[] {
+  const t = resolveTemplate(node.spec)
+  const field = (fieldPath: string): V1EnvVar['valueFrom'] => ({ fieldRef: { apiVersion: 'v1', fieldPath } })
+  return [
+    { name: 'POD_IP', valueFrom: field('status.podIP') },
+    { name: 'POD_NAME', valueFrom: field('metadata.name') },
+    { name: 'POD_NAMESPACE', valueFrom: field('metadata.namespace') },
+    { name: 'AETHEL_P2P_ENABLED', value: 'true' },
+    // Each pod binds its own IP: with several pods on one host (the local kubelet) 0.0.0.0 would collide.
+    { name: 'AETHEL_P2P_LISTEN', value: `/ip4/$(POD_IP)/tcp/${t.ports.p2p}` },
+    { name: 'AETHEL_HTTP_LISTEN', value: `$(POD_IP):${t.ports.http}` },
+    { name: 'AETHEL_P2P_BOOTSTRAP', value: peers.bootstrap.join(',') },
+    { name: 'AETHEL_LATTICE_NODES', value: peers.lattice_nodes.join(',') },
+    { name: 'AETHEL_MEMBERS', value: peers.members.join(',') },
+    { name: 'AETHEL_PEERS_FILE', value: PATHS.peersFile },
+    { name: 'AETHEL_DATA_DIR', value: PATHS.dataDir },
+    { name: 'AETHEL_IDENTITY_FILE', value: PATHS.identityFile },
+    { name: 'AETHEL_P2P_PSK_FILE', value: PATHS.pskFile },
+    { name: 'AETHEL_API_TOKEN_FILE', value: PATHS.tokenFile },
+    { name: 'AETHEL_P2P_TOPIC', value: t.sync.topic },
+    { name: 'AETHEL_HEARTBEAT_INTERVAL', value: String(t.sync.heartbeatIntervalSeconds) },
+    { name: 'AETHEL_PEERLESS_TIMEOUT', value: String(t.sync.peerlessTimeoutSeconds) },
+    { name: 'AETHEL_HTTP_POLL_INTERVAL', value: String(t.sync.httpPollIntervalSeconds) },
+    { name: 'AETHEL_SYNC_MODE', value: t.sync.mode },
+    { name: 'AETHEL_LOG_LEVEL', value: t.logLevel }
+  ]
+}
+
+/** The CRD accepts numbers for quantities (int-or-string); the Pod API takes their string form. */
+function quantities (r: NonNullable<LatticeNode['spec']['resources']>): { limits?: Record<string, string>, requests?: Record<string, string> } {
+  const conv = (m: Record<string, string | number>): Record<string, string> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]))
+  return {
+    ...(r.limits !== undefined ? { limits: conv(r.limits) } : {}),
+    ...(r.requests !== undefined ? { requests: conv(r.requests) } : {})
+  }
+}
+
+function container (node: LatticeNode, peers: PeersFile): V1Container {
+  const t = resolveTemplate(node.spec)
+  const http = t.ports.http
+  return {
+    name: CONTAINER_NAME,
+    image: t.image,
+    imagePullPolicy: t.imagePullPolicy,
+    ports: [
+      { name: 'p2p', containerPort: t.ports.p2p, protocol: 'TCP' },
+      { name: 'http', containerPort: http, protocol: 'TCP' }
+    ],
+    env: env(node, peers),
+    ...(t.resources !== undefined ? { resources: quantities(t.resources) } : {}),
+    readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 3 },
+    livenessProbe: { httpGet: { path: '/healthz', port: http }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: NODE_UID,
+      runAsGroup: NODE_UID,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' }
+    },
+    volumeMounts: [
+      { name: 'data', mountPath: PATHS.dataMount },
+      { name: 'identity', mountPath: PATHS.identityDir, readOnly: true },
+      { name: 'secrets', mountPath: PATHS.secretsDir, readOnly: true },
+      { name: 'peers', mountPath: PATHS.peersDir, readOnly: true },
+      { name: 'tmp', mountPath: PATHS.tmpDir }
+    ]
+  }
+}
+
+function podSpec (node: LatticeNode, peers: PeersFile): V1PodSpec {
+  const t = resolveTemplate(node.spec)
+  const name = node.metadata.name ?? ''
+  return {
+    hostname: name,
+    subdomain: headlessServiceName(node.spec.networkName),
+    enableServiceLinks: false,
+    automountServiceAccountToken: false,
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: NODE_UID,
+      runAsGroup: NODE_UID,
+      fsGroup: NODE_UID,
+      seccompProfile: { type: 'RuntimeDefault' }
+    },
+    containers: [container(node, peers)],
+    volumes: [
+      { name: 'data', persistentVolumeClaim: { claimName: pvcName(name) } },
+      { name: 'identity', secret: { secretName: identitySecretName(name), defaultMode: 0o400, items: [{ key: SECRET_KEYS.identity, path: SECRET_KEYS.identity }] } },
+      { name: 'secrets', secret: { secretName: networkSecretName(node.spec.networkName), defaultMode: 0o400, items: [{ key: SECRET_KEYS.psk, path: SECRET_KEYS.psk }, { key: SECRET_KEYS.token, path: SECRET_KEYS.token }] } },
+      { name: 'peers', configMap: { name: peersConfigMapName(node.spec.networkName), items: [{ key: PEERS_KEY, path: PEERS_KEY }] } },
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }
+    ],
+    ...(t.nodeSelector !== undefined ? { nodeSelector: { ...t.nodeSelector } } : {}),
+    ...(t.tolerations !== undefined ? { tolerations: t.tolerations } : {}),
+    ...(t.affinity !== undefined ? { affinity: t.affinity } : {}),
+    ...(t.topologySpreadConstraints !== undefined ? { topologySpreadConstraints: t.topologySpreadConstraints } : {})
+  }
+}
+
+/** Hash of a pod spec with the peer env values blanked: what drift is measured against. */
+export function podSpecHash (spec: V1PodSpec): string {
+  const blanked: V1PodSpec = {
+    ...spec,
+    containers: spec.containers.map(c => ({
+      ...c,
+      env: c.env?.map(e => (PEER_ENV as readonly string[]).includes(e.name) ? { name: e.name, value: '' } : e)
+    }))
+  }
+  return contentHash(blanked)
+}
+
+/** The hash the node's pod should carry; independent of the peers list by construction. */
+export function desiredPodSpecHash (node: LatticeNode): string {
+  return podSpecHash(podSpec(node, { bootstrap: [], lattice_nodes: [], members: [] }))
+}
+
+export function buildPod (node: LatticeNode, peers: PeersFile): V1Pod {
+  const name = node.metadata.name ?? ''
+  const spec = podSpec(node, peers)
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podName(name),
+      namespace: node.metadata.namespace,
+      labels: nodeLabels(node.spec.networkName, name, node.spec.ordinal, 'node'),
+      annotations: { [ANNOTATION_POD_SPEC_HASH]: podSpecHash(spec) },
+      ownerReferences: [controllerRef(node)]
+    },
+    spec
+  }
+}
+
+export function podHashOf (pod: V1Pod | undefined): string | undefined {
+  return pod?.metadata?.annotations?.[ANNOTATION_POD_SPEC_HASH]
+}
