@@ -1,0 +1,13 @@
+/** The peers file could not be parsed; the previous view stays in force. */
+export class InvalidPeersFileError extends Error {
+  static readonly code = 'INVALID_PEERS_FILE'
+  readonly file: string
+  readonly reason: string
+
+  constructor (file: string, reason: string) {
+    super(`invalid peers file ${file}: ${reason}`)
+    this.name = 'InvalidPeersFileError'
+    this.file = file
+    this.reason = reason
+  }
+}

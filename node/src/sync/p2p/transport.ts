@@ -1,0 +1,262 @@
+/**
+ * The P2P transport: owns the libp2p node (start, stop, restart on the same port), the gossip topic,
+ * the catch-up protocol `/aethel/lattice/sync/1.0.0` (both ends) and the bootstrap reconnect loop.
+ * It knows nothing of modes or ledgers: the sync service decides what to publish and what to apply.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { lpStream } from '@libp2p/utils'
+import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
+import { CatchupError } from '../errors.js'
+import { decodeBatch, decodeGossip, decodeRequest, encodeFrame, type GossipMessage, type SyncBatch, type SyncRequest } from '../codec.js'
+import { afterFailure, afterSuccess, initialDialState, type BackoffInit, type DialState } from './backoff.js'
+import { createHost, type LatticeLibp2p } from './host.js'
+import { peerIdOfMultiaddr } from '../../peers/parse.js'
+import type { ServedBatch } from '../reconcile.js'
+import type { Logger } from '../../util/logger.js'
+
+export const SYNC_PROTOCOL = '/aethel/lattice/sync/1.0.0'
+/** Largest compressed frame accepted on the catch-up protocol. */
+const MAX_FRAME = 16 * 1024 * 1024
+
+export interface P2PTransportInit {
+  privateKey: PrivateKey
+  listen: string[]
+  topic: string
+  psk?: Uint8Array
+  backoff: BackoffInit
+  /** How often the reconnect loop looks at the bootstrap list, ms. */
+  reconnectTickMs: number
+  /** Dial and catch-up deadline, ms. */
+  timeoutMs: number
+}
+
+export interface P2PTransportHandlers {
+  /** A message arrived on the topic from `from` (the peer that delivered it). */
+  onGossip: (msg: GossipMessage, from: string, size: number) => void
+  /** Undecodable topic message. */
+  onMalformed: (from: string, err: Error) => void
+  onPeerConnected: (peerId: string) => void
+  onPeersChanged: (count: number) => void
+  /** Serve an inbound catch-up request: the bounded batches the requester lacks. */
+  serve: (req: SyncRequest) => Iterable<ServedBatch>
+  /** The current bootstrap multiaddrs (re-read each tick: the peers file may change). */
+  bootstrap: () => string[]
+}
+
+export interface PeerInfo {
+  peerId: string
+  addrs: string[]
+  rttMs: number | null
+}
+
+export interface CatchupOutcome {
+  batches: number
+  /** Compressed bytes received. */
+  bytes: number
+}
+
+export class P2PTransport {
+  private readonly init: P2PTransportInit
+  private readonly handlers: P2PTransportHandlers
+  private readonly logger: Logger
+  private node: LatticeLibp2p | undefined
+  private listen: string[]
+  private reconnectTimer: NodeJS.Timeout | undefined
+  private readonly dialState = new Map<string, DialState>()
+  private readonly dialing = new Set<string>()
+  private starting: Promise<void> | undefined
+  private readonly inbound = new Set<Stream>()
+
+  constructor (init: P2PTransportInit, handlers: P2PTransportHandlers, logger: Logger) {
+    this.init = init
+    this.handlers = handlers
+    this.logger = logger
+    this.listen = init.listen
+  }
+
+  get running (): boolean { return this.node !== undefined }
+
+  async start (): Promise<void> {
+    if (this.node !== undefined) return
+    if (this.starting !== undefined) { await this.starting; return }
+    this.starting = this.doStart().finally(() => { this.starting = undefined })
+    await this.starting
+  }
+
+  private async doStart (): Promise<void> {
+    const node = await createHost({ privateKey: this.init.privateKey, listen: this.listen, psk: this.init.psk })
+    node.addEventListener('peer:connect', (evt) => {
+      const id = evt.detail.toString()
+      this.dialState.set(id, afterSuccess(Date.now()))
+      this.handlers.onPeersChanged(node.getPeers().length)
+      this.handlers.onPeerConnected(id)
+    })
+    node.addEventListener('peer:disconnect', () => {
+      this.handlers.onPeersChanged(node.getPeers().length)
+    })
+    const pubsub = node.services.pubsub
+    pubsub.addEventListener('gossipsub:message', (evt) => {
+      const { msg, propagationSource } = evt.detail
+      if (msg.topic !== this.init.topic) return
+      const from = propagationSource.toString()
+      let decoded: GossipMessage
+      try {
+        decoded = decodeGossip(msg.data)
+      } catch (err) {
+        this.handlers.onMalformed(from, err as Error)
+        return
+      }
+      this.handlers.onGossip(decoded, from, msg.data.byteLength)
+    })
+    await node.handle(SYNC_PROTOCOL, async (stream: Stream, connection: Connection) => {
+      await this.serveStream(stream, connection)
+    }, { maxInboundStreams: 64 })
+    await node.start()
+    pubsub.subscribe(this.init.topic)
+    this.node = node
+    this.pinListenPorts(node)
+    this.dialState.clear()
+    this.reconnectTimer = setInterval(() => { this.reconnectTick() }, this.init.reconnectTickMs)
+    this.reconnectTimer.unref()
+    this.reconnectTick()
+    this.logger.info('libp2p started', { peer_id: node.peerId.toString(), listen: this.listenAddrs() })
+  }
+
+  async stop (): Promise<void> {
+    if (this.starting !== undefined) await this.starting.catch(() => {})
+    const node = this.node
+    if (node === undefined) return
+    this.node = undefined
+    if (this.reconnectTimer !== undefined) clearInterval(this.reconnectTimer)
+    this.reconnectTimer = undefined
+    for (const s of this.inbound) s.abort(new Error('node stopping'))
+    this.inbound.clear()
+    await node.stop()
+    this.handlers.onPeersChanged(0)
+    this.logger.info('libp2p stopped')
+  }
+
+  peerId (): string { return this.init.privateKey.publicKey.toString() }
+
+  listenAddrs (): string[] {
+    return this.node?.getMultiaddrs().map(a => a.toString()) ?? []
+  }
+
+  peerCount (): number { return this.node?.getPeers().length ?? 0 }
+
+  peers (): PeerInfo[] {
+    const node = this.node
+    if (node === undefined) return []
+    const byPeer = new Map<string, PeerInfo>()
+    for (const c of node.getConnections()) {
+      const id = c.remotePeer.toString()
+      const info = byPeer.get(id) ?? { peerId: id, addrs: [], rttMs: null }
+      info.addrs.push(c.remoteAddr.toString())
+      if (typeof c.rtt === 'number' && Number.isFinite(c.rtt)) info.rttMs = c.rtt
+      byPeer.set(id, info)
+    }
+    return [...byPeer.values()]
+  }
+
+  /** Publish on the topic; false when libp2p is stopped. Never throws for lack of peers. */
+  async publish (data: Uint8Array): Promise<boolean> {
+    const node = this.node
+    if (node === undefined) return false
+    await node.services.pubsub.publish(this.init.topic, data)
+    return true
+  }
+
+  /**
+   * Ask `peerId` for what a node with `request.version_vector` lacks; `onBatch` applies each batch
+   * before the next is read (the peer keeps streaming meanwhile: one round trip for all of it).
+   */
+  async catchup (peerId: string, request: SyncRequest, onBatch: (batch: SyncBatch, bytes: number) => Promise<void>): Promise<CatchupOutcome> {
+    const node = this.node
+    if (node === undefined) throw new CatchupError(peerId, 'libp2p is stopped')
+    const signal = AbortSignal.timeout(this.init.timeoutMs)
+    let stream: Stream
+    try {
+      stream = await node.dialProtocol(peerIdFromString(peerId), SYNC_PROTOCOL, { signal })
+    } catch (err) {
+      throw new CatchupError(peerId, `dial: ${(err as Error).message}`, { cause: err })
+    }
+    const outcome: CatchupOutcome = { batches: 0, bytes: 0 }
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME })
+      await lp.write(await encodeFrame(request), { signal })
+      for (;;) {
+        const frame = await lp.read({ signal })
+        outcome.bytes += frame.byteLength
+        outcome.batches++
+        const batch = await decodeBatch(frame.subarray())
+        await onBatch(batch, frame.byteLength)
+        if (!batch.more) break
+      }
+      await stream.close({ signal })
+      return outcome
+    } catch (err) {
+      stream.abort(err as Error)
+      if (err instanceof CatchupError) throw err
+      throw new CatchupError(peerId, (err as Error).message, { cause: err })
+    }
+  }
+
+  private async serveStream (stream: Stream, connection: Connection): Promise<void> {
+    this.inbound.add(stream)
+    const signal = AbortSignal.timeout(this.init.timeoutMs)
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME })
+      const request = await decodeRequest((await lp.read({ signal })).subarray())
+      let sent = 0
+      for (const batch of this.handlers.serve(request)) {
+        await lp.write(await encodeFrame({ records: batch.records, more: batch.more }), { signal })
+        sent++
+      }
+      if (sent === 0) await lp.write(await encodeFrame({ records: [], more: false }), { signal })
+      await stream.close({ signal })
+    } catch (err) {
+      this.logger.warn('catch-up request failed', { peer: connection.remotePeer.toString(), err: (err as Error).message })
+      stream.abort(err as Error)
+    } finally {
+      this.inbound.delete(stream)
+    }
+  }
+
+  /** Keep every bootstrap peer connected: dial the missing ones, backing off per peer. */
+  private reconnectTick (): void {
+    const node = this.node
+    if (node === undefined) return
+    const now = Date.now()
+    const self = this.peerId()
+    const connected = new Set(node.getPeers().map(p => p.toString()))
+    for (const addr of this.handlers.bootstrap()) {
+      const id = peerIdOfMultiaddr(addr)
+      if (id === undefined || id === self || connected.has(id) || this.dialing.has(id)) continue
+      const state = this.dialState.get(id) ?? initialDialState(now)
+      if (now < state.nextAt) continue
+      this.dialing.add(id)
+      node.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.init.timeoutMs) })
+        .then(() => { this.dialState.set(id, afterSuccess(Date.now())) })
+        .catch((err: Error) => {
+          const next = afterFailure(state, Date.now(), this.init.backoff)
+          this.dialState.set(id, next)
+          this.logger.debug('bootstrap dial failed', { peer: id, addr, failures: next.failures, err: err.message })
+        })
+        .finally(() => { this.dialing.delete(id) })
+    }
+  }
+
+  /** After a start on port 0, restart on the port the OS gave: peers have that address now. */
+  private pinListenPorts (node: LatticeLibp2p): void {
+    const bound = node.getMultiaddrs().map(a => a.toString())
+    this.listen = this.listen.map(addr => {
+      if (!/\/tcp\/0(\/|$)/.test(addr)) return addr
+      const family = addr.startsWith('/ip6/') ? '/ip6/' : '/ip4/'
+      const host = addr.split('/')[2]
+      const match = bound.find(b => b.startsWith(`${family}${host}/tcp/`)) ?? bound.find(b => b.startsWith(family))
+      const port = match?.split('/')[4]
+      return port !== undefined ? addr.replace(/\/tcp\/0(\/|$)/, `/tcp/${port}$1`) : addr
+    })
+  }
+}

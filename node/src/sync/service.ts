@@ -1,0 +1,462 @@
+/**
+ * The hybrid sync service: composes the P2P transport, the HTTP sync client and the mode machine.
+ *
+ * One 100 ms ticker drives time: it feeds the mode machine (failover after the peerless timeout),
+ * runs the heartbeat monitor (publish a signed heartbeat every interval) and starts HTTP rounds every
+ * poll interval while HTTP sync is on. Events drive the rest: a local append is gossiped, a gossiped
+ * record is ingested, a gap / a differing heartbeat / a new connection starts a P2P catch-up.
+ */
+import { readFile } from 'node:fs/promises'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import type { Router } from 'express'
+import { CatchupError, InvalidSyncModeError } from './errors.js'
+import { encodeGossip, heartbeatSigningBytes, type GossipMessage, type SignedHeartbeat, type SyncBatch, type SyncRequest } from './codec.js'
+import { HttpSyncClient } from './http/client.js'
+import { createSyncRouter, type PushResult } from './http/router.js'
+import { createSyncMetrics, type SyncMetrics } from './metrics.js'
+import { ModeMachine, type ModeStep } from './mode.js'
+import { P2PTransport } from './p2p/transport.js'
+import { batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
+import type { SyncComponents, SyncInit } from './init.js'
+import type { P2PStatus, PeerStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
+import type { IngestResult, LedgerRecord, StoredRecord } from '../ledger/interface.js'
+
+const TICK_MS = 100
+const MODES: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
+
+interface PeerHeartbeat {
+  at: number
+  merkleRoot: string
+  recordCount: number
+  vvDigest: string
+}
+
+interface CatchupSlot {
+  running: Promise<void>
+  /** Another trigger arrived while running: run once more after. */
+  again: boolean
+}
+
+function toWire (r: StoredRecord | LedgerRecord): LedgerRecord {
+  return { origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: r.payload, id: r.id, sig: r.sig }
+}
+
+class HybridSyncService implements SyncService {
+  private readonly init: SyncInit
+  private readonly c: SyncComponents
+  private readonly clock: () => number
+  private readonly selfId: string
+  private readonly metrics: SyncMetrics
+  private readonly mode: ModeMachine
+  private readonly limits: BatchLimits
+  private readonly http: HttpSyncClient
+  private transport: P2PTransport | undefined
+  private ticker: NodeJS.Timeout | undefined
+  private started = false
+  private lastHeartbeatTick: number | null = null
+  private nextHeartbeatAt = 0
+  private nextPollAt = 0
+  private pollRunning: Promise<void> | undefined
+  private lastSync: number | null = null
+  private lastHttpRound: { at: number, ok: number, failed: number } | null = null
+  private readonly heartbeats = new Map<string, PeerHeartbeat>()
+  private readonly catchups = new Map<string, CatchupSlot>()
+  private lastRecoveryNudge = 0
+  private readonly onApplied: (records: StoredRecord[]) => void
+  private publishChain: Promise<void> = Promise.resolve()
+
+  constructor (init: SyncInit, components: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined) {
+    this.init = init
+    this.c = components
+    this.clock = components.clock ?? Date.now
+    this.selfId = peerIdFromPrivateKey(components.privateKey).toString()
+    this.metrics = createSyncMetrics(components.registry)
+    this.mode = new ModeMachine({ setting: init.mode, peerlessTimeoutMs: init.peerlessTimeoutMs, now: this.clock() })
+    this.limits = { limit: init.batchLimit ?? DEFAULT_BATCH_LIMITS.limit, maxBytes: init.batchMaxBytes ?? DEFAULT_BATCH_LIMITS.maxBytes }
+    const timeoutMs = init.requestTimeoutMs ?? 15_000
+    this.http = new HttpSyncClient({ token: components.apiToken, ca, timeoutMs, limits: this.limits })
+    if (init.p2pEnabled) {
+      this.transport = new P2PTransport({
+        privateKey: components.privateKey,
+        listen: init.listen,
+        topic: init.topic,
+        psk,
+        backoff: { minMs: init.redialMinMs ?? 250, maxMs: init.redialMaxMs ?? 10_000 },
+        reconnectTickMs: Math.min(500, Math.max(50, Math.floor(init.heartbeatIntervalMs / 2))),
+        timeoutMs
+      }, {
+        onGossip: (msg, from) => { this.onGossip(msg, from) },
+        onMalformed: (from, err) => {
+          this.metrics.rejected.inc({ reason: 'malformed' })
+          this.c.logger.warn('malformed gossip dropped', { from, err: err.message })
+        },
+        onPeerConnected: (peerId) => { this.triggerCatchup(peerId, 'connect') },
+        onPeersChanged: (count) => { this.applyStep(this.mode.peers(count, this.clock())) },
+        serve: (req) => batchesFor(this.c.ledger, req.version_vector, this.clampLimits(req)),
+        bootstrap: () => this.c.peers.bootstrap()
+      }, components.logger)
+    }
+    this.onApplied = (records) => { this.publishLocal(records) }
+    this.updateGauges()
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    this.c.ledger.on('applied', this.onApplied)
+    if (this.transport !== undefined) {
+      try {
+        await this.transport.start()
+      } catch (err) {
+        // the node still serves and syncs over HTTP: auto mode fails over after the timeout
+        this.c.logger.error('libp2p failed to start', { err: (err as Error).message })
+      }
+    }
+    const now = this.clock()
+    this.lastHeartbeatTick = now
+    this.nextHeartbeatAt = now
+    this.nextPollAt = now
+    this.ticker = setInterval(() => { this.tick() }, TICK_MS)
+    this.ticker.unref()
+    this.tick()
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    if (this.ticker !== undefined) clearInterval(this.ticker)
+    this.ticker = undefined
+    this.c.ledger.off('applied', this.onApplied)
+    await this.transport?.stop()
+    await this.pollRunning?.catch(() => {})
+    await Promise.allSettled([...this.catchups.values()].map(async s => { await s.running }))
+    await this.publishChain.catch(() => {})
+    this.http.close()
+    this.updateGauges()
+  }
+
+  status (): P2PStatus {
+    const view = this.mode.view()
+    const now = this.clock()
+    const root = this.c.ledger.merkleRoot()
+    const peers: PeerStatus[] = (this.transport?.peers() ?? []).map(p => {
+      const hb = this.heartbeats.get(p.peerId)
+      return {
+        peer_id: p.peerId,
+        addrs: p.addrs,
+        latency_ms: p.rttMs,
+        last_heartbeat: hb !== undefined ? new Date(hb.at).toISOString() : null,
+        merkle_root: hb?.merkleRoot ?? null,
+        record_count: hb?.recordCount ?? null,
+        in_sync: hb !== undefined ? hb.merkleRoot === root : null
+      }
+    })
+    return {
+      started: this.transport?.running ?? false,
+      peer_count: view.peerCount,
+      has_peers: view.peerCount > 0,
+      http_sync_enabled: view.httpSyncEnabled,
+      heartbeat_active: this.heartbeatActive(now),
+      sync_mode: view.setting,
+      mode: view.effective,
+      peer_id: this.selfId,
+      listen_addrs: this.transport?.listenAddrs() ?? [],
+      peers,
+      last_sync: this.lastSync !== null ? new Date(this.lastSync).toISOString() : null,
+      merkle_root: root,
+      record_count: this.c.ledger.recordCount()
+    }
+  }
+
+  health (): SyncHealth {
+    const view = this.mode.view()
+    const now = this.clock()
+    const running = this.transport?.running ?? false
+    const httpStatus = !view.httpSyncEnabled
+      ? 'disabled'
+      : (this.lastHttpRound !== null && this.lastHttpRound.ok === 0 && this.lastHttpRound.failed > 0 ? 'unhealthy' : 'healthy')
+    return {
+      p2p: {
+        status: !this.init.p2pEnabled ? 'disabled' : running ? 'healthy' : 'unhealthy',
+        started: running,
+        peer_count: view.peerCount,
+        has_peers: view.peerCount > 0
+      },
+      http_sync: {
+        status: httpStatus,
+        mode: view.setting,
+        enabled: view.httpSyncEnabled,
+        nodes: this.c.peers.latticeNodes().length,
+        last_round: this.lastHttpRound !== null ? new Date(this.lastHttpRound.at).toISOString() : null
+      },
+      heartbeat: {
+        status: this.heartbeatActive(now) ? 'active' : 'inactive',
+        interval_ms: this.init.heartbeatIntervalMs,
+        last_tick: this.lastHeartbeatTick !== null ? new Date(this.lastHeartbeatTick).toISOString() : null
+      }
+    }
+  }
+
+  switchMode (mode: SyncModeSetting): SwitchResult {
+    if (!MODES.includes(mode)) throw new InvalidSyncModeError(String(mode))
+    const before = this.mode.view().setting
+    const step = this.mode.switch(mode, this.clock())
+    this.applyStep(step)
+    this.c.logger.info('sync mode switched', { from: before, to: mode, effective: step.view.effective })
+    if (step.view.awaitingCatchup) this.nudgeRecovery(true)
+    return { success: true, message: `sync mode ${mode} (effective ${step.view.effective}${step.view.httpSyncEnabled ? ', HTTP sync on' : ''})`, mode }
+  }
+
+  router (): Router {
+    return createSyncRouter({
+      pull: async (req) => await this.servePull(req),
+      push: async (records) => await this.acceptPush(records),
+      setP2PEnabled: async (enabled) => await this.setP2PEnabled(enabled)
+    })
+  }
+
+  // ---- P2P ----
+
+  private publishLocal (records: StoredRecord[]): void {
+    const t = this.transport
+    if (t === undefined || !t.running || !this.mode.view().gossipEnabled) return
+    const own = records.filter(r => r.origin === this.selfId)
+    if (own.length === 0) return
+    // one chain keeps local records in seq order on the wire
+    this.publishChain = this.publishChain.then(async () => {
+      for (const r of own) {
+        try {
+          await t.publish(encodeGossip({ type: 'record', record: toWire(r) }))
+          this.metrics.gossipPublished.inc({ type: 'record' })
+        } catch (err) {
+          this.c.logger.warn('gossip publish failed', { seq: r.seq, err: (err as Error).message })
+        }
+      }
+    })
+  }
+
+  private onGossip (msg: GossipMessage, from: string): void {
+    if (!this.mode.view().gossipEnabled) return
+    if (msg.type === 'heartbeat') { this.onHeartbeat(msg.heartbeat, from); return }
+    const rec = msg.record
+    if (!this.c.peers.isMember(rec.origin)) {
+      this.metrics.rejected.inc({ reason: 'non_member' })
+      this.c.logger.warn('record from a non-member dropped', { origin: rec.origin, from })
+      return
+    }
+    void this.c.ledger.ingest([rec]).then((result) => {
+      const now = this.clock()
+      if (result.applied.some(r => r.id === rec.id)) this.metrics.propagation.observe(Math.max(0, now - rec.ts) / 1000)
+      if (result.applied.length > 0) this.lastSync = now
+      this.countRejected(result)
+      if (result.buffered > 0) this.triggerCatchup(from, 'gap')
+    }).catch((err: Error) => { this.c.logger.warn('gossip ingest failed', { from, err: err.message }) })
+  }
+
+  private onHeartbeat (hb: SignedHeartbeat, from: string): void {
+    if (hb.peerId === this.selfId) return
+    if (!this.c.peers.isMember(hb.peerId)) { this.metrics.rejected.inc({ reason: 'non_member' }); return }
+    let ok = false
+    try {
+      const key = peerIdFromString(hb.peerId).publicKey
+      ok = key !== undefined && key.verify(heartbeatSigningBytes(hb), Buffer.from(hb.sig, 'base64url')) === true
+    } catch {
+      ok = false
+    }
+    if (!ok) {
+      this.metrics.rejected.inc({ reason: 'bad_heartbeat_signature' })
+      return
+    }
+    this.heartbeats.set(hb.peerId, { at: this.clock(), merkleRoot: hb.merkleRoot, recordCount: hb.recordCount, vvDigest: hb.vvDigest })
+    const ledger = this.c.ledger
+    if (hb.merkleRoot !== ledger.merkleRoot() && hb.vvDigest !== vvDigest(ledger.versionVector())) {
+      const connected = this.transport?.peers().some(p => p.peerId === hb.peerId) === true
+      this.triggerCatchup(connected ? hb.peerId : from, 'heartbeat')
+    }
+  }
+
+  private triggerCatchup (peerId: string, reason: string): void {
+    const t = this.transport
+    if (t === undefined || !t.running || !this.mode.view().gossipEnabled) return
+    const slot = this.catchups.get(peerId)
+    if (slot !== undefined) { slot.again = true; return }
+    const next: CatchupSlot = { again: false, running: Promise.resolve() }
+    next.running = (async () => {
+      do {
+        next.again = false
+        await this.catchupOnce(t, peerId, reason)
+      } while (next.again && t.running && this.started)
+    })().finally(() => { this.catchups.delete(peerId) })
+    this.catchups.set(peerId, next)
+  }
+
+  private async catchupOnce (t: P2PTransport, peerId: string, reason: string): Promise<void> {
+    const request: SyncRequest = { version_vector: this.c.ledger.versionVector(), limit: this.limits.limit, max_bytes: this.limits.maxBytes }
+    let applied = 0
+    try {
+      const outcome = await t.catchup(peerId, request, async (batch: SyncBatch, bytes: number) => {
+        this.metrics.catchupBytes.inc({ transport: 'p2p' }, bytes)
+        if (batch.records.length === 0) return
+        const result = await this.applyRemote(batch.records)
+        applied += result.applied.length
+        this.metrics.catchupRecords.inc({ transport: 'p2p' }, result.applied.length)
+      })
+      this.lastSync = this.clock()
+      if (applied > 0) this.c.logger.info('p2p catch-up', { peer: peerId, reason, applied, bytes: outcome.bytes, batches: outcome.batches })
+      this.applyStep(this.mode.catchupCompleted(this.clock()))
+    } catch (err) {
+      const level = err instanceof CatchupError ? 'warn' : 'error'
+      this.c.logger.log(level, 'p2p catch-up failed', { peer: peerId, reason, err: (err as Error).message })
+    }
+  }
+
+  /** Ingest records from a catch-up or HTTP batch: non-members dropped and counted first. */
+  private async applyRemote (records: LedgerRecord[]): Promise<IngestResult> {
+    const members = records.filter(r => this.c.peers.isMember(r.origin))
+    const dropped = records.length - members.length
+    if (dropped > 0) this.metrics.rejected.inc({ reason: 'non_member' }, dropped)
+    const result = members.length > 0
+      ? await this.c.ledger.ingest(members)
+      : { applied: [], duplicates: 0, buffered: 0, rejected: [] }
+    this.countRejected(result)
+    return result
+  }
+
+  private countRejected (result: IngestResult): void {
+    for (const r of result.rejected) this.metrics.rejected.inc({ reason: r.reason })
+  }
+
+  private async setP2PEnabled (enabled: boolean): Promise<{ p2p_enabled: boolean, message: string }> {
+    const t = this.transport
+    if (t === undefined) return { p2p_enabled: false, message: 'P2P is disabled by configuration (AETHEL_P2P_ENABLED=false)' }
+    if (enabled) await t.start()
+    else await t.stop()
+    this.c.logger.warn(enabled ? 'P2P restored by operator' : 'P2P cut by operator')
+    this.updateGauges()
+    return { p2p_enabled: t.running, message: enabled ? 'libp2p started' : 'libp2p stopped' }
+  }
+
+  // ---- HTTP ----
+
+  private async servePull (req: SyncRequest): Promise<SyncBatch> {
+    const limits = this.clampLimits(req)
+    const records = this.c.ledger.missingFor(req.version_vector, limits.limit, limits.maxBytes)
+    const vv = this.c.ledger.versionVector()
+    const more = records.length > 0 && batchesFor(this.c.ledger, req.version_vector, limits).next().value?.more === true
+    return { records: records.map(toWire), more, version_vector: vv }
+  }
+
+  private async acceptPush (records: LedgerRecord[]): Promise<PushResult> {
+    const result = await this.applyRemote(records)
+    if (result.applied.length > 0) {
+      this.lastSync = this.clock()
+      this.metrics.catchupRecords.inc({ transport: 'http' }, result.applied.length)
+    }
+    return { applied: result.applied.length, duplicates: result.duplicates, buffered: result.buffered, rejected: result.rejected.length, version_vector: this.c.ledger.versionVector() }
+  }
+
+  private async pollRound (): Promise<void> {
+    const nodes = this.c.peers.latticeNodes()
+    let ok = 0
+    let failed = 0
+    await Promise.all(nodes.map(async (url) => {
+      try {
+        const r = await this.http.round(url, this.c.ledger, async (records) => {
+          const res = await this.applyRemote(records)
+          this.metrics.catchupRecords.inc({ transport: 'http' }, res.applied.length)
+          return res
+        })
+        this.metrics.catchupBytes.inc({ transport: 'http' }, r.bytesIn)
+        this.metrics.httpRounds.inc()
+        ok++
+        if (r.pulled > 0 || r.pushed > 0) this.c.logger.info('http sync round', { url, pulled: r.pulled, pushed: r.pushed, bytes_in: r.bytesIn })
+      } catch (err) {
+        failed++
+        this.metrics.httpErrors.inc()
+        this.c.logger.warn('http sync round failed', { url, err: (err as Error).message })
+      }
+    }))
+    const now = this.clock()
+    this.lastHttpRound = { at: now, ok, failed }
+    if (ok > 0) this.lastSync = now
+  }
+
+  // ---- time ----
+
+  private tick (): void {
+    if (!this.started) return
+    const now = this.clock()
+    this.applyStep(this.mode.tick(now))
+    if (now >= this.nextHeartbeatAt) {
+      this.nextHeartbeatAt = now + this.init.heartbeatIntervalMs
+      this.heartbeat(now)
+    }
+    const view = this.mode.view()
+    if (view.httpSyncEnabled && this.pollRunning === undefined && now >= this.nextPollAt) {
+      this.nextPollAt = now + this.init.httpPollIntervalMs
+      this.pollRunning = this.pollRound().finally(() => { this.pollRunning = undefined })
+    }
+    if (view.awaitingCatchup) this.nudgeRecovery(false)
+    this.updateGauges()
+  }
+
+  /** Peers are back but HTTP is still on: catch up with them so the machine can recover. */
+  private nudgeRecovery (force: boolean): void {
+    const now = this.clock()
+    if (!force && now - this.lastRecoveryNudge < this.init.heartbeatIntervalMs) return
+    this.lastRecoveryNudge = now
+    for (const p of this.transport?.peers() ?? []) this.triggerCatchup(p.peerId, 'recovery')
+  }
+
+  private heartbeat (now: number): void {
+    this.lastHeartbeatTick = now
+    const t = this.transport
+    if (t === undefined || !t.running || !this.mode.view().gossipEnabled) return
+    const ledger = this.c.ledger
+    const body = { peerId: this.selfId, vvDigest: vvDigest(ledger.versionVector()), merkleRoot: ledger.merkleRoot(), recordCount: ledger.recordCount(), ts: now }
+    void (async () => {
+      const sig = Buffer.from(await this.c.privateKey.sign(heartbeatSigningBytes(body))).toString('base64url')
+      await t.publish(encodeGossip({ type: 'heartbeat', heartbeat: { ...body, sig } }))
+      this.metrics.gossipPublished.inc({ type: 'heartbeat' })
+    })().catch((err: Error) => { this.c.logger.warn('heartbeat publish failed', { err: err.message }) })
+  }
+
+  private heartbeatActive (now: number): boolean {
+    return this.started && this.lastHeartbeatTick !== null && now - this.lastHeartbeatTick <= 2 * this.init.heartbeatIntervalMs
+  }
+
+  private applyStep (step: ModeStep): void {
+    if (step.transition === 'failover') {
+      this.metrics.failovers.inc()
+      this.metrics.lastFailover.set(this.clock() / 1000)
+      this.nextPollAt = this.clock()
+      this.c.logger.warn('no peers for the peerless timeout: HTTP sync on', { timeout_ms: this.init.peerlessTimeoutMs })
+    } else if (step.transition === 'recovery') {
+      this.metrics.recoveries.inc()
+      this.metrics.lastRecovery.set(this.clock() / 1000)
+      this.c.logger.info('peers back and caught up: HTTP sync off')
+    }
+    this.updateGauges()
+  }
+
+  private updateGauges (): void {
+    const view = this.mode.view()
+    this.metrics.peers.set(view.peerCount)
+    this.metrics.setMode(view.effective)
+    this.metrics.httpSyncEnabled.set(view.httpSyncEnabled ? 1 : 0)
+    this.metrics.heartbeatActive.set(this.heartbeatActive(this.clock()) ? 1 : 0)
+  }
+
+  private clampLimits (req: SyncRequest): BatchLimits {
+    return {
+      limit: Math.min(req.limit ?? this.limits.limit, this.limits.limit),
+      maxBytes: Math.min(req.max_bytes ?? this.limits.maxBytes, this.limits.maxBytes)
+    }
+  }
+}
+
+export async function createSyncService (init: SyncInit, components: SyncComponents): Promise<SyncService> {
+  const psk = init.p2pEnabled && init.pskFile !== undefined ? new Uint8Array(await readFile(init.pskFile)) : undefined
+  const ca = init.caFile !== undefined ? await readFile(init.caFile) : undefined
+  return new HybridSyncService(init, components, psk, ca)
+}
