@@ -45,7 +45,7 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
     const registry = new Registry()
     collectDefaultMetrics({ register: registry })
 
-    const peers: PeerDirectory = createPeerDirectory({
+    const peers: PeerDirectory = await createPeerDirectory({
       selfPeerId: identity.peerId,
       bootstrap: config.p2p.bootstrap,
       latticeNodes: config.latticeNodes,

@@ -117,9 +117,8 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
     if (error instanceof HttpError) http = error
     else if (parserType === 'entity.parse.failed') http = new BadRequestError('malformed_json', `the body is not valid JSON: ${error.message}`)
     else if (parserType === 'entity.too.large') http = new PayloadTooLargeError(`the body is larger than this endpoint accepts (${error.message})`)
-    else if (parserType !== undefined && (error as { status?: number }).status !== undefined && (error as { status: number }).status < 500) {
-      http = new BadRequestError('bad_body', error.message)
-    } else http = fromLedgerError(error)
+    else if (parserType !== undefined) http = new BadRequestError('bad_body', error.message)
+    else http = fromLedgerError(error)
     if (http === undefined) {
       logger.error('request failed', { request_id: res.locals.requestId, error: error.message, stack: error.stack })
       http = new HttpError(500, 'internal', 'internal error; see the node log for request id ' + String(res.locals.requestId))

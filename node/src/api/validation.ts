@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv'
+import type { NewEntry } from '../ledger/interface.js'
 import { BadRequestError } from './errors.js'
 
 const PEER_ID = '^[1-9A-HJ-NP-Za-km-z]{46,}$'
@@ -19,8 +20,8 @@ const bodies = new Ajv({ allErrors: false, strict: true })
 // Query strings are strings: coerce numbers, then validate ranges.
 const queries = new Ajv({ allErrors: false, strict: true, coerceTypes: true, useDefaults: true })
 
-export const validateEntry = bodies.compile(entry)
-export const validateBatch = bodies.compile({
+export const validateEntry = bodies.compile<NewEntry>(entry)
+export const validateBatch = bodies.compile<{ records: NewEntry[] }>({
   type: 'object',
   additionalProperties: false,
   required: ['records'],
