@@ -1,0 +1,96 @@
+{{/* Chart name, truncated to the 63 characters of a DNS label. */}}
+{{- define "lattice-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: <release>-<chart>, or the release name when it already contains the chart name. */}}
+{{- define "lattice-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "lattice-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "lattice-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "lattice-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "lattice-operator.labels" -}}
+helm.sh/chart: {{ include "lattice-operator.chart" . }}
+{{ include "lattice-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: lattice
+{{- end }}
+
+{{- define "lattice-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "lattice-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "lattice-operator.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/* "true" when the operator runs with leader election. */}}
+{{- define "lattice-operator.leaderElect" -}}
+{{- $le := .Values.leaderElection.enabled }}
+{{- if kindIs "bool" $le }}{{ $le }}{{ else }}{{ gt (int .Values.replicaCount) 1 }}{{ end }}
+{{- end }}
+
+{{/*
+The namespaces the operator watches, as a JSON list; [] means all namespaces (cluster-wide).
+watchNamespaces with rbac.clusterWide=true is refused: it would grant cluster-wide rights for a
+namespaced operator.
+*/}}
+{{- define "lattice-operator.watchNamespaces" -}}
+{{- if .Values.rbac.clusterWide }}
+{{- if .Values.watchNamespaces }}
+{{- fail "watchNamespaces is set: install with rbac.clusterWide=false (the operator then gets a Role in each watched namespace only)" }}
+{{- end }}
+{{- list | toJson }}
+{{- else if .Values.watchNamespaces }}
+{{- .Values.watchNamespaces | uniq | toJson }}
+{{- else }}
+{{- list .Release.Namespace | toJson }}
+{{- end }}
+{{- end }}
+
+{{/* The rules the operator needs on its resources (shared by the ClusterRole and the namespaced Roles). */}}
+{{- define "lattice-operator.rules" -}}
+- apiGroups: ["lattice.diotec360.com"]
+  resources: ["latticenetworks", "latticenodes"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["lattice.diotec360.com"]
+  resources: ["latticenetworks/status", "latticenodes/status"]
+  verbs: ["get", "update", "patch"]
+- apiGroups: ["lattice.diotec360.com"]
+  resources: ["latticenetworks/finalizers", "latticenodes/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["pods", "services", "secrets", "configmaps", "persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+{{- end }}
