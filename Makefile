@@ -23,8 +23,10 @@ lint: install
 test: build
 	$(JEST) $(JEST_ARGS)
 
+# One node on an embedded default until the local lattice and the operator demo take over this target.
 run: build
-	$(NODE) dist/node/src/main.js --demo
+	AETHEL_DATA_DIR=.data/node AETHEL_HTTP_LISTEN=127.0.0.1:8080 AETHEL_P2P_LISTEN=/ip4/127.0.0.1/tcp/9000 \
+	  $(NODE) dist/node/src/main.js
 
 bench: build
 	$(NODE) dist/test/bench/run.js
