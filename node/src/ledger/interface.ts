@@ -75,6 +75,8 @@ export interface IntegrityReport {
   duration_ms: number
   /** Human-readable reasons when unhealthy. */
   errors: string[]
+  /** Equivocations this node knows of (each is also listed in errors and makes the report unhealthy). */
+  equivocations?: number
 }
 
 export interface AppendOptions {

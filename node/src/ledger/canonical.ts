@@ -1,0 +1,97 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS).
+ *
+ * - object members sorted by their names as arrays of UTF-16 code units (JavaScript's default string order);
+ * - numbers serialised as ECMAScript's Number.prototype.toString (what JSON.stringify does for finite numbers);
+ * - strings escaped as JSON.stringify does (ES2019 well-formed stringify), lone surrogates refused since
+ *   JCS input must be I-JSON (RFC 7493);
+ * - no whitespace.
+ */
+import type { JsonValue } from './interface.js'
+
+/** Thrown for values JSON cannot represent canonically (NaN, Infinity, lone surrogates, undefined, …). */
+export class NonCanonicalValueError extends Error {
+  static readonly NAME = 'NonCanonicalValueError'
+  readonly path: string
+  constructor (message: string, path: string) {
+    super(`${message} at ${path === '' ? '(root)' : path}`)
+    this.name = NonCanonicalValueError.NAME
+    this.path = path
+  }
+}
+
+export function canonicalize (value: unknown): string {
+  const out: string[] = []
+  write(value, out, '')
+  return out.join('')
+}
+
+/** Canonical string of one JSON string value (also used by the record id fast path). */
+export function canonicalString (s: string, path = ''): string {
+  if (!s.isWellFormed()) throw new NonCanonicalValueError('string with a lone surrogate', path)
+  return JSON.stringify(s)
+}
+
+/** Canonical string of one JSON number. */
+export function canonicalNumber (n: number, path = ''): string {
+  if (!Number.isFinite(n)) throw new NonCanonicalValueError('non-finite number', path)
+  // JSON.stringify(-0) is "0", as JCS requires.
+  return JSON.stringify(n)
+}
+
+function write (value: unknown, out: string[], path: string): void {
+  switch (typeof value) {
+    case 'string':
+      out.push(canonicalString(value, path))
+      return
+    case 'number':
+      out.push(canonicalNumber(value, path))
+      return
+    case 'boolean':
+      out.push(value ? 'true' : 'false')
+      return
+    case 'object':
+      if (value === null) {
+        out.push('null')
+        return
+      }
+      if (Array.isArray(value)) {
+        out.push('[')
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out.push(',')
+          write(value[i], out, `${path}[${i}]`)
+        }
+        out.push(']')
+        return
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+        throw new NonCanonicalValueError('not a plain object', path)
+      }
+      writeObject(value as Record<string, unknown>, out, path)
+      return
+    default:
+      throw new NonCanonicalValueError(`${typeof value} is not JSON`, path)
+  }
+}
+
+function writeObject (obj: Record<string, unknown>, out: string[], path: string): void {
+  // Default sort compares UTF-16 code units, which is exactly JCS's order.
+  const keys = Object.keys(obj).sort()
+  out.push('{')
+  let first = true
+  for (const k of keys) {
+    const v = obj[k]
+    // JSON.parse never yields undefined; an object built in code might: JSON drops such members.
+    if (v === undefined) continue
+    if (!first) out.push(',')
+    first = false
+    out.push(canonicalString(k, path), ':')
+    write(v, out, `${path}.${k}`)
+  }
+  out.push('}')
+}
+
+/** Parse JSON text and return it canonicalised. */
+export function canonicalizeText (text: string): string {
+  return canonicalize(JSON.parse(text) as JsonValue)
+}

@@ -1,0 +1,37 @@
+export * from './interface.js'
+export { createLedger, recordWireBytes, type LedgerInit, type LedgerComponents } from './ledger.js'
+export { canonicalize, canonicalizeText, NonCanonicalValueError } from './canonical.js'
+export {
+  recordId,
+  canonicalBody,
+  signRecord,
+  verifyRecord,
+  verifySignature,
+  verifySignatureAsync,
+  createRecordSigner,
+  checkRecord,
+  checkEntry,
+  originPublicKey,
+  isRecordId,
+  DEFAULT_LIMITS,
+  type RecordSigner,
+  type RecordLimits
+} from './record.js'
+export {
+  createMerkleTree,
+  diffBuckets,
+  levelsView,
+  bucketDifference,
+  bucketOf,
+  EMPTY_ROOT,
+  MERKLE_BUCKETS,
+  MERKLE_DEPTH,
+  type MerkleTree,
+  type MerkleView,
+  type PreparedMerkleUpdate
+} from './merkle.js'
+export * as versionVector from './version-vector.js'
+export { compare as compareVersionVectors, dominates, merge as mergeVersionVectors, digest as versionVectorDigest, missing as missingRanges } from './version-vector.js'
+export { InvalidEntryError, IdempotencyConflictError, LedgerClosedError, UnsupportedKeyError } from './errors.js'
+export { createLedgerMetrics, type LedgerMetrics } from './metrics.js'
+export { StorageCorruptError, StorageError } from '../storage/errors.js'

@@ -1,0 +1,570 @@
+/**
+ * The ledger: durable, signed, append-only records in SQLite, the version vector and Merkle tree in
+ * memory. Writes (local appends and remote ingests) go through one group committer, so concurrent
+ * callers share a transaction and an fsync; memory changes only after the commit succeeded.
+ */
+import { EventEmitter } from 'node:events'
+import type { DatabaseSync } from 'node:sqlite'
+import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { Registry } from 'prom-client'
+import type { Logger } from '../util/logger.js'
+import {
+  classifyStorageError,
+  createGroupCommitter,
+  createRecordStore,
+  openDatabase,
+  StorageCorruptError,
+  type GroupCommitter,
+  type GroupOutcome,
+  type RecordStore
+} from '../storage/index.js'
+import { canonicalString } from './canonical.js'
+import { IdempotencyConflictError, InvalidEntryError, LedgerClosedError } from './errors.js'
+import type {
+  AppendOptions,
+  IngestResult,
+  IntegrityReport,
+  Ledger,
+  LedgerEvents,
+  LedgerRecord,
+  ListOptions,
+  NewEntry,
+  RejectReason,
+  StoredRecord,
+  VersionVector
+} from './interface.js'
+import { runIntegrityCheck } from './integrity.js'
+import { EMPTY_ROOT } from './merkle.js'
+import { createLedgerMetrics, type LedgerMetrics } from './metrics.js'
+import {
+  checkEntry,
+  checkRecord,
+  createRecordSigner,
+  DEFAULT_MAX_KEY_BYTES,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  sha256Hex,
+  signRecord,
+  verifySignatureAsync,
+  type RecordLimits,
+  type RecordSigner
+} from './record.js'
+import { Draft, LedgerState, type Equivocation, type IngestTally, type PendingRecord } from './state.js'
+
+export interface LedgerInit {
+  /** The SQLite file (created with its directory when missing). */
+  dbPath: string
+  maxKeyBytes?: number
+  maxPayloadBytes?: number
+  /** Out-of-order remote records kept in memory waiting for their gap to close (default 10,000). */
+  maxBufferedRecords?: number
+  /** Run a full integrityCheck in the background after opening (default true). */
+  integrityCheckOnOpen?: boolean
+  /** Records verified per chunk of the integrity check, between yields to the event loop (default 2,000). */
+  integrityChunkSize?: number
+}
+
+export interface LedgerComponents {
+  /** The node's libp2p Ed25519 key: its peer ID is the origin of local records. */
+  privateKey: PrivateKey
+  /** Whether a peer ID belongs to the network: records of other origins are rejected. */
+  isMember: (origin: string) => boolean
+  logger: Logger
+  registry?: Registry
+  clock?: () => number
+}
+
+const META_ROOT = 'merkle_root'
+const META_COUNT = 'record_count'
+
+interface AppendOp {
+  kind: 'append'
+  entries: Array<{ key: string, payload: NewEntry['payload'], canonicalPayload: string }>
+  idempotencyKey?: string
+  requestHash: string
+}
+
+interface IngestOp {
+  kind: 'ingest'
+  items: PendingRecord[]
+}
+
+type Op = AppendOp | IngestOp
+type OpResult = StoredRecord[] | IngestTally
+
+class SqliteLedger implements Ledger {
+  readonly origin: string
+  private readonly db: DatabaseSync
+  private readonly store: RecordStore
+  private readonly state = new LedgerState()
+  private readonly committer: GroupCommitter<Op, OpResult>
+  private readonly signer: RecordSigner
+  private readonly limits: RecordLimits
+  private readonly maxBuffered: number
+  private readonly metrics: LedgerMetrics
+  private readonly events = new EventEmitter()
+  private readonly log: Logger
+  private readonly clock: () => number
+  private readonly isMember: (origin: string) => boolean
+  private readonly chunkSize: number
+  private report?: IntegrityReport
+  private running?: Promise<IntegrityReport>
+  private loadProblems: string[] = []
+  private closing = false
+  private closed = false
+  /** Ingests between their start and their submission to the committer (signature checks in flight). */
+  private readonly verifying = new Set<Promise<unknown>>()
+
+  constructor (init: LedgerInit, components: LedgerComponents, db: DatabaseSync, origin: string) {
+    this.db = db
+    this.origin = origin
+    this.store = createRecordStore(db)
+    this.signer = createRecordSigner(components.privateKey, origin)
+    this.limits = { maxKeyBytes: init.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES, maxPayloadBytes: init.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES }
+    this.maxBuffered = init.maxBufferedRecords ?? 10_000
+    this.metrics = createLedgerMetrics(components.registry)
+    this.log = components.logger.child({ component: 'ledger' })
+    this.clock = components.clock ?? Date.now
+    this.isMember = components.isMember
+    this.chunkSize = init.integrityChunkSize ?? 2000
+    this.events.setMaxListeners(0)
+    this.committer = createGroupCommitter<Op, OpResult>({
+      db,
+      execute: (ops) => this.execute(ops),
+      mapError: (err) => classifyStorageError(init.dbPath, err),
+      onCommit: ({ ops, seconds }) => {
+        this.metrics.commits.inc()
+        this.metrics.writeLatency.observe(seconds)
+        this.metrics.commitBatchSize.observe(ops)
+      },
+      onFailure: (err) => {
+        this.metrics.storageErrors.inc()
+        this.log.error('group commit failed: every write of the group was rejected', { err: (err as Error).message })
+      }
+    })
+  }
+
+  /** Cold start: rebuild the version vector and Merkle tree from (lsn, origin, seq, id) only. */
+  load (): void {
+    const started = performance.now()
+    const ids: string[] = []
+    let lastLsn = 0
+    for (const [lsn, origin, seq, id] of this.store.scanIndex()) {
+      this.state.loadId(origin, seq, id)
+      ids.push(id)
+      lastLsn = lsn
+    }
+    this.state.lastLsn = lastLsn
+    this.state.merkle.bulkLoad(ids)
+    for (const e of this.store.listEquivocations()) this.state.loadEquivocation({ ...e })
+    const root = this.state.merkle.root()
+    const stored = this.store.getMeta(META_ROOT)
+    const problems: string[] = []
+    for (const g of this.state.gaps()) problems.push(`records of ${g.origin} have a gap at seq ${g.seq}`)
+    if (this.state.merkle.size !== this.state.count) problems.push(`${this.state.count - this.state.merkle.size} duplicate record ids`)
+    if ((stored ?? EMPTY_ROOT) !== root) problems.push(`merkle root recomputed at open (${root}) differs from the stored root (${stored ?? 'none'})`)
+    this.loadProblems = problems
+    this.metrics.records.set(this.state.count)
+    this.metrics.buffered.set(0)
+    if (problems.length > 0 || this.state.equivocations.size > 0) {
+      // Publish what we know now; the full check (if enabled) refines it.
+      this.setReport({
+        status: 'unhealthy',
+        sqlite_ok: true,
+        merkle_ok: problems.length === 0,
+        signatures_ok: true,
+        record_count: this.state.count,
+        merkle_root: root,
+        checked_at: new Date(this.clock()).toISOString(),
+        duration_ms: 0,
+        errors: [...problems, ...this.equivocationList().map(describeEquivocation)],
+        equivocations: this.state.equivocations.size
+      })
+    }
+    this.log.info('ledger opened', { records: this.state.count, origins: this.state.ids.size, merkle_root: root, ms: Math.round(performance.now() - started) })
+  }
+
+  // ---- writes ----
+
+  async append (entries: NewEntry[], options: AppendOptions = {}): Promise<StoredRecord[]> {
+    this.assertOpen()
+    if (!Array.isArray(entries) || entries.length === 0) throw new InvalidEntryError('entries must be a non-empty array', 'entries')
+    const checked: AppendOp['entries'] = []
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Partial<NewEntry> | null
+      const c = checkEntry(e?.key, e?.payload, this.limits)
+      if (!('canonicalPayload' in c)) {
+        const opts = c.limit === undefined ? { index: i } : { index: i, limit: c.limit }
+        throw new InvalidEntryError(`entry ${i}: ${c.message}`, c.field, opts)
+      }
+      checked.push({ key: e?.key as string, payload: e?.payload as NewEntry['payload'], canonicalPayload: c.canonicalPayload })
+    }
+    const op: AppendOp = { kind: 'append', entries: checked, requestHash: requestHash(checked) }
+    if (options.idempotencyKey !== undefined) {
+      if (typeof options.idempotencyKey !== 'string' || options.idempotencyKey.length === 0 || options.idempotencyKey.length > 256) {
+        throw new InvalidEntryError('idempotency key must be a string of 1..256 characters', 'idempotencyKey', { limit: 256 })
+      }
+      op.idempotencyKey = options.idempotencyKey
+      // Fast path for a retry of a committed request: no transaction at all.
+      const prior = this.store.getIdempotency(options.idempotencyKey)
+      if (prior !== undefined) return this.replay(op, prior.requestHash, prior.recordIds)
+    }
+    return await this.committer.submit(op) as StoredRecord[]
+  }
+
+  private replay (op: AppendOp, storedHash: string, ids: string[]): StoredRecord[] {
+    if (storedHash !== op.requestHash) throw new IdempotencyConflictError(op.idempotencyKey ?? '')
+    return this.store.getByIds(ids)
+  }
+
+  async ingest (records: LedgerRecord[]): Promise<IngestResult> {
+    this.assertOpen()
+    const work = this.verifyAndSubmit(records)
+    this.verifying.add(work)
+    try {
+      return await work
+    } finally {
+      this.verifying.delete(work)
+    }
+  }
+
+  private async verifyAndSubmit (records: LedgerRecord[]): Promise<IngestResult> {
+    const result: IngestResult = { applied: [], duplicates: 0, buffered: 0, rejected: [] }
+    const reject = (r: Partial<LedgerRecord> | null | undefined, reason: RejectReason): void => {
+      const entry: IngestResult['rejected'][number] = { reason }
+      if (typeof r?.id === 'string') entry.id = r.id
+      if (typeof r?.origin === 'string') entry.origin = r.origin
+      if (typeof r?.seq === 'number') entry.seq = r.seq
+      result.rejected.push(entry)
+    }
+    const candidates: PendingRecord[] = []
+    for (const r of Array.isArray(records) ? records : []) {
+      const rec = r as Partial<LedgerRecord> | null
+      // Cheap duplicate test first: gossip re-delivers a lot, and a known id needs no verification.
+      if (typeof rec?.origin === 'string' && typeof rec.seq === 'number' && this.state.idAt(rec.origin, rec.seq) === rec.id) {
+        result.duplicates++
+        continue
+      }
+      const checked = checkRecord(r, this.limits)
+      if (!('canonicalPayload' in checked)) {
+        reject(rec, checked.reason)
+        continue
+      }
+      if (r.origin !== this.origin && !this.isMember(r.origin)) {
+        reject(r, 'unknown_origin')
+        continue
+      }
+      // Keep only the fields that are signed: extra properties must not reach storage or events.
+      const clean: LedgerRecord = { id: r.id, origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: r.payload, sig: r.sig }
+      candidates.push({ record: clean, canonicalPayload: checked.canonicalPayload })
+    }
+    const ok = await Promise.all(candidates.map(async (p) => await verifySignatureAsync(p.record)))
+    const verified: PendingRecord[] = []
+    for (let i = 0; i < candidates.length; i++) {
+      if (ok[i]) verified.push(candidates[i])
+      else reject(candidates[i].record, 'bad_signature')
+    }
+    if (verified.length > 0) {
+      if (this.closed) throw new LedgerClosedError()
+      const tally = await this.committer.submit({ kind: 'ingest', items: verified }) as IngestTally
+      result.applied = tally.applied
+      result.duplicates += tally.duplicates
+      result.buffered = tally.buffered
+      result.rejected.push(...tally.rejected)
+      if (tally.dropped > 0) {
+        this.metrics.rejected.inc({ reason: 'buffer_full' }, tally.dropped)
+        this.log.warn('out-of-order records dropped: the buffer is full', { dropped: tally.dropped, max: this.maxBuffered })
+      }
+    }
+    for (const r of result.rejected) this.metrics.rejected.inc({ reason: r.reason })
+    if (result.rejected.length > 0) {
+      this.log.debug('remote records rejected', { count: result.rejected.length, first: result.rejected[0] })
+    }
+    return result
+  }
+
+  /** One group: runs inside BEGIN IMMEDIATE … COMMIT. Reads the state, writes only the draft. */
+  private execute (ops: Op[]): GroupOutcome<OpResult> {
+    const now = this.clock()
+    const draft = new Draft(this.state, this.maxBuffered, now)
+    const idempotent = new Map<string, { hash: string, records: StoredRecord[] }>()
+    const results: Array<OpResult | Error> = []
+    for (const op of ops) {
+      if (op.kind === 'ingest') {
+        const tally: IngestTally = { applied: [], duplicates: 0, buffered: 0, dropped: 0, rejected: [] }
+        draft.ingest(op.items, tally)
+        results.push(tally)
+        continue
+      }
+      const key = op.idempotencyKey
+      if (key !== undefined) {
+        const inGroup = idempotent.get(key)
+        if (inGroup !== undefined) {
+          results.push(inGroup.hash === op.requestHash ? inGroup.records : new IdempotencyConflictError(key))
+          continue
+        }
+        const prior = this.store.getIdempotency(key)
+        if (prior !== undefined) {
+          results.push(prior.requestHash === op.requestHash ? this.store.getByIds(prior.recordIds) : new IdempotencyConflictError(key))
+          continue
+        }
+      }
+      const records: StoredRecord[] = []
+      for (const e of op.entries) {
+        const body = { origin: this.origin, seq: draft.head(this.origin) + 1, ts: this.clock(), key: e.key, payload: e.payload }
+        const record = signRecord(body, this.signer, e.canonicalPayload)
+        records.push(draft.apply({ record, canonicalPayload: e.canonicalPayload }))
+      }
+      if (key !== undefined) {
+        idempotent.set(key, { hash: op.requestHash, records })
+        this.store.putIdempotency({ key, requestHash: op.requestHash, recordIds: records.map((r) => r.id), createdAt: now })
+      }
+      results.push(records)
+    }
+    for (const { stored: r, canonicalPayload } of draft.records) {
+      this.store.insert({ lsn: r.lsn, id: r.id, origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: canonicalPayload, sig: r.sig })
+    }
+    for (const [, e] of draft.equivocations) this.store.putEquivocation(e)
+    if (draft.records.length > 0) {
+      this.store.setMeta(META_ROOT, draft.prepareMerkle())
+      this.store.setMeta(META_COUNT, String(draft.newCount))
+    }
+    return {
+      results,
+      rollback: () => {},
+      commit: () => {
+        draft.publish()
+        this.afterCommit(draft)
+      }
+    }
+  }
+
+  private afterCommit (draft: Draft): void {
+    this.metrics.records.set(this.state.count)
+    this.metrics.buffered.set(this.state.bufferSize)
+    if (draft.records.length > 0) {
+      this.metrics.writes.inc(draft.records.length)
+      this.emit('applied', draft.records.map((r) => r.stored))
+    }
+    for (const [, e] of draft.equivocations) {
+      this.metrics.equivocations.inc()
+      this.log.warn('equivocation detected', { origin: e.origin, seq: e.seq, ids: e.ids, applied_id: e.appliedId })
+      if (this.report !== undefined) {
+        // The health report must show it at once, not at the next full check.
+        const errors = this.report.errors.filter((x) => !x.startsWith(`equivocation by ${e.origin} at seq ${e.seq}:`))
+        this.setReport({ ...this.report, status: 'unhealthy', errors: [...errors, describeEquivocation(e)], equivocations: this.state.equivocations.size })
+      } else {
+        this.setReport({
+          status: 'unhealthy',
+          sqlite_ok: true,
+          merkle_ok: true,
+          signatures_ok: true,
+          record_count: this.state.count,
+          merkle_root: this.state.merkle.root(),
+          checked_at: new Date(this.clock()).toISOString(),
+          duration_ms: 0,
+          errors: this.equivocationList().map(describeEquivocation),
+          equivocations: this.state.equivocations.size
+        })
+      }
+      this.emit('equivocation', { origin: e.origin, seq: e.seq, ids: [...e.ids] })
+    }
+  }
+
+  private emit<E extends keyof LedgerEvents>(event: E, ...args: Parameters<LedgerEvents[E]>): void {
+    try {
+      this.events.emit(event, ...args)
+    } catch (err) {
+      // A listener's failure must not fail a write that is already durable.
+      this.log.warn('ledger event listener threw', { event, err: (err as Error).message })
+    }
+  }
+
+  // ---- reads ----
+
+  get (id: string): StoredRecord | undefined {
+    if (typeof id !== 'string' || id.length !== 64) return undefined
+    return this.store.getById(id)
+  }
+
+  listByOrigin (origin: string, fromSeq: number, toSeq: number | undefined, limit: number): StoredRecord[] {
+    const head = this.state.head(origin)
+    const to = Math.min(toSeq ?? head, head)
+    if (limit <= 0 || to < fromSeq) return []
+    return this.store.listByOrigin(origin, Math.max(1, fromSeq), to, limit)
+  }
+
+  list (options: ListOptions): StoredRecord[] {
+    if (options.limit <= 0) return []
+    return this.store.listAfter(options.after ?? 0, options.limit)
+  }
+
+  latestByKey (key: string): StoredRecord | undefined {
+    return this.store.latestByKey(key)
+  }
+
+  versionVector (): VersionVector {
+    return this.state.versionVector()
+  }
+
+  merkleRoot (): string {
+    return this.state.merkle.root()
+  }
+
+  recordCount (): number {
+    return this.state.count
+  }
+
+  lastLsn (): number {
+    return this.state.lastLsn
+  }
+
+  bufferedCount (): number {
+    return this.state.bufferSize
+  }
+
+  missingFor (theirs: VersionVector, limit: number, maxBytes?: number): LedgerRecord[] {
+    const out: LedgerRecord[] = []
+    let bytes = 0
+    if (limit <= 0) return out
+    const origins = [...this.state.ids.keys()].sort()
+    for (const origin of origins) {
+      const ours = this.state.head(origin)
+      const have = typeof theirs?.[origin] === 'number' && Object.hasOwn(theirs, origin) ? Math.max(0, Math.floor(theirs[origin])) : 0
+      if (ours <= have) continue
+      let from = have + 1
+      while (from <= ours && out.length < limit) {
+        const rows = this.store.listByOrigin(origin, from, ours, Math.min(limit - out.length, 500))
+        if (rows.length === 0) break
+        for (const s of rows) {
+          const r: LedgerRecord = { id: s.id, origin: s.origin, seq: s.seq, ts: s.ts, key: s.key, payload: s.payload, sig: s.sig }
+          if (maxBytes !== undefined) {
+            const size = recordWireBytes(r)
+            // Always send at least one record, or a record larger than maxBytes would never sync.
+            if (out.length > 0 && bytes + size > maxBytes) return out
+            bytes += size
+          }
+          out.push(r)
+          if (out.length >= limit) return out
+        }
+        from = rows[rows.length - 1].seq + 1
+      }
+    }
+    return out
+  }
+
+  // ---- integrity ----
+
+  async integrityCheck (): Promise<IntegrityReport> {
+    this.assertOpen()
+    if (this.running !== undefined) return await this.running
+    const run = runIntegrityCheck({
+      store: this.store,
+      // Taken synchronously: the stored root describes exactly the rows up to lastLsn.
+      snapshot: { lastLsn: this.state.lastLsn, storedRoot: this.store.getMeta(META_ROOT), storedCount: optionalNumber(this.store.getMeta(META_COUNT)) },
+      equivocations: this.equivocationList(),
+      knownProblems: this.loadProblems.filter((p) => !p.startsWith('merkle root recomputed at open')),
+      chunkSize: this.chunkSize,
+      clock: this.clock,
+      aborted: () => this.closing
+    }).then((report) => {
+      if (!this.closing) this.setReport(report)
+      if (report.status === 'unhealthy') this.log.warn('ledger integrity check failed', { errors: report.errors.slice(0, 5) })
+      return report
+    }).finally(() => { this.running = undefined })
+    this.running = run
+    return await run
+  }
+
+  lastIntegrity (): IntegrityReport | undefined {
+    return this.report
+  }
+
+  private setReport (report: IntegrityReport): void {
+    this.report = report
+    this.metrics.integrityOk.set(report.status === 'healthy' ? 1 : 0)
+  }
+
+  private equivocationList (): Equivocation[] {
+    return [...this.state.equivocations.values()]
+  }
+
+  // ---- lifecycle ----
+
+  on<E extends keyof LedgerEvents>(event: E, listener: LedgerEvents[E]): void {
+    this.events.on(event, listener)
+  }
+
+  off<E extends keyof LedgerEvents>(event: E, listener: LedgerEvents[E]): void {
+    this.events.off(event, listener)
+  }
+
+  private assertOpen (): void {
+    if (this.closing || this.closed) throw new LedgerClosedError()
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closing = true
+    // Ingests still verifying will submit; let them, then flush the last group.
+    await Promise.allSettled([...this.verifying])
+    await this.committer.drain()
+    if (this.running !== undefined) await this.running.catch(() => undefined)
+    this.closed = true
+    try {
+      this.db.close()
+    } catch (err) {
+      this.log.warn('closing the database failed', { err: (err as Error).message })
+    }
+    this.events.removeAllListeners()
+  }
+}
+
+function describeEquivocation (e: Equivocation): string {
+  return `equivocation by ${e.origin} at seq ${e.seq}: ids ${e.ids.join(', ')}${e.appliedId === null ? ' (none applied)' : ` (applied ${e.appliedId})`}`
+}
+
+function optionalNumber (s: string | undefined): number | undefined {
+  return s === undefined ? undefined : Number(s)
+}
+
+/** What a client retrying with an idempotency key must send again: the canonical entries. */
+function requestHash (entries: AppendOp['entries']): string {
+  return sha256Hex('[' + entries.map((e) => `{"key":${canonicalString(e.key)},"payload":${e.canonicalPayload}}`).join(',') + ']')
+}
+
+/** Size of a record as JSON on the wire, the measure of missingFor's maxBytes. */
+export function recordWireBytes (r: LedgerRecord): number {
+  return Buffer.byteLength(JSON.stringify(r), 'utf8')
+}
+
+export async function createLedger (init: LedgerInit, components: LedgerComponents): Promise<Ledger> {
+  const origin = peerIdFromPrivateKey(components.privateKey).toString()
+  // Validates the key type before touching the disk.
+  createRecordSigner(components.privateKey, origin)
+  const db = openDatabase({ path: init.dbPath })
+  let ledger: SqliteLedger
+  try {
+    ledger = new SqliteLedger(init, components, db, origin)
+    ledger.load()
+  } catch (err) {
+    try {
+      db.close()
+    } catch {}
+    const mapped = classifyStorageError(init.dbPath, err)
+    // A load that trips over damaged pages is corruption whatever SQLite's code says about it.
+    if (!(mapped instanceof StorageCorruptError) && /malformed|corrupt/i.test(mapped.message)) {
+      throw new StorageCorruptError(init.dbPath, mapped.message, { cause: err })
+    }
+    throw mapped
+  }
+  if (init.integrityCheckOnOpen !== false) {
+    // In the background: opening must not wait for a full signature scan.
+    setImmediate(() => {
+      ledger.integrityCheck().catch((err: unknown) => {
+        if (!(err instanceof LedgerClosedError)) components.logger.error('integrity check failed to run', { err: (err as Error).message })
+      })
+    })
+  }
+  return ledger
+}

@@ -1,0 +1,318 @@
+/**
+ * An order-independent Merkle tree over record ids.
+ *
+ * Ids go into 4096 buckets by their first 3 hex digits. A bucket's hash is SHA-256 over the
+ * concatenation of its ids (lowercase hex, sorted); the tree is a complete binary tree of depth 12
+ * over the bucket hashes, an inner node's hash being SHA-256(left ‖ right) of the raw 32-byte child
+ * hashes. Equal sets of ids give equal roots whatever the insertion order, and the empty tree has a
+ * fixed root (EMPTY_ROOT).
+ *
+ * Inserts only mark their bucket dirty; root() rehashes dirty buckets and their paths, so the root
+ * after one insert into a million ids costs one bucket hash (~250 ids) plus 12 small hashes.
+ * Pure: no I/O.
+ */
+import { createHash } from 'node:crypto'
+
+export const MERKLE_PREFIX_DIGITS = 3
+export const MERKLE_DEPTH = 12
+export const MERKLE_BUCKETS = 1 << MERKLE_DEPTH
+
+/** Anything that can answer "what is the hash of node `index` at `level`" (level 0 = root, MERKLE_DEPTH = buckets). */
+export interface MerkleView {
+  nodeHash(level: number, index: number): string
+}
+
+export interface MerkleTree extends MerkleView {
+  /** Adds an id; false when it was already present. */
+  insert(id: string): boolean
+  /** Removes an id; false when it was absent. */
+  remove(id: string): boolean
+  has(id: string): boolean
+  /** Hex root hash; recomputes only what changed since the last call. */
+  root(): string
+  readonly size: number
+  /** All node hashes of one level, hex (level 0 = [root], MERKLE_DEPTH = the 4096 bucket hashes). */
+  levelHashes(level: number): string[]
+  /** The sorted ids of one bucket. */
+  bucketIds(bucket: number): readonly string[]
+  /**
+   * The root the tree would have with `ids` added, without changing the tree; apply() then makes it
+   * so at no extra cost. Lets a writer store the new root in the same transaction as the records and
+   * publish it only after the commit succeeded.
+   */
+  prepareInsert(ids: readonly string[]): PreparedMerkleUpdate
+}
+
+export interface PreparedMerkleUpdate {
+  readonly root: string
+  /** How many of the ids were new. */
+  readonly added: number
+  /** Publish the update; throws if the tree changed since prepareInsert. */
+  apply(): void
+}
+
+/** prepareInsert's update was applied to a tree that had changed in between. */
+export class StaleMerkleUpdateError extends Error {
+  static readonly NAME = 'StaleMerkleUpdateError'
+  constructor () {
+    super('the merkle tree changed between prepareInsert and apply')
+    this.name = StaleMerkleUpdateError.NAME
+  }
+}
+
+export function bucketOf (id: string): number {
+  return parseInt(id.slice(0, MERKLE_PREFIX_DIGITS), 16)
+}
+
+function sha256 (...parts: Array<Buffer | string>): Buffer {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return h.digest()
+}
+
+/** Hashes of empty subtrees per level: EMPTY[level] is the hash of an empty node at that level. */
+const EMPTY: Buffer[] = (() => {
+  const out = new Array<Buffer>(MERKLE_DEPTH + 1)
+  out[MERKLE_DEPTH] = sha256('')
+  for (let l = MERKLE_DEPTH - 1; l >= 0; l--) out[l] = sha256(out[l + 1], out[l + 1])
+  return out
+})()
+
+/** The root of the empty tree. */
+export const EMPTY_ROOT = EMPTY[0].toString('hex')
+
+function lowerBound (arr: string[], id: string): number {
+  let lo = 0
+  let hi = arr.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (arr[mid] < id) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+class BucketedMerkleTree implements MerkleTree {
+  private readonly buckets: string[][] = Array.from({ length: MERKLE_BUCKETS }, () => [])
+  /** levels[l][i]: hash of node i at level l. */
+  private readonly levels: Buffer[][]
+  private readonly dirty = new Set<number>()
+  /** Buckets filled by bulk loading, not yet sorted. */
+  private readonly unsorted = new Set<number>()
+  private count = 0
+  /** Bumped on every change, so a prepared update can tell it is stale. */
+  private version = 0
+
+  constructor () {
+    this.levels = []
+    for (let l = 0; l <= MERKLE_DEPTH; l++) this.levels.push(new Array<Buffer>(1 << l).fill(EMPTY[l]))
+  }
+
+  get size (): number {
+    return this.count
+  }
+
+  insert (id: string): boolean {
+    const b = bucketOf(id)
+    const bucket = this.buckets[b]
+    if (this.unsorted.has(b)) this.sortBucket(b)
+    const at = lowerBound(bucket, id)
+    if (bucket[at] === id) return false
+    if (at === bucket.length) bucket.push(id)
+    else bucket.splice(at, 0, id)
+    this.count++
+    this.version++
+    this.dirty.add(b)
+    return true
+  }
+
+  /**
+   * Append ids known to be distinct without keeping buckets sorted: the cold-start path. Buckets are
+   * sorted once, on the next root() or lookup.
+   */
+  bulkLoad (ids: Iterable<string>): void {
+    for (const id of ids) {
+      const b = bucketOf(id)
+      this.buckets[b].push(id)
+      this.unsorted.add(b)
+      this.dirty.add(b)
+      this.count++
+    }
+    this.version++
+  }
+
+  remove (id: string): boolean {
+    const b = bucketOf(id)
+    const bucket = this.buckets[b]
+    if (this.unsorted.has(b)) this.sortBucket(b)
+    const at = lowerBound(bucket, id)
+    if (bucket[at] !== id) return false
+    bucket.splice(at, 1)
+    this.count--
+    this.version++
+    this.dirty.add(b)
+    return true
+  }
+
+  has (id: string): boolean {
+    const b = bucketOf(id)
+    if (this.unsorted.has(b)) this.sortBucket(b)
+    const bucket = this.buckets[b]
+    return bucket[lowerBound(bucket, id)] === id
+  }
+
+  private sortBucket (b: number): void {
+    const bucket = this.buckets[b]
+    bucket.sort()
+    // Bulk loading trusts its caller; collapse accidental duplicates so size and hashes stay honest.
+    let w = 0
+    for (let r = 0; r < bucket.length; r++) {
+      if (r === 0 || bucket[r] !== bucket[r - 1]) bucket[w++] = bucket[r]
+    }
+    this.count -= bucket.length - w
+    bucket.length = w
+    this.unsorted.delete(b)
+  }
+
+  root (): string {
+    this.refresh()
+    return this.levels[0][0].toString('hex')
+  }
+
+  private refresh (): void {
+    if (this.dirty.size === 0) return
+    const leaves = this.levels[MERKLE_DEPTH]
+    let parents = new Set<number>()
+    for (const b of this.dirty) {
+      if (this.unsorted.has(b)) this.sortBucket(b)
+      const bucket = this.buckets[b]
+      leaves[b] = bucket.length === 0 ? EMPTY[MERKLE_DEPTH] : sha256(bucket.join(''))
+      parents.add(b >>> 1)
+    }
+    this.dirty.clear()
+    for (let l = MERKLE_DEPTH - 1; l >= 0; l--) {
+      const level = this.levels[l]
+      const below = this.levels[l + 1]
+      const next = new Set<number>()
+      for (const i of parents) {
+        level[i] = sha256(below[2 * i], below[2 * i + 1])
+        next.add(i >>> 1)
+      }
+      parents = next
+    }
+  }
+
+  nodeHash (level: number, index: number): string {
+    checkLevel(level)
+    this.refresh()
+    return this.levels[level][index].toString('hex')
+  }
+
+  levelHashes (level: number): string[] {
+    checkLevel(level)
+    this.refresh()
+    return this.levels[level].map((h) => h.toString('hex'))
+  }
+
+  bucketIds (bucket: number): readonly string[] {
+    if (this.unsorted.has(bucket)) this.sortBucket(bucket)
+    return this.buckets[bucket]
+  }
+
+  prepareInsert (ids: readonly string[]): PreparedMerkleUpdate {
+    this.refresh()
+    const newBuckets = new Map<number, string[]>()
+    let added = 0
+    for (const id of ids) {
+      const b = bucketOf(id)
+      let bucket = newBuckets.get(b)
+      if (bucket === undefined) {
+        bucket = this.buckets[b].slice()
+        newBuckets.set(b, bucket)
+      }
+      const at = lowerBound(bucket, id)
+      if (bucket[at] === id) continue
+      bucket.splice(at, 0, id)
+      added++
+    }
+    // Changed node hashes per level, layered over the current ones.
+    const changed: Array<Map<number, Buffer>> = Array.from({ length: MERKLE_DEPTH + 1 }, () => new Map())
+    let parents = new Set<number>()
+    for (const [b, bucket] of newBuckets) {
+      changed[MERKLE_DEPTH].set(b, bucket.length === 0 ? EMPTY[MERKLE_DEPTH] : sha256(bucket.join('')))
+      parents.add(b >>> 1)
+    }
+    const at = (l: number, i: number): Buffer => changed[l].get(i) ?? this.levels[l][i]
+    for (let l = MERKLE_DEPTH - 1; l >= 0; l--) {
+      const next = new Set<number>()
+      for (const i of parents) {
+        changed[l].set(i, sha256(at(l + 1, 2 * i), at(l + 1, 2 * i + 1)))
+        next.add(i >>> 1)
+      }
+      parents = next
+    }
+    const root = at(0, 0).toString('hex')
+    const version = this.version
+    return {
+      root,
+      added,
+      apply: () => {
+        if (this.version !== version) throw new StaleMerkleUpdateError()
+        for (const [b, bucket] of newBuckets) this.buckets[b] = bucket
+        for (let l = 0; l <= MERKLE_DEPTH; l++) for (const [i, h] of changed[l]) this.levels[l][i] = h
+        this.count += added
+        this.version++
+      }
+    }
+  }
+}
+
+function checkLevel (level: number): void {
+  if (!Number.isInteger(level) || level < 0 || level > MERKLE_DEPTH) throw new RangeError(`merkle level must be 0..${MERKLE_DEPTH}`)
+}
+
+export interface MerkleTreeWithBulk extends MerkleTree {
+  bulkLoad(ids: Iterable<string>): void
+}
+
+export function createMerkleTree (ids?: Iterable<string>): MerkleTreeWithBulk {
+  const tree = new BucketedMerkleTree()
+  if (ids !== undefined) for (const id of ids) tree.insert(id)
+  return tree
+}
+
+/** A view over level hashes received from a peer (e.g. levelHashes() of every level). */
+export function levelsView (levels: string[][]): MerkleView {
+  return {
+    nodeHash: (level: number, index: number) => {
+      const h = levels[level]?.[index]
+      if (h === undefined) throw new RangeError(`no hash for level ${level} index ${index}`)
+      return h
+    }
+  }
+}
+
+/**
+ * The buckets whose contents differ between two trees, found by descending only into differing
+ * subtrees: O(d · log n) node comparisons for d differing buckets. Sorted ascending.
+ */
+export function diffBuckets (ours: MerkleView, theirs: MerkleView): number[] {
+  let frontier = [0]
+  if (ours.nodeHash(0, 0) === theirs.nodeHash(0, 0)) return []
+  for (let level = 1; level <= MERKLE_DEPTH; level++) {
+    const next: number[] = []
+    for (const parent of frontier) {
+      for (const child of [2 * parent, 2 * parent + 1]) {
+        if (ours.nodeHash(level, child) !== theirs.nodeHash(level, child)) next.push(child)
+      }
+    }
+    frontier = next
+  }
+  return frontier
+}
+
+/** Ids in `ours` but not in `theirs` for one bucket (both sorted). */
+export function bucketDifference (ours: readonly string[], theirs: readonly string[]): string[] {
+  const set = new Set(theirs)
+  return ours.filter((id) => !set.has(id))
+}

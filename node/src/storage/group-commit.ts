@@ -1,0 +1,129 @@
+/**
+ * Group commit: operations submitted while a flush is pending are written in ONE transaction
+ * (BEGIN IMMEDIATE … COMMIT), so a burst of concurrent writes costs one fsync instead of one each.
+ *
+ * The flush runs on setImmediate, after the current poll phase: every request that arrived in the
+ * same event-loop turn joins the group. The whole transaction is synchronous (node:sqlite), so no
+ * other code observes a half-applied group. If the transaction fails, every caller of the group is
+ * rejected and `rollback` lets the owner discard what it prepared; otherwise `commit` publishes it.
+ */
+import type { DatabaseSync } from 'node:sqlite'
+
+/** What the owner's executor returns for one group. */
+export interface GroupOutcome<R> {
+  /** One per submitted op, same order: a value to resolve with, or an Error to reject that caller with. */
+  results: Array<R | Error>
+  /** Runs after COMMIT succeeded: publish the prepared state to memory. Must not throw. */
+  commit(): void
+  /** Runs after the transaction failed and was rolled back. Must not throw. */
+  rollback(): void
+}
+
+export interface GroupCommitInit<Op, R> {
+  db: DatabaseSync
+  /** Runs inside the open transaction; throws to fail the whole group. */
+  execute(ops: Op[]): GroupOutcome<R>
+  /** Maps a transaction failure to the error the callers get. */
+  mapError?(err: unknown): Error
+  /** Observability: called after each successful commit. */
+  onCommit?(info: { ops: number, seconds: number }): void
+  onFailure?(err: unknown): void
+}
+
+export interface GroupCommitter<Op, R> {
+  submit(op: Op): Promise<R>
+  /** Number of ops waiting for the next flush. */
+  readonly pending: number
+  /** Number of committed transactions so far. */
+  readonly commits: number
+  /** Resolves once everything submitted so far has been flushed. */
+  drain(): Promise<void>
+}
+
+interface Waiter<Op, R> {
+  op: Op
+  resolve(value: R): void
+  reject(err: Error): void
+}
+
+class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
+  private queue: Array<Waiter<Op, R>> = []
+  private scheduled = false
+  private drainWaiters: Array<() => void> = []
+  commits = 0
+
+  constructor (private readonly init: GroupCommitInit<Op, R>) {}
+
+  get pending (): number {
+    return this.queue.length
+  }
+
+  async submit (op: Op): Promise<R> {
+    return await new Promise<R>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject })
+      this.schedule()
+    })
+  }
+
+  async drain (): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return
+    await new Promise<void>((resolve) => { this.drainWaiters.push(resolve) })
+  }
+
+  private schedule (): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => { this.flush() })
+  }
+
+  private flush (): void {
+    this.scheduled = false
+    const group = this.queue
+    this.queue = []
+    if (group.length > 0) this.runGroup(group)
+    if (this.queue.length === 0) {
+      const waiters = this.drainWaiters
+      this.drainWaiters = []
+      for (const w of waiters) w()
+    } else {
+      this.schedule()
+    }
+  }
+
+  private runGroup (group: Array<Waiter<Op, R>>): void {
+    const { db } = this.init
+    const started = performance.now()
+    let outcome: GroupOutcome<R> | undefined
+    try {
+      db.exec('BEGIN IMMEDIATE')
+      try {
+        outcome = this.init.execute(group.map((w) => w.op))
+        db.exec('COMMIT')
+      } catch (err) {
+        // COMMIT may already have rolled back (e.g. SQLITE_FULL); ROLLBACK then fails harmlessly.
+        try {
+          db.exec('ROLLBACK')
+        } catch {}
+        throw err
+      }
+    } catch (err) {
+      outcome?.rollback()
+      this.init.onFailure?.(err)
+      const mapped = this.init.mapError?.(err) ?? (err instanceof Error ? err : new Error(String(err)))
+      for (const w of group) w.reject(mapped)
+      return
+    }
+    this.commits++
+    outcome.commit()
+    this.init.onCommit?.({ ops: group.length, seconds: (performance.now() - started) / 1000 })
+    for (let i = 0; i < group.length; i++) {
+      const r = outcome.results[i]
+      if (r instanceof Error) group[i].reject(r)
+      else group[i].resolve(r)
+    }
+  }
+}
+
+export function createGroupCommitter<Op, R> (init: GroupCommitInit<Op, R>): GroupCommitter<Op, R> {
+  return new SqliteGroupCommitter(init)
+}

@@ -1,0 +1,5 @@
+export { openDatabase, SCHEMA_VERSION, type OpenDatabaseInit } from './database.js'
+export { MIGRATIONS, type Migration } from './migrations.js'
+export { createRecordStore, rowToRecord, type RecordStore, type RecordRow, type IdempotencyRow, type EquivocationRow } from './record-store.js'
+export { createGroupCommitter, type GroupCommitter, type GroupCommitInit, type GroupOutcome } from './group-commit.js'
+export { StorageCorruptError, StorageError, SchemaVersionError, classifyStorageError, isCorruption } from './errors.js'
