@@ -1,0 +1,5 @@
+export * from './conditions.js'
+export * from './divergence.js'
+export * from './node-view.js'
+export * from './rollout.js'
+export * from './aggregate.js'
