@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals'
+import { advance, batchesFor, dominates, plan, vvDigest, type RecordSource } from './reconcile.js'
+import type { LedgerRecord, VersionVector } from '../ledger/interface.js'
+
+function rec (origin: string, seq: number, size = 10): LedgerRecord {
+  return { origin, seq, ts: seq, key: `k${seq}`, payload: 'x'.repeat(size), id: `${origin}-${seq}`, sig: 's' }
+}
+
+/** A record source over plain arrays with the ledger's missingFor contract (per origin, seq order). */
+function source (records: LedgerRecord[]): RecordSource {
+  return {
+    missingFor (theirs: VersionVector, limit: number, maxBytes?: number) {
+      const out: LedgerRecord[] = []
+      let bytes = 0
+      for (const r of [...records].sort((a, b) => a.origin.localeCompare(b.origin) || a.seq - b.seq)) {
+        if (r.seq <= (theirs[r.origin] ?? 0)) continue
+        const size = JSON.stringify(r).length
+        if (out.length >= limit || (maxBytes !== undefined && out.length > 0 && bytes + size > maxBytes)) break
+        out.push(r)
+        bytes += size
+      }
+      return out
+    }
+  }
+}
+
+describe('reconcile', () => {
+  it('plans pull and push per origin', () => {
+    const p = plan({ a: 5, b: 2 }, { a: 3, b: 4, c: 1 })
+    expect(p.pull).toEqual([{ origin: 'b', from: 3, to: 4 }, { origin: 'c', from: 1, to: 1 }])
+    expect(p.push).toEqual([{ origin: 'a', from: 4, to: 5 }])
+    expect(p.pullCount).toBe(3)
+    expect(p.pushCount).toBe(2)
+    expect(plan({ a: 1 }, { a: 1 })).toEqual({ pull: [], push: [], pullCount: 0, pushCount: 0 })
+  })
+
+  it('advances a vector and compares', () => {
+    expect(advance({ a: 1 }, [rec('a', 2), rec('a', 3), rec('b', 1)])).toEqual({ a: 3, b: 1 })
+    expect(dominates({ a: 3, b: 1 }, { a: 2 })).toBe(true)
+    expect(dominates({ a: 3 }, { a: 2, b: 1 })).toBe(false)
+  })
+
+  it('digests equal vectors equally whatever the key order, zeros ignored', () => {
+    expect(vvDigest({ a: 1, b: 2 })).toBe(vvDigest({ b: 2, a: 1, c: 0 }))
+    expect(vvDigest({ a: 1, b: 2 })).not.toBe(vvDigest({ a: 1, b: 3 }))
+  })
+
+  it('serves every missing record once, in bounded batches, and flags the last', () => {
+    const all = [...Array.from({ length: 25 }, (_, i) => rec('a', i + 1)), ...Array.from({ length: 7 }, (_, i) => rec('b', i + 1))]
+    const batches = [...batchesFor(source(all), { a: 3 }, { limit: 10, maxBytes: 1_000_000 })]
+    expect(batches.map(b => b.records.length)).toEqual([10, 10, 9])
+    expect(batches.flatMap(b => b.records).map(r => r.id)).toEqual(all.filter(r => !(r.origin === 'a' && r.seq <= 3)).map(r => r.id))
+    expect(batches.map(b => b.more)).toEqual([true, true, false])
+    const small = [...batchesFor(source(all), {}, { limit: 1000, maxBytes: 300 })]
+    expect(small.every(b => b.records.length <= 3)).toBe(true)
+    expect(small.flatMap(b => b.records)).toHaveLength(32)
+    expect([...batchesFor(source(all), { a: 25, b: 7 }, { limit: 10, maxBytes: 1000 })]).toEqual([])
+  })
+})
