@@ -49,6 +49,9 @@ app.kubernetes.io/part-of: lattice
 {{/* "true" when the operator runs with leader election. */}}
 {{- define "lattice-operator.leaderElect" -}}
 {{- $le := .Values.leaderElection.enabled }}
+{{- if and (kindIs "bool" $le) (not $le) (gt (int .Values.replicaCount) 1) }}
+{{- fail "replicaCount > 1 needs leader election: two operators without it would fight over every resource (set leaderElection.enabled=auto or true)" }}
+{{- end }}
 {{- if kindIs "bool" $le }}{{ $le }}{{ else }}{{ gt (int .Values.replicaCount) 1 }}{{ end }}
 {{- end }}
 
