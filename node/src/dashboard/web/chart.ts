@@ -65,7 +65,8 @@ export function renderChart (svg: SVGSVGElement, tl: Timeline): void {
   const x = (t: number): number => PLOT.left + (Math.max(t0, Math.min(tl.now, t)) - t0) / tl.window_ms * (PLOT.right - PLOT.left)
   const samples = tl.samples.filter(s => s.t >= t0)
 
-  const peerMax = niceMax(Math.max(0, ...samples.map(s => s.peer_count)), 2)
+  // A multiple of 4 so every one of the 4 grid lines is a whole number of peers.
+  const peerMax = Math.max(4, Math.ceil(Math.max(0, ...samples.map(s => s.peer_count)) / 4) * 4)
   const rateMax = niceMax(Math.max(0, ...samples.map(s => s.records_per_second)), 1)
   const yPeers = (v: number): number => PLOT.bottom - v / peerMax * (PLOT.bottom - PLOT.top)
   const yRate = (v: number): number => PLOT.bottom - v / rateMax * (PLOT.bottom - PLOT.top)
@@ -75,7 +76,9 @@ export function renderChart (svg: SVGSVGElement, tl: Timeline): void {
   for (let i = 0; i <= 4; i++) {
     const y = PLOT.top + i * (PLOT.bottom - PLOT.top) / 4
     grid.append(el('line', { x1: PLOT.left, x2: PLOT.right, y1: y, y2: y }))
-    grid.append(el('text', { x: PLOT.left - 6, y: y + 4, 'text-anchor': 'end', class: 'axis-peers' }, fmt(peerMax * (4 - i) / 4)))
+    // Peers are whole: no "1.5 peers" tick label.
+    const peers = peerMax * (4 - i) / 4
+    if (Number.isInteger(peers)) grid.append(el('text', { x: PLOT.left - 6, y: y + 4, 'text-anchor': 'end', class: 'axis-peers' }, String(peers)))
     grid.append(el('text', { x: PLOT.right + 6, y: y + 4, 'text-anchor': 'start', class: 'axis-rate' }, fmt(rateMax * (4 - i) / 4)))
   }
   for (let m = 0; m <= tl.window_ms / 60_000; m += 5) {
@@ -121,7 +124,9 @@ export function renderChart (svg: SVGSVGElement, tl: Timeline): void {
     const ex = x(e.t)
     const g = el('g', { class: `event event-${e.kind}` })
     g.append(el('line', { x1: ex, x2: ex, y1: PLOT.top, y2: BAND.top + BAND.height }))
-    g.append(el('text', { x: ex + 3, y: PLOT.top + 10 + (i % 3) * 12 }, eventLabel(e)))
+    // Labels near "now" go left of their line so they stay inside the plot.
+    const leftward = ex > PLOT.right - 90
+    g.append(el('text', { x: leftward ? ex - 4 : ex + 4, y: PLOT.top + 10 + (i % 3) * 12, 'text-anchor': leftward ? 'end' : 'start' }, eventLabel(e)))
     g.append(el('title', {}, describeEvent(e)))
     marks.append(g)
   })
@@ -129,5 +134,5 @@ export function renderChart (svg: SVGSVGElement, tl: Timeline): void {
 }
 
 function fmt (v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(1)
+  return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(2)))
 }
