@@ -1,0 +1,78 @@
+/** Shared helpers of the sync acceptance tests (real node processes on loopback). */
+import { randomBytes } from 'node:crypto'
+import type { NodeProcess } from '../support/index.js'
+import { request } from '../support/index.js'
+import type { LedgerRecord } from '../../node/src/ledger/interface.js'
+import type { P2PStatus } from '../../node/src/sync/interface.js'
+
+/** Short sync timings for tests (seconds, as the variables take them). */
+export const SHORT_TIMINGS: Record<string, string> = {
+  AETHEL_HEARTBEAT_INTERVAL: '0.2',
+  AETHEL_PEERLESS_TIMEOUT: '1.5',
+  AETHEL_HTTP_POLL_INTERVAL: '0.5',
+  AETHEL_LOG_LEVEL: 'warn'
+}
+
+export async function status (node: NodeProcess): Promise<P2PStatus> {
+  const res = await node.api<P2PStatus>('/api/lattice/p2p/status', { auth: false })
+  if (res.status !== 200) throw new Error(`status of ${node.url}: ${res.status}`)
+  return res.body
+}
+
+export interface StateBody { merkle_root: string, record_count: number, version_vector: Record<string, number> }
+
+export async function state (node: NodeProcess): Promise<StateBody> {
+  const res = await node.api<StateBody>('/api/lattice/state', { auth: false })
+  if (res.status !== 200) throw new Error(`state of ${node.url}: ${res.status}`)
+  return res.body
+}
+
+/** Sum of a metric's samples whose labels include `labels` (0 when absent). */
+export async function metric (node: NodeProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const res = await request<string>(`${node.url}/metrics`)
+  if (res.status !== 200 || typeof res.body !== 'string') throw new Error(`metrics of ${node.url}: ${res.status}`)
+  let sum = 0
+  for (const line of res.body.split('\n')) {
+    if (line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$/.exec(line)
+    if (m === null || m[1] !== name) continue
+    const have = m[3] ?? ''
+    if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) sum += Number(m[4])
+  }
+  return sum
+}
+
+export async function write (node: NodeProcess, key: string, payload: unknown = { note: randomBytes(16).toString('hex') }): Promise<LedgerRecord> {
+  const res = await node.api<LedgerRecord>('/api/lattice/records', { method: 'POST', body: { key, payload } })
+  if (res.status !== 201) throw new Error(`write on ${node.url}: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body
+}
+
+export async function writeBatch (node: NodeProcess, entries: Array<{ key: string, payload: unknown }>): Promise<LedgerRecord[]> {
+  const res = await node.api<{ records: LedgerRecord[] }>('/api/lattice/records/batch', { method: 'POST', body: { records: entries } })
+  if (res.status !== 201) throw new Error(`batch on ${node.url}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`)
+  return res.body.records
+}
+
+export async function has (node: NodeProcess, id: string): Promise<boolean> {
+  const res = await node.api(`/api/lattice/records/${id}`)
+  return res.status === 200
+}
+
+/** True when every node holds every id and all roots are equal. */
+export async function converged (nodes: NodeProcess[], ids: string[]): Promise<boolean> {
+  for (const n of nodes) {
+    for (const id of ids) if (!await has(n, id)) return false
+  }
+  const roots = new Set((await Promise.all(nodes.map(state))).map(s => s.merkle_root))
+  return roots.size === 1
+}
+
+export async function setP2P (node: NodeProcess, enabled: boolean): Promise<void> {
+  const res = await node.api(`/api/lattice/sync/p2p?enabled=${String(enabled)}`, { method: 'POST' })
+  if (res.status !== 200) throw new Error(`p2p switch on ${node.url}: ${res.status} ${JSON.stringify(res.body)}`)
+}
+
+export async function switchMode (node: NodeProcess, mode: string): Promise<{ status: number, body: { success?: boolean, message?: string, mode?: string, error?: { code: string } } }> {
+  return await node.api(`/api/lattice/sync/switch?mode=${mode}`, { method: 'POST' })
+}
