@@ -1,0 +1,139 @@
+/**
+ * Probes node APIs: GET /api/lattice/p2p/status and /api/lattice/state with a timeout, at most
+ * `concurrency` nodes at a time, keeping the last result per node. A node that does not answer is a
+ * result with up=false, never an exception: one dead node must not stall or crash the operator.
+ */
+
+/** The fields of `GET /api/lattice/p2p/status` the operator reads (node/src/sync/interface.ts). */
+export interface ProbedStatus {
+  started: boolean
+  peer_count: number
+  has_peers: boolean
+  http_sync_enabled: boolean
+  heartbeat_active: boolean
+  sync_mode: string
+  mode: string
+  peer_id: string
+  last_sync: string | null
+  merkle_root: string
+  record_count: number
+}
+
+/** `GET /api/lattice/state` */
+export interface ProbedState {
+  merkle_root: string
+  record_count: number
+}
+
+export interface ProbeTarget {
+  /** Cache key, e.g. `<namespace>/<node>`. */
+  key: string
+  /** Base URL, e.g. http://10.0.0.5:8080 */
+  baseUrl: string
+}
+
+export interface ProbeResult {
+  up: boolean
+  status?: ProbedStatus
+  state?: ProbedState
+  error?: string
+  /** ms since epoch */
+  at: number
+}
+
+export interface NodeProber {
+  probe(target: ProbeTarget): Promise<ProbeResult>
+  /** Probes all targets with bounded concurrency; results in target order. */
+  probeAll(targets: readonly ProbeTarget[]): Promise<ProbeResult[]>
+  last(key: string): ProbeResult | undefined
+  forget(key: string): void
+}
+
+export interface NodeProberInit {
+  timeoutMs?: number
+  concurrency?: number
+}
+
+export interface NodeProberComponents {
+  fetch?: typeof fetch
+  now?: () => number
+}
+
+export class ProbeResponseError extends Error {
+  readonly url: string
+  readonly status: number
+  constructor (url: string, status: number) {
+    super(`GET ${url} answered ${status}`)
+    this.name = 'ProbeResponseError'
+    this.url = url
+    this.status = status
+  }
+}
+
+/** A counting semaphore: at most `limit` holders. */
+export function createLimiter (limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= limit) await new Promise<void>(resolve => waiting.push(resolve))
+    active++
+    try {
+      return await fn()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+
+class HttpNodeProber implements NodeProber {
+  private readonly results = new Map<string, ProbeResult>()
+  private readonly timeoutMs: number
+  private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>
+  private readonly fetchFn: typeof fetch
+  private readonly now: () => number
+
+  constructor (init: NodeProberInit, c: NodeProberComponents) {
+    this.timeoutMs = init.timeoutMs ?? 2000
+    this.limit = createLimiter(init.concurrency ?? 8)
+    this.fetchFn = c.fetch ?? fetch
+    this.now = c.now ?? Date.now
+  }
+
+  private async getJson<T> (url: string): Promise<T> {
+    const res = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } })
+    if (!res.ok) {
+      await res.body?.cancel()
+      throw new ProbeResponseError(url, res.status)
+    }
+    return await res.json() as T
+  }
+
+  async probe (target: ProbeTarget): Promise<ProbeResult> {
+    return await this.limit(async () => {
+      let result: ProbeResult
+      try {
+        const [status, state] = await Promise.all([
+          this.getJson<ProbedStatus>(`${target.baseUrl}/api/lattice/p2p/status`),
+          this.getJson<ProbedState>(`${target.baseUrl}/api/lattice/state`)
+        ])
+        result = { up: true, status, state, at: this.now() }
+      } catch (err) {
+        result = { up: false, error: err instanceof Error ? err.message : String(err), at: this.now() }
+      }
+      this.results.set(target.key, result)
+      return result
+    })
+  }
+
+  async probeAll (targets: readonly ProbeTarget[]): Promise<ProbeResult[]> {
+    return await Promise.all(targets.map(async t => await this.probe(t)))
+  }
+
+  last (key: string): ProbeResult | undefined { return this.results.get(key) }
+  forget (key: string): void { this.results.delete(key) }
+}
+
+export function createNodeProber (init: NodeProberInit = {}, components: NodeProberComponents = {}): NodeProber {
+  return new HttpNodeProber(init, components)
+}
