@@ -6,8 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { readFile } from 'node:fs/promises'
-import { startLattice, waitFor, type Lattice } from '../support/index.js'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startLattice, startNodeProcess, waitFor, writePskFile, type Lattice, type NodeProcess } from '../support/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
 import { P2PTransport } from '../../node/src/sync/p2p/transport.js'
@@ -17,11 +19,15 @@ import { converged, has, metric, SHORT_TIMINGS, state, status, write } from './h
 describe('three-node lattice converges over gossip', () => {
   let lattice: Lattice
   let outsider: P2PTransport | undefined
+  let intruder: NodeProcess | undefined
+  let intruderDir: string | undefined
   beforeAll(async () => {
     lattice = await startLattice(3, { env: SHORT_TIMINGS })
   }, 120_000)
   afterAll(async () => {
     await outsider?.stop()
+    await intruder?.kill('SIGKILL')
+    if (intruderDir !== undefined) await rm(intruderDir, { recursive: true, force: true })
     await lattice?.destroy()
   })
 
@@ -86,5 +92,25 @@ describe('three-node lattice converges over gossip', () => {
     }, { timeoutMs: 30_000, intervalMs: 250, message: 'non-member record counted' })
     expect(await has(target, lastId)).toBe(false)
     expect((await state(target)).version_vector[origin]).toBeUndefined()
+  })
+
+  it('a node process without the pre-shared key cannot join', async () => {
+    intruderDir = await mkdtemp(join(tmpdir(), 'intruder-'))
+    const wrongPsk = await writePskFile(intruderDir)
+    intruder = await startNodeProcess({
+      dataDir: join(intruderDir, 'data'),
+      pskFile: wrongPsk,
+      token: lattice.token,
+      env: { ...SHORT_TIMINGS, AETHEL_P2P_BOOTSTRAP: lattice.nodes.map(n => n.p2pAddr).join(',') }
+    })
+    // it keeps dialling the lattice for its whole peerless timeout, then fails over (to no HTTP nodes)
+    await waitFor(async () => await metric(intruder as NodeProcess, 'lattice_sync_failovers_total') >= 1, { timeoutMs: 30_000, message: 'intruder peerless timeout passed' })
+    const s = await status(intruder)
+    expect(s.peer_count).toBe(0)
+    for (const node of lattice.nodes) {
+      const ns = await status(node)
+      expect(ns.peers.map(p => p.peer_id)).not.toContain(intruder.peerId)
+      expect(ns.peer_count).toBeGreaterThanOrEqual(2)
+    }
   })
 })

@@ -92,7 +92,11 @@ class HybridSyncService implements SyncService {
         },
         onPeerConnected: (peerId) => { this.triggerCatchup(peerId, 'connect') },
         onPeersChanged: (count) => { this.applyStep(this.mode.peers(count, this.clock())) },
-        serve: (req) => batchesFor(this.c.ledger, req.version_vector, this.clampLimits(req)),
+        serve: (req) => {
+          // http mode means no libp2p sync at all: a requester must not count this as a P2P catch-up
+          if (!this.mode.view().gossipEnabled) throw new CatchupError('self', 'sync mode is http: P2P catch-up refused')
+          return batchesFor(this.c.ledger, req.version_vector, this.clampLimits(req))
+        },
         bootstrap: () => this.c.peers.bootstrap()
       }, components.logger)
     }
