@@ -1,0 +1,42 @@
+import path from 'node:path'
+
+/**
+ * Processes are not chrooted, so a container's mount paths live under its pod sandbox: mountPath
+ * `/var/lib/lattice` is the directory `<sandbox>/var/lib/lattice`. The process learns the sandbox
+ * from the env `LATTICE_LOCAL_ROOT`, and every env value, command and arg that names a mount path
+ * is rewritten to the sandbox path. The rule (pure):
+ *  - a value equal to a mount path, or starting with `<mount path>/`, is prefixed with the sandbox;
+ *  - in a `--flag=<value>` or `NAME=<value>` token, the part after the first `=` gets the same rule;
+ *  - a list of such values separated by `,` or `:` is rewritten element by element;
+ *  - everything else is left alone.
+ */
+export function rewriteMountPaths (value: string, mountPaths: readonly string[], sandbox: string): string {
+  if (mountPaths.length === 0) return value
+  const eq = value.indexOf('=')
+  if (eq > 0 && !value.startsWith('/')) {
+    return value.slice(0, eq + 1) + rewriteList(value.slice(eq + 1), mountPaths, sandbox)
+  }
+  return rewriteList(value, mountPaths, sandbox)
+}
+
+function rewriteList (value: string, mountPaths: readonly string[], sandbox: string): string {
+  if (!value.includes('/')) return value
+  return value.split(/([,:])/).map(part => rewriteOne(part, mountPaths, sandbox)).join('')
+}
+
+function rewriteOne (value: string, mountPaths: readonly string[], sandbox: string): string {
+  for (const mp of sortedLongestFirst(mountPaths)) {
+    const m = mp.endsWith('/') && mp.length > 1 ? mp.slice(0, -1) : mp
+    if (value === m || value.startsWith(`${m}/`)) return path.join(sandbox, value)
+  }
+  return value
+}
+
+function sortedLongestFirst (paths: readonly string[]): string[] {
+  return [...paths].sort((a, b) => b.length - a.length)
+}
+
+/** Where a mount path lives on the host. */
+export function hostPathOf (sandbox: string, mountPath: string): string {
+  return path.join(sandbox, mountPath)
+}
