@@ -58,7 +58,7 @@ class DefaultTimelineSampler implements TimelineSampler {
     }
     this.failing = false
 
-    const cur = observe(status)
+    const cur = observe(this.last, status)
     this.events.push(...detectEvents(this.last, cur, t))
     this.last = cur
 

@@ -9,17 +9,21 @@ import type { TimelineEvent, TimelineSample } from './interface.js'
 export interface ModeObservation {
   mode: EffectiveMode
   sync_mode: SyncModeSetting
+  /** The last effective mode that was not NONE: what a return to P2P recovers from. */
+  last_active: 'P2P' | 'HTTP' | null
 }
 
-export function observe (status: Pick<P2PStatus, 'mode' | 'sync_mode'>): ModeObservation {
-  return { mode: status.mode, sync_mode: status.sync_mode }
+export function observe (prev: ModeObservation | undefined, status: Pick<P2PStatus, 'mode' | 'sync_mode'>): ModeObservation {
+  const lastActive = status.mode === 'NONE' ? prev?.last_active ?? null : status.mode
+  return { mode: status.mode, sync_mode: status.sync_mode, last_active: lastActive }
 }
 
 /**
  * The events between two looks at the status. A change of the configured mode is a `mode_switch`
  * (and the effective change that goes with it is its consequence, not a failover). Otherwise an
- * effective change to HTTP is a failover and one to P2P a recovery; changes to NONE (peers lost,
- * peerless timeout still running) are visible in the samples and not marked.
+ * effective change to HTTP is a failover, and a return to P2P after HTTP a recovery. A node that
+ * reaches P2P from NONE without HTTP in between (start-up, peers back within the peerless timeout)
+ * has not recovered from anything: that is visible in the samples and not marked.
  */
 export function detectEvents (prev: ModeObservation | undefined, cur: ModeObservation, t: number): TimelineEvent[] {
   if (prev === undefined) return []
@@ -28,7 +32,7 @@ export function detectEvents (prev: ModeObservation | undefined, cur: ModeObserv
   }
   if (prev.mode === cur.mode) return []
   if (cur.mode === 'HTTP') return [{ t, kind: 'failover', from: prev.mode, to: cur.mode }]
-  if (cur.mode === 'P2P') return [{ t, kind: 'recovery', from: prev.mode, to: cur.mode }]
+  if (cur.mode === 'P2P' && prev.last_active === 'HTTP') return [{ t, kind: 'recovery', from: prev.mode, to: cur.mode }]
   return []
 }
 

@@ -3,7 +3,7 @@
 import { ApiError, NoAnswerError, fetchStatus, fetchTimeline, switchMode } from './api.js'
 import { describeEvent, renderChart, summarize } from './chart.js'
 import {
-  classify, clockTime, durationText, latency, modeLabel, rootMatch, shortHash, staleVerdict, timeAndAgo
+  classify, clockTime, durationText, latency, modeLabel, rootMatch, shortAddr, shortHash, staleVerdict, timeAndAgo
 } from './view.js'
 import type { Verdict } from './view.js'
 import type { P2PStatus, SyncModeSetting, Timeline } from './wire.js'
@@ -169,7 +169,7 @@ class DashboardPage {
       idCell.title = p.peer_id
       tr.append(
         idCell,
-        cell(p.addrs[0] ?? '—', p.addrs.join('\n')),
+        cell(shortAddr(p.addrs[0]), p.addrs.join('\n')),
         cell(latency(p.latency_ms)),
         cell(timeAndAgo(p.last_heartbeat, now)),
         cell(shortHash(p.merkle_root), p.merkle_root ?? undefined, 'mono'),

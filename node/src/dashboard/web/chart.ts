@@ -67,7 +67,8 @@ export function renderChart (svg: SVGSVGElement, tl: Timeline): void {
 
   // A multiple of 4 so every one of the 4 grid lines is a whole number of peers.
   const peerMax = Math.max(4, Math.ceil(Math.max(0, ...samples.map(s => s.peer_count)) / 4) * 4)
-  const rateMax = niceMax(Math.max(0, ...samples.map(s => s.records_per_second)), 1)
+  // Four grid steps of a readable size (0.25, 0.5, 1, 2, 2.5, 5, …).
+  const rateMax = 4 * niceMax(Math.max(0, ...samples.map(s => s.records_per_second)) / 4, 0.25)
   const yPeers = (v: number): number => PLOT.bottom - v / peerMax * (PLOT.bottom - PLOT.top)
   const yRate = (v: number): number => PLOT.bottom - v / rateMax * (PLOT.bottom - PLOT.top)
 

@@ -50,6 +50,12 @@ export function timeAndAgo (iso: string | null, now: number): string {
   return `${clockTime(ms)} (${ago(ms, now)})`
 }
 
+/** A peer's address without its `/p2p/<peer id>` tail: the table shows the peer ID beside it. */
+export function shortAddr (addr: string | undefined): string {
+  if (addr === undefined || addr === '') return '—'
+  return addr.replace(/\/p2p\/[^/]+$/, '')
+}
+
 export function latency (ms: number | null): string {
   if (ms === null) return '—'
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
@@ -75,11 +81,11 @@ export function durationText (ms: number): string {
   return s === 1 ? '1 second' : `${s} seconds`
 }
 
-/** The smallest of 1, 2, 5 × 10^k at or above v (at least `min`): readable axis maxima. */
+/** The smallest of 1, 2, 2.5, 5 × 10^k at or above v (at least `min`): readable axis steps. */
 export function niceMax (v: number, min = 1): number {
   const target = Math.max(v, min)
   const exp = Math.pow(10, Math.floor(Math.log10(target)))
-  for (const f of [1, 2, 5, 10]) {
+  for (const f of [1, 2, 2.5, 5, 10]) {
     if (f * exp >= target) return f * exp
   }
   return 10 * exp
