@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node_modules/.bin/node
 JEST := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: all install build test lint run bench clean
+.PHONY: all install build test test-deps lint run demo bench controlplane clean
 
 all: build
 
@@ -14,22 +14,35 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed
 
+# TypeScript (node, operator, tests) and the dashboard page (browser code, its own tsconfig).
 build: install
 	tsc -p tsconfig.json
+	bash node/src/dashboard/web/build.sh dist
 
 lint: install
 	tsc -p tsconfig.json --noEmit
 
-test: build
+# The local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kubectl,
+# helm) built from Go modules into ~/.cache/lattice/k8s-<version>/bin; a no-op when cached.
+controlplane:
+	bash test/controlplane/build.sh
+
+# What the tests need besides npm packages: promtool, Chromium (Debian packages) and the control plane.
+test-deps: controlplane
+	bash test/monitoring/install-promtool.sh
+	bash test/dashboard/install-chromium.sh
+
+test: build test-deps
 	$(JEST) $(JEST_ARGS)
 
-# One node on an embedded default until the local lattice and the operator demo take over this target.
+# The README's first command: a local three-node lattice on this machine (dashboards printed).
 run: build
-	AETHEL_DATA_DIR=.data/node AETHEL_HTTP_LISTEN=127.0.0.1:8080 AETHEL_P2P_LISTEN=/ip4/127.0.0.1/tcp/9000 \
-	  $(NODE) dist/node/src/main.js
+	$(NODE) dist/test/demo/local-lattice.js 3
+
+demo: run
 
 bench: build
-	$(NODE) dist/test/bench/run.js
+	$(NODE) dist/test/bench/run.js $(BENCH)
 
 clean:
 	rm -rf dist
