@@ -1,0 +1,42 @@
+/** What every reconciler gets: API client, caches, events, metrics, prober, config, clock. */
+import type {
+  V1ConfigMap, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service
+} from '@kubernetes/client-node'
+import type { Logger } from '../../../node/src/util/logger.js'
+import type { AddressMode, LatticeNetwork, LatticeNode } from '../api/types.js'
+import type { KubeClient } from '../kube/client.js'
+import type { EventRecorder } from '../kube/events.js'
+import type { ResourceInformer } from '../kube/informer.js'
+import type { OperatorMetrics } from '../metrics/metrics.js'
+import type { NodeProber } from '../probe/prober.js'
+
+export interface Caches {
+  networks: ResourceInformer<LatticeNetwork>
+  nodes: ResourceInformer<LatticeNode>
+  pods: ResourceInformer<V1Pod>
+  services: ResourceInformer<V1Service>
+  secrets: ResourceInformer<V1Secret>
+  configMaps: ResourceInformer<V1ConfigMap>
+  pvcs: ResourceInformer<V1PersistentVolumeClaim>
+  pdbs: ResourceInformer<V1PodDisruptionBudget>
+}
+
+export interface OperatorConfig {
+  clusterDomain: string
+  addressMode: AddressMode
+  probeIntervalMs: number
+  probeTimeoutMs: number
+  /** A node's root may differ from the network's this long before it is diverged. */
+  divergenceGraceMs: number
+}
+
+export interface OperatorContext {
+  client: KubeClient
+  caches: Caches
+  events: EventRecorder
+  metrics: OperatorMetrics
+  prober: NodeProber
+  logger: Logger
+  config: OperatorConfig
+  now: () => Date
+}

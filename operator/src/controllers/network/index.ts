@@ -1,0 +1,5 @@
+export * from './reconciler.js'
+export * from './children.js'
+export * from './scale.js'
+export * from './status.js'
+export * from './rollout.js'

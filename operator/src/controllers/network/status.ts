@@ -1,0 +1,96 @@
+/** Network status: node views, divergence, aggregation; writes only what changed. */
+import type { LatticeNetwork, LatticeNetworkStatus, LatticeNode } from '../../api/types.js'
+import { resolveNetworkSpec } from '../../api/defaults.js'
+import { ANNOTATION_TEMPLATE_HASH, nodeTemplate, templateHash } from '../../builders/lattice-node.js'
+import { ordinalOf } from '../../builders/names.js'
+import { desiredPodSpecHash } from '../../builders/pod.js'
+import { canonicalJson } from '../../builders/hash.js'
+import { evaluateDivergence, type DivergenceResult } from '../../status/divergence.js'
+import type { NodeView } from '../../status/node-view.js'
+import { transitions } from '../../status/conditions.js'
+import { refOf } from '../../kube/client.js'
+import type { OperatorContext } from '../context.js'
+
+export interface NetworkObservation {
+  views: NodeView[]
+  divergence: DivergenceResult
+  currentTemplateHash: string
+}
+
+export function observeNodes (ctx: OperatorContext, net: LatticeNetwork, nodes: readonly LatticeNode[]): NetworkObservation {
+  const name = net.metadata.name ?? ''
+  const previous = new Map((net.status?.nodes ?? []).map(n => [n.name, n]))
+  const live = nodes.filter(n => n.metadata.deletionTimestamp === undefined)
+  const divergence = evaluateDivergence(live.map(n => {
+    const prev = previous.get(n.metadata.name ?? '')
+    const since = n.status?.divergingSince ?? prev?.divergingSince
+    return {
+      name: n.metadata.name ?? '',
+      up: n.status?.up === true,
+      ...(n.status?.merkleRoot !== undefined ? { merkleRoot: n.status.merkleRoot } : {}),
+      ...(since !== undefined ? { divergingSince: since } : {}),
+      diverged: n.status?.diverged === true || prev?.diverged === true
+    }
+  }), ctx.config.divergenceGraceMs, ctx.now())
+  const verdicts = new Map(divergence.nodes.map(d => [d.name, d]))
+  const currentTemplateHash = templateHash(nodeTemplate(net))
+  const views = live.map((n): NodeView => {
+    const v = verdicts.get(n.metadata.name ?? '')
+    const s = n.status ?? {}
+    return {
+      name: n.metadata.name ?? '',
+      ordinal: ordinalOf(name, n.metadata.name ?? '') ?? n.spec.ordinal ?? 0,
+      ...(s.peerId !== undefined ? { peerId: s.peerId } : {}),
+      ...(s.podIP !== undefined ? { podIP: s.podIP } : {}),
+      up: s.up === true,
+      ready: s.ready === true,
+      ...(s.mode !== undefined ? { mode: s.mode } : {}),
+      ...(s.peerCount !== undefined ? { peerCount: s.peerCount } : {}),
+      ...(s.merkleRoot !== undefined ? { merkleRoot: s.merkleRoot } : {}),
+      ...(s.podSpecHash !== undefined ? { podSpecHash: s.podSpecHash } : {}),
+      templateCurrent: n.metadata.annotations?.[ANNOTATION_TEMPLATE_HASH] === currentTemplateHash,
+      podCurrent: s.podSpecHash !== undefined && s.podSpecHash === desiredPodSpecHash(n),
+      synced: v?.synced ?? false,
+      diverged: v?.diverged ?? false,
+      ...(v?.divergingSince !== undefined ? { divergingSince: v.divergingSince } : {})
+    }
+  })
+  return { views, divergence, currentTemplateHash }
+}
+
+/** Write each node's divergence verdict into its status (the node controller turns it into a condition). */
+export async function writeNodeDivergence (ctx: OperatorContext, nodes: readonly LatticeNode[], views: readonly NodeView[]): Promise<void> {
+  const byName = new Map(views.map(v => [v.name, v]))
+  for (const n of nodes) {
+    const v = byName.get(n.metadata.name ?? '')
+    if (v === undefined) continue
+    const diverged = v.diverged
+    const since = v.divergingSince
+    if ((n.status?.diverged === true) === diverged && n.status?.divergingSince === since) continue
+    await ctx.client.patchStatus(refOf(n), { diverged, divergingSince: since ?? null })
+    if (diverged && n.status?.diverged !== true) ctx.events.event(n, 'Warning', 'Diverged', `Merkle root ${n.status?.merkleRoot ?? '?'} differs from the network's beyond the grace period`)
+    if (!diverged && n.status?.diverged === true) ctx.events.event(n, 'Normal', 'Converged', 'Merkle root equals the network\'s again')
+  }
+}
+
+/** Patch the network status when it changed; Events for condition transitions. */
+export async function writeNetworkStatus (ctx: OperatorContext, net: LatticeNetwork, next: LatticeNetworkStatus): Promise<boolean> {
+  const prev = net.status ?? {}
+  if (canonicalJson(prev) === canonicalJson(next)) return false
+  const patch: Record<string, unknown> = { ...next }
+  for (const k of Object.keys(prev)) if (!(k in next)) patch[k] = null
+  await ctx.client.patchStatus(refOf(net), patch)
+  for (const t of transitions(prev.conditions, next.conditions ?? [])) {
+    if (t.previous === undefined && t.condition.status !== 'True') continue
+    const warn = (t.condition.type === 'Ready' && t.condition.status === 'False') || (t.condition.type !== 'Ready' && t.condition.type !== 'Progressing' && t.condition.status === 'True') || t.condition.reason === 'RolloutStalled'
+    ctx.events.event(net, warn ? 'Warning' : 'Normal', t.condition.reason, `${t.condition.type}=${t.condition.status}: ${t.condition.message}`)
+  }
+  return true
+}
+
+export function publishNetworkMetrics (ctx: OperatorContext, net: LatticeNetwork, status: LatticeNetworkStatus): void {
+  const ns = net.metadata.namespace ?? ''
+  const name = net.metadata.name ?? ''
+  ctx.metrics.setNetwork(ns, name, { divergent: status.divergentNodeCount ?? 0, ready: status.readyReplicas ?? 0, desired: resolveNetworkSpec(net.spec).replicas })
+  for (const n of status.nodes ?? []) ctx.metrics.setNodeDiverged(ns, name, n.name, n.diverged === true)
+}
