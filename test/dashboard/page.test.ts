@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -84,6 +85,9 @@ describe('dashboard page in Chromium', () => {
   }
 
   beforeAll(async () => {
+    if (!existsSync(path.join(defaultWebDir(), 'index.html'))) {
+      throw new Error(`the dashboard page is not built in ${defaultWebDir()}: run bash node/src/dashboard/web/build.sh <dist dir>`)
+    }
     dashboard = createDashboard({ peerlessTimeoutMs: 45_000 }, { status: () => status })
     const app = express()
     app.get('/api/lattice/p2p/status', (_req, res) => {
