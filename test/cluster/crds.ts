@@ -1,13 +1,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import yaml from 'js-yaml'
-import { ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node'
+import { ApiextensionsV1Api, loadAllYaml, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node'
 import { waitFor } from './wait.js'
 
-/** The CRD objects in a YAML file (multi-document files allowed; non-CRD documents ignored). */
+/**
+ * The CRD objects in a YAML file (multi-document files allowed; non-CRD documents ignored).
+ * Deserialized into client models with loadAllYaml: a raw js-yaml object would lose the
+ * `x-kubernetes-*` keys when the generated client serializes it (its models name them
+ * `x_kubernetes_*`), and the API server would then reject the schema.
+ */
 export function readCrds (file: string): V1CustomResourceDefinition[] {
-  const docs = yaml.loadAll(fs.readFileSync(file, 'utf8')) as Array<Record<string, unknown> | null>
-  return docs.filter((d): d is Record<string, unknown> => d != null && d.kind === 'CustomResourceDefinition') as unknown as V1CustomResourceDefinition[]
+  const docs = (loadAllYaml(fs.readFileSync(file, 'utf8')) as Array<{ kind?: string } | null>)
+  return docs.filter(d => d != null && d.kind === 'CustomResourceDefinition') as V1CustomResourceDefinition[]
 }
 
 /** The `*.yaml` / `*.yml` files of a directory, sorted; empty when it does not exist. */
