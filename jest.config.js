@@ -7,6 +7,7 @@ export default {
   roots: [process.env.LATTICE_DIST ?? '<rootDir>/dist'],
   testMatch: ['**/*.test.js'],
   transform: {},
+  snapshotResolver: '<rootDir>/jest.snapshot-resolver.js',
   // Integration tests start real processes and servers; two cores: keep parallelism modest.
   maxWorkers: 2,
   testTimeout: 60000,
