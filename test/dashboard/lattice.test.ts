@@ -68,6 +68,9 @@ describe('dashboard of a real 3-node lattice', () => {
   it('shows green with 2 peers, yellow within the failover time after P2P is cut, green again after restore', async () => {
     if (lattice === undefined) throw new Error('no lattice')
     const [n0, n1] = lattice.nodes
+    // The dashboard's data is readable without the token, like status and health (DESIGN: Auth).
+    const tlRes = await n0.api<Timeline>('/api/lattice/timeline', { auth: false })
+    expect({ status: tlRes.status, body: tlRes.status === 200 ? 'timeline' : tlRes.body }).toEqual({ status: 200, body: 'timeline' })
     // Some traffic, so the chart's records-per-second series and the record count move.
     for (let i = 0; i < 20; i++) {
       const res = await n1.api('/api/lattice/records', { method: 'POST', body: { key: `dash-${i}`, payload: { i } } })
