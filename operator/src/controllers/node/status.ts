@@ -1,0 +1,96 @@
+/** LatticeNode status from its pod and the last probe of its API. */
+import type { V1Pod } from '@kubernetes/client-node'
+import type { LatticeNode, LatticeNodeStatus } from '../../api/types.js'
+import { resolveTemplate } from '../../api/defaults.js'
+import { podHashOf } from '../../builders/pod.js'
+import { canonicalJson } from '../../builders/hash.js'
+import { setConditions, transitions } from '../../status/conditions.js'
+import { shortRoot } from '../../status/aggregate.js'
+import type { ProbeResult, ProbeTarget } from '../../probe/prober.js'
+import { refOf } from '../../kube/client.js'
+import type { OperatorContext } from '../context.js'
+
+/** Fields the network controller owns in a node's status (the node controller leaves them alone). */
+const NETWORK_OWNED = ['diverged', 'divergingSince'] as const
+
+export function probeTarget (node: LatticeNode, pod: V1Pod | undefined): ProbeTarget | undefined {
+  const ip = pod?.status?.podIP
+  if (ip === undefined || ip === '') return undefined
+  const port = resolveTemplate(node.spec).ports.http
+  const host = ip.includes(':') ? `[${ip}]` : ip
+  // The pod IP is part of the key: a result from a previous pod never describes the new one.
+  return { key: `${node.metadata.namespace ?? ''}/${node.metadata.name ?? ''}@${ip}`, baseUrl: `http://${host}:${port}` }
+}
+
+export function podReady (pod: V1Pod | undefined): boolean {
+  return pod?.metadata?.deletionTimestamp === undefined && pod?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true
+}
+
+/** The status the node should have now (without lastProbeTime), keeping network-owned fields. */
+export function desiredNodeStatus (node: LatticeNode, pod: V1Pod | undefined, peerId: string | undefined, probe: ProbeResult | undefined, now: Date): LatticeNodeStatus {
+  const prev = node.status ?? {}
+  const up = probe?.up === true
+  const ready = podReady(pod)
+  const st = up ? probe?.status : undefined
+  const root = up ? probe?.state?.merkle_root ?? st?.merkle_root : prev.merkleRoot
+  const records = up ? probe?.state?.record_count ?? st?.record_count : prev.recordCount
+  const hash = podHashOf(pod)
+  const next: LatticeNodeStatus = {
+    ...(node.metadata.generation !== undefined ? { observedGeneration: node.metadata.generation } : {}),
+    ...(peerId !== undefined ? { peerId } : {}),
+    ...(pod?.metadata?.name !== undefined ? { podName: pod.metadata.name } : {}),
+    ...(pod?.status?.podIP !== undefined ? { podIP: pod.status.podIP } : {}),
+    ...(hash !== undefined ? { podSpecHash: hash } : {}),
+    up,
+    ready,
+    ...(st !== undefined
+      ? {
+          peerCount: st.peer_count,
+          hasPeers: st.has_peers,
+          syncMode: st.sync_mode,
+          mode: st.mode,
+          httpSyncEnabled: st.http_sync_enabled,
+          heartbeatActive: st.heartbeat_active,
+          ...(st.last_sync !== null && st.last_sync !== undefined ? { lastSync: st.last_sync } : {})
+        }
+      : {}),
+    ...(root !== undefined ? { merkleRoot: root, merkleRootShort: shortRoot(root) } : {}),
+    ...(records !== undefined ? { recordCount: records } : {})
+  }
+  for (const k of NETWORK_OWNED) if (prev[k] !== undefined) (next as Record<string, unknown>)[k] = prev[k]
+  const diverged = prev.diverged === true
+  next.conditions = setConditions(prev.conditions, [
+    ready
+      ? { type: 'Ready', status: 'True', reason: 'PodReady', message: `pod ${pod?.metadata?.name ?? ''} is ready` }
+      : { type: 'Ready', status: 'False', reason: pod === undefined ? 'PodMissing' : 'PodNotReady', message: pod === undefined ? 'no pod yet' : `pod ${pod.metadata?.name ?? ''} is not ready` },
+    up
+      ? { type: 'Reachable', status: 'True', reason: 'ProbeSucceeded', message: 'the node API answered' }
+      : { type: 'Reachable', status: 'False', reason: probe === undefined ? 'NotProbed' : 'ProbeFailed', message: probe?.error ?? 'not probed yet (no pod IP)' },
+    diverged
+      ? { type: 'Diverged', status: 'True', reason: 'StateDiverged', message: 'Merkle root differs from the network\'s beyond the grace period' }
+      : { type: 'Diverged', status: 'False', reason: 'InSync', message: 'Merkle root agrees with the network (or not judged yet)' }
+  ], node.metadata.generation, now)
+  return next
+}
+
+const comparable = (s: LatticeNodeStatus): string => canonicalJson({ ...s, lastProbeTime: undefined })
+
+/** Write the status when it changed (ignoring lastProbeTime); Events for condition transitions. */
+export async function writeNodeStatus (ctx: OperatorContext, node: LatticeNode, next: LatticeNodeStatus): Promise<boolean> {
+  const prev = node.status ?? {}
+  if (comparable(prev) === comparable(next)) return false
+  const patch: Record<string, unknown> = { ...next, lastProbeTime: ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z') }
+  for (const k of Object.keys(prev)) if (!(k in patch)) patch[k] = null
+  await ctx.client.patchStatus(refOf(node), patch)
+  for (const t of transitions(prev.conditions, next.conditions ?? [])) {
+    if (t.previous === undefined) continue
+    if (t.condition.type === 'Diverged') continue // the network controller records those
+    ctx.events.event(node, t.condition.status === 'True' ? 'Normal' : 'Warning', t.condition.reason, `${t.condition.type}=${t.condition.status}: ${t.condition.message}`)
+  }
+  return true
+}
+
+/** Compare the probe-derived status with what is stored: does the node need a reconcile? */
+export function statusChanged (node: LatticeNode, next: LatticeNodeStatus): boolean {
+  return comparable(node.status ?? {}) !== comparable(next)
+}
