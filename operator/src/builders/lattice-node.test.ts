@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import { sampleNetwork } from '../testing/fixtures.js'
-import { snapshotPair } from '../testing/snapshot.js'
 import { ANNOTATION_TEMPLATE_HASH, buildLatticeNode, nodeTemplate, templateHash } from './lattice-node.js'
 import { MissingUidError } from './owner.js'
 
@@ -25,7 +24,6 @@ describe('buildLatticeNode', () => {
     expect(() => buildLatticeNode(net, 0)).toThrow(MissingUidError)
   })
   it('matches the snapshot', () => {
-    const [expected, actual] = snapshotPair('operator/src/builders', 'lattice-node', buildLatticeNode(sampleNetwork(), 0))
-    expect(actual).toBe(expected)
+    expect(buildLatticeNode(sampleNetwork(), 0)).toMatchSnapshot('lattice-node')
   })
 })

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import { fixedIdentity, sampleNetwork } from '../testing/fixtures.js'
-import { snapshotPair } from '../testing/snapshot.js'
 import { addressingFor, buildPeersConfigMap, buildPeersFile, parsePeersConfigMap, peersFileFor, type PeerNode } from './peers.js'
 
 const ext = { name: 'backup', multiaddr: '/dns4/backup.example.com/tcp/9000/p2p/12D3KooWSrKnMZUcSxK8G7wmBbXdU8nFEfWGhLu6H8xjn8LmCSJb', url: 'https://backup.example.com' }
@@ -63,7 +62,6 @@ describe('peers file', () => {
     const cm = buildPeersConfigMap(sampleNetwork(), f)
     expect(parsePeersConfigMap(cm)).toEqual(f)
     expect(parsePeersConfigMap({ data: { 'peers.json': '{bad' } })).toBeUndefined()
-    const [expected, actual] = snapshotPair('operator/src/builders', 'peers-configmap', cm)
-    expect(actual).toBe(expected)
+    expect(cm).toMatchSnapshot('peers-configmap')
   })
 })

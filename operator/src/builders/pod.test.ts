@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { V1Pod } from '@kubernetes/client-node'
 import { sampleNetwork } from '../testing/fixtures.js'
-import { snapshotPair } from '../testing/snapshot.js'
 import type { LatticeNetworkSpec } from '../api/types.js'
 import { buildLatticeNode } from './lattice-node.js'
 import { buildPod, desiredPodSpecHash, podHashOf } from './pod.js'
@@ -77,7 +76,6 @@ describe('buildPod', () => {
     expect(pod.spec?.containers[0]?.resources).toEqual({ limits: { cpu: '1', memory: '256Mi' } })
   })
   it('matches the snapshot', () => {
-    const [expected, actual] = snapshotPair('operator/src/builders', 'pod', buildPod(node(), peers))
-    expect(actual).toBe(expected)
+    expect(buildPod(node(), peers)).toMatchSnapshot('pod')
   })
 })

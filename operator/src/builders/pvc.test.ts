@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import { sampleNetwork } from '../testing/fixtures.js'
-import { snapshotPair } from '../testing/snapshot.js'
 import { buildLatticeNode } from './lattice-node.js'
 import { buildPvc } from './pvc.js'
 
@@ -20,7 +19,6 @@ describe('buildPvc', () => {
   it('matches the snapshot', () => {
     const n = buildLatticeNode(sampleNetwork(), 0)
     n.metadata.uid = 'aaaaaaaa-0000-0000-0000-000000000000'
-    const [expected, actual] = snapshotPair('operator/src/builders', 'pvc', buildPvc(n))
-    expect(actual).toBe(expected)
+    expect(buildPvc(n)).toMatchSnapshot('pvc')
   })
 })

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fixedIdentity, sampleNetwork } from '../testing/fixtures.js'
-import { snapshotPair } from '../testing/snapshot.js'
 import { buildLatticeNode } from './lattice-node.js'
 import {
   buildIdentitySecret, buildNetworkSecret, generateNetworkSecretData, generateNodeIdentity, InvalidIdentityError, peerIdFromIdentitySecret
@@ -43,8 +42,7 @@ describe('secrets', () => {
     const id = await fixedIdentity(7)
     const psk = '/key/swarm/psk/1.0.0/\n/base16/\n' + '0'.repeat(64)
     for (const [name, obj] of [['identity-secret', buildIdentitySecret(node, id)], ['network-secret', buildNetworkSecret(sampleNetwork(), { psk, token: 'f'.repeat(64) })]] as const) {
-      const [expected, actual] = snapshotPair('operator/src/builders', name, obj)
-      expect(actual).toBe(expected)
+      expect(obj).toMatchSnapshot(name)
     }
   })
 })

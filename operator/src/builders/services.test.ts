@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import { sampleNetwork } from '../testing/fixtures.js'
-import { snapshotPair } from '../testing/snapshot.js'
 import { buildLatticeNode } from './lattice-node.js'
 import { buildHeadlessService, buildNodeService } from './services.js'
 import { buildPodDisruptionBudget } from './pdb.js'
@@ -34,8 +33,7 @@ describe('Services and PDB', () => {
     const node = buildLatticeNode(plain, 0)
     node.metadata.uid = 'aaaaaaaa-0000-0000-0000-000000000000'
     for (const [name, obj] of [['headless-service', buildHeadlessService(plain)], ['node-service', buildNodeService(node)], ['pdb', buildPodDisruptionBudget(plain)]] as const) {
-      const [expected, actual] = snapshotPair('operator/src/builders', name, obj)
-      expect(actual).toBe(expected)
+      expect(obj).toMatchSnapshot(name)
     }
   })
 })

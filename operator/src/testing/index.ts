@@ -1,2 +1,1 @@
-export * from './snapshot.js'
 export * from './fixtures.js'
