@@ -79,7 +79,7 @@ const META_COUNT = 'record_count'
 
 interface AppendOp {
   kind: 'append'
-  entries: Array<{ key: string, payload: NewEntry['payload'], canonicalPayload: string }>
+  entries: Array<{ key: string, canonicalPayload: string }>
   idempotencyKey?: string
   requestHash: string
 }
@@ -197,7 +197,7 @@ class SqliteLedger implements Ledger {
         const opts = c.limit === undefined ? { index: i } : { index: i, limit: c.limit }
         throw new InvalidEntryError(`entry ${i}: ${c.message}`, c.field, opts)
       }
-      checked.push({ key: e?.key as string, payload: e?.payload as NewEntry['payload'], canonicalPayload: c.canonicalPayload })
+      checked.push({ key: e?.key as string, canonicalPayload: c.canonicalPayload })
     }
     const op: AppendOp = { kind: 'append', entries: checked, requestHash: requestHash(checked) }
     if (options.idempotencyKey !== undefined) {
@@ -311,7 +311,9 @@ class SqliteLedger implements Ledger {
       }
       const records: StoredRecord[] = []
       for (const e of op.entries) {
-        const body = { origin: this.origin, seq: draft.head(this.origin) + 1, ts: this.clock(), key: e.key, payload: e.payload }
+        // The payload as stored (parsed back from its canonical text): detached from the caller's object.
+        const payload = JSON.parse(e.canonicalPayload) as NewEntry['payload']
+        const body = { origin: this.origin, seq: draft.head(this.origin) + 1, ts: Math.max(0, Math.floor(this.clock())), key: e.key, payload }
         const record = signRecord(body, this.signer, e.canonicalPayload)
         records.push(draft.apply({ record, canonicalPayload: e.canonicalPayload }))
       }
