@@ -103,7 +103,8 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
 
   const records = recordsRouter(ledger)
   app.use('/api/lattice/records/batch', express.json({ limit: init.batchBodyLimit ?? '16mb' }))
-  app.use('/api/lattice', auth, integrityGuard, express.json({ limit: init.recordBodyLimit ?? '256kb' }), records)
+  app.use(['/api/lattice/records', '/api/lattice/keys'], auth, integrityGuard, express.json({ limit: init.recordBodyLimit ?? '256kb' }))
+  app.use('/api/lattice', records)
   app.get('/api/lattice/changes', auth, integrityGuard, changesHandler({}, ledger))
 
   if (components.dashboard !== undefined) app.use(components.dashboard)
