@@ -16,7 +16,7 @@
  * after one insert into a million ids costs one small bucket hash plus 16 hashes of 64 bytes.
  * Pure: no I/O.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 export const MERKLE_PREFIX_DIGITS = 4
 export const MERKLE_DEPTH = 16
@@ -65,12 +65,21 @@ export class StaleMerkleUpdateError extends Error {
   }
 }
 
+/** The bucket of an id: its first 4 hex digits as a number (decoded by hand: this runs per id at cold start). */
 export function bucketOf (id: string): number {
-  return parseInt(id.slice(0, MERKLE_PREFIX_DIGITS), 16)
+  let b = 0
+  for (let i = 0; i < MERKLE_PREFIX_DIGITS; i++) {
+    const c = id.charCodeAt(i)
+    const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
+    if (v < 0) throw new RangeError(`not a hex record id: ${id.slice(0, 16)}`)
+    b = (b << 4) | v
+  }
+  return b
 }
 
+/** One-shot crypto.hash: about 3x faster than createHash for the small inputs of a tree. */
 function sha256 (data: Buffer | string): Buffer {
-  return createHash('sha256').update(data).digest()
+  return hash('sha256', data, 'buffer')
 }
 
 /** Hashes of empty subtrees per level: EMPTY[level] is the hash of an empty node at that level. */
@@ -135,12 +144,18 @@ class BucketedMerkleTree implements MerkleTree {
    * sorted once, on the next root() or lookup.
    */
   bulkLoad (ids: Iterable<string>): void {
+    const touched = new Uint8Array(MERKLE_BUCKETS)
     for (const id of ids) {
       const b = bucketOf(id)
       this.buckets[b].push(id)
-      this.unsorted.add(b)
-      this.dirty.add(b)
+      touched[b] = 1
       this.count++
+    }
+    for (let b = 0; b < MERKLE_BUCKETS; b++) {
+      if (touched[b] === 1) {
+        this.unsorted.add(b)
+        this.dirty.add(b)
+      }
     }
     this.version++
   }
@@ -194,7 +209,17 @@ class BucketedMerkleTree implements MerkleTree {
       hash.copy(leaves, b * H)
       parents.add(b >>> 1)
     }
+    const rebuildAll = this.dirty.size > MERKLE_BUCKETS / 16
     this.dirty.clear()
+    if (rebuildAll) {
+      // After a bulk load most nodes changed: recompute every inner node without tracking sets.
+      for (let l = MERKLE_DEPTH - 1; l >= 0; l--) {
+        const level = this.levels[l]
+        const below = this.levels[l + 1]
+        for (let i = 0; i < (1 << l); i++) sha256(below.subarray(2 * i * H, (2 * i + 2) * H)).copy(level, i * H)
+      }
+      return
+    }
     for (let l = MERKLE_DEPTH - 1; l >= 0; l--) {
       const level = this.levels[l]
       const below = this.levels[l + 1]

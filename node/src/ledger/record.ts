@@ -7,7 +7,7 @@
  * node:crypto is used directly (not @libp2p/crypto) because it is several times faster and its
  * callback form runs verification on the libuv thread pool, in parallel with the event loop.
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { canonicalize, canonicalNumber, canonicalString, NonCanonicalValueError } from './canonical.js'
@@ -37,7 +37,8 @@ export function canonicalBody (body: RecordBody, canonicalPayload?: string): str
 }
 
 export function sha256Hex (text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex')
+  // One-shot crypto.hash (strings are hashed as UTF-8): faster than createHash for one input.
+  return hash('sha256', text, 'hex')
 }
 
 /** The record id: hex SHA-256 of the canonical body. */
