@@ -16,7 +16,7 @@ import { createSyncRouter, type PushResult } from './http/router.js'
 import { createSyncMetrics, type SyncMetrics } from './metrics.js'
 import { ModeMachine, type ModeStep } from './mode.js'
 import { P2PTransport } from './p2p/transport.js'
-import { batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
+import { advance, batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
 import type { SyncComponents, SyncInit } from './init.js'
 import type { P2PStatus, PeerStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
 import type { IngestResult, LedgerRecord, StoredRecord } from '../ledger/interface.js'
@@ -63,6 +63,7 @@ class HybridSyncService implements SyncService {
   private readonly catchups = new Map<string, CatchupSlot>()
   private lastRecoveryNudge = 0
   private readonly onApplied: (records: StoredRecord[]) => void
+  private readonly onPeersChange: () => void
   private publishChain: Promise<void> = Promise.resolve()
 
   constructor (init: SyncInit, components: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined) {
@@ -101,6 +102,7 @@ class HybridSyncService implements SyncService {
       }, components.logger)
     }
     this.onApplied = (records) => { this.publishLocal(records) }
+    this.onPeersChange = () => { this.transport?.redialNow() }
     this.updateGauges()
   }
 
@@ -108,6 +110,7 @@ class HybridSyncService implements SyncService {
     if (this.started) return
     this.started = true
     this.c.ledger.on('applied', this.onApplied)
+    this.c.peers.on('change', this.onPeersChange)
     if (this.transport !== undefined) {
       try {
         await this.transport.start()
@@ -131,6 +134,7 @@ class HybridSyncService implements SyncService {
     if (this.ticker !== undefined) clearInterval(this.ticker)
     this.ticker = undefined
     this.c.ledger.off('applied', this.onApplied)
+    this.c.peers.off('change', this.onPeersChange)
     await this.transport?.stop()
     await this.pollRunning?.catch(() => {})
     await Promise.allSettled([...this.catchups.values()].map(async s => { await s.running }))
@@ -346,7 +350,7 @@ class HybridSyncService implements SyncService {
     const limits = this.clampLimits(req)
     const records = this.c.ledger.missingFor(req.version_vector, limits.limit, limits.maxBytes)
     const vv = this.c.ledger.versionVector()
-    const more = records.length > 0 && batchesFor(this.c.ledger, req.version_vector, limits).next().value?.more === true
+    const more = records.length > 0 && this.c.ledger.missingFor(advance(req.version_vector, records), 1).length > 0
     return { records: records.map(toWire), more, version_vector: vv }
   }
 

@@ -47,9 +47,14 @@ export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
           IPColocationFactorWeight: 0,
           IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
         },
-        D: 4,
+        // every node is given every other as a bootstrap peer and floodPublish reaches them directly:
+        // mesh forwarding only covers partial connectivity, so keep its fan-out (duplicate copies) small
+        D: 2,
         Dlo: 2,
-        Dhi: 8,
+        Dhi: 3,
+        Dout: 1,
+        Dscore: 1,
+        Dlazy: 2,
         heartbeatInterval: 700,
         // a mesh of a few nodes: never leave the topic's mesh for too long after a restart
         pruneBackoff: 5_000,

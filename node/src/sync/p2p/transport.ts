@@ -223,6 +223,11 @@ export class P2PTransport {
     }
   }
 
+  /** The bootstrap list changed (peers file): dial new peers now instead of at the next tick. */
+  redialNow (): void {
+    this.reconnectTick()
+  }
+
   /** Keep every bootstrap peer connected: dial the missing ones, backing off per peer. */
   private reconnectTick (): void {
     const node = this.node

@@ -1,0 +1,194 @@
+/**
+ * Sync benchmarks on real node processes (loopback), 1 KiB payloads:
+ *  1. gossip propagation across 5 nodes: write acknowledged on the origin → applied on every other node
+ *     (seen on each node's /api/lattice/changes feed), paced at 100 and 500 records/s;
+ *  2. failover (last peer lost → HTTP sync on) and recovery (peer back → P2P mode) against the
+ *     configured peerless timeout and heartbeat, from the nodes' own transition timestamps;
+ *  3. convergence after a partition (default 30 s, BENCH_PARTITION_S) with writes on both sides:
+ *     time from healing to equal roots, and the sync bytes it took.
+ */
+import http from 'node:http'
+import { startLattice, type Lattice, type NodeProcess } from '../support/index.js'
+import { fmt, report, summary } from './stats.js'
+
+const PAYLOAD = 'x'.repeat(1024)
+
+interface Status { peer_count: number, mode: string, http_sync_enabled: boolean }
+
+async function status (node: NodeProcess): Promise<Status> {
+  return (await node.api<Status>('/api/lattice/p2p/status', { auth: false })).body
+}
+
+async function metric (node: NodeProcess, name: string, label?: string): Promise<number> {
+  const res = await fetch(`${node.url}/metrics`)
+  const text = await res.text()
+  let sum = 0
+  for (const l of text.split('\n')) {
+    if (l.startsWith(name) && (l[name.length] === ' ' || l[name.length] === '{') && (label === undefined || l.includes(label))) sum += Number(l.split(' ').at(-1))
+  }
+  return sum
+}
+
+async function until (probe: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!await probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, intervalMs))
+  }
+}
+
+/** Follow a node's change feed; `seen` gets the local arrival time (ms, performance clock) per record id. */
+function follow (node: NodeProcess, seen: Map<string, number>): () => void {
+  const req = http.get(`${node.url}/api/lattice/changes`, { headers: { authorization: `Bearer ${node.token}`, accept: 'text/event-stream' } }, res => {
+    let buf = ''
+    res.setEncoding('utf8')
+    res.on('data', (chunk: string) => {
+      const now = performance.now()
+      buf += chunk
+      let cut: number
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const event = buf.slice(0, cut)
+        buf = buf.slice(cut + 2)
+        const data = event.split('\n').find(x => x.startsWith('data: '))
+        if (data === undefined) continue
+        const rec = JSON.parse(data.slice(6)) as { id: string }
+        if (!seen.has(rec.id)) seen.set(rec.id, now)
+      }
+    })
+  })
+  req.on('error', () => {})
+  return () => { req.destroy() }
+}
+
+async function propagation (): Promise<void> {
+  const lattice = await startLattice(5, { env: { AETHEL_LOG_LEVEL: 'warn' } })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+  try {
+    await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 4), 60_000, '5 nodes connected', 100)
+    const [origin, ...others] = lattice.nodes
+    const seen = others.map(() => new Map<string, number>())
+    const stops = others.map((n, i) => follow(n, seen[i]))
+    await new Promise(resolve => setTimeout(resolve, 500))
+    const write = async (key: string): Promise<{ id: string, ack: number }> => await new Promise((resolve, reject) => {
+      const body = JSON.stringify({ key, payload: PAYLOAD })
+      const req = http.request(`${origin.url}/api/lattice/records`, { method: 'POST', agent, headers: { authorization: `Bearer ${origin.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, res => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => { text += c })
+        res.on('end', () => {
+          const ack = performance.now()
+          if (res.statusCode !== 201) { reject(new Error(`write ${String(res.statusCode)}`)); return }
+          resolve({ id: (JSON.parse(text) as { id: string }).id, ack })
+        })
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+
+    for (const [rate, seconds] of [[100, 10], [500, 10]] as const) {
+      const total = rate * seconds
+      const acks: Array<Promise<{ id: string, ack: number }>> = []
+      const start = performance.now()
+      // open loop: each write leaves at its scheduled time whether or not earlier ones were acknowledged
+      for (let i = 0; i < total; i++) {
+        const due = start + (i * 1000) / rate
+        const wait = due - performance.now()
+        if (wait > 1) await new Promise(resolve => setTimeout(resolve, wait))
+        acks.push(write(`bench/${rate}/${i}`))
+      }
+      const written = await Promise.all(acks)
+      await until(async () => written.every(w => seen.every(m => m.has(w.id))), 60_000, 'every record on every node', 50)
+      const toAll = written.map(w => Math.max(0, Math.max(...seen.map(m => m.get(w.id) as number)) - w.ack))
+      const perNode = written.flatMap(w => seen.map(m => Math.max(0, (m.get(w.id) as number) - w.ack)))
+      const all = summary(toAll)
+      const each = summary(perNode)
+      console.log(`gossip, 5 nodes, ${rate} records/s for ${seconds} s (${total} records):`)
+      report(`  ack on origin → applied on every other node, p50`, all.p50, 'ms')
+      report(`  ack on origin → applied on every other node, p99`, all.p99, 'ms', { value: rate >= 500 ? 20 : 6, better: 'lower' })
+      report(`  ack on origin → applied on one other node, p50 / p99 / max`, each.p50, `ms / ${fmt(each.p99, 2)} ms / ${fmt(each.max, 2)} ms`)
+    }
+    for (const s of stops) s()
+  } finally {
+    agent.destroy()
+    await lattice.destroy()
+  }
+}
+
+async function failover (): Promise<void> {
+  const heartbeatS = Number(process.env.BENCH_HEARTBEAT_S ?? 1)
+  const peerlessS = Number(process.env.BENCH_PEERLESS_S ?? 3)
+  const lattice = await startLattice(3, { env: { AETHEL_LOG_LEVEL: 'warn', AETHEL_HEARTBEAT_INTERVAL: String(heartbeatS), AETHEL_PEERLESS_TIMEOUT: String(peerlessS), AETHEL_HTTP_POLL_INTERVAL: '1' } })
+  try {
+    await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'), 60_000, 'connected', 100)
+    const node = lattice.nodes[2]
+    const fo: number[] = []
+    const rec: number[] = []
+    for (let round = 0; round < 3; round++) {
+      const lost = Date.now()
+      await node.api('/api/lattice/sync/p2p?enabled=false', { method: 'POST' })
+      await until(async () => (await status(node)).http_sync_enabled, 60_000, 'failover')
+      fo.push(await metric(node, 'lattice_sync_last_failover_timestamp_seconds') * 1000 - lost)
+      const back = Date.now()
+      await node.api('/api/lattice/sync/p2p?enabled=true', { method: 'POST' })
+      await until(async () => { const s = await status(node); return s.mode === 'P2P' && !s.http_sync_enabled }, 60_000, 'recovery')
+      rec.push(await metric(node, 'lattice_sync_last_recovery_timestamp_seconds') * 1000 - back)
+    }
+    const f = summary(fo)
+    const r = summary(rec)
+    console.log(`failover / recovery, peerless timeout ${peerlessS} s, heartbeat ${heartbeatS} s, 3 rounds (cut = libp2p stopped on one node):`)
+    report('  failover: last peer lost → HTTP sync on, worst', f.max / 1000, 's', { value: peerlessS + 1, better: 'lower' })
+    report('  failover beyond the timeout, worst', f.max - peerlessS * 1000, 'ms', { value: 1000, better: 'lower' })
+    report('  recovery: P2P restarted → P2P mode, HTTP off, worst', r.max, 'ms', { value: heartbeatS * 1000, better: 'lower' })
+    console.log(`  rounds: failover ${fo.map(x => fmt(x / 1000, 2)).join(', ')} s; recovery ${rec.map(x => fmt(x, 0)).join(', ')} ms`)
+  } finally {
+    await lattice.destroy()
+  }
+}
+
+async function partition (): Promise<void> {
+  const seconds = Number(process.env.BENCH_PARTITION_S ?? 30)
+  const lattice: Lattice = await startLattice(3, { env: { AETHEL_LOG_LEVEL: 'warn', AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_PEERLESS_TIMEOUT: '5', AETHEL_HTTP_POLL_INTERVAL: '1' } })
+  try {
+    await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2), 60_000, 'connected', 100)
+    const [a, , isolated] = lattice.nodes
+    // isolate one node completely: no libp2p, and p2p mode so it does not fall back to HTTP either
+    await isolated.api('/api/lattice/sync/switch?mode=p2p', { method: 'POST' })
+    await isolated.api('/api/lattice/sync/p2p?enabled=false', { method: 'POST' })
+    const bytesBefore = (await Promise.all(lattice.nodes.map(async n => await metric(n, 'lattice_catchup_bytes_total')))).reduce((x, y) => x + y, 0)
+    const end = Date.now() + seconds * 1000
+    let written = 0
+    // 50 records/s on the majority side, 20 records/s on the isolated node, in batches every 200 ms
+    while (Date.now() < end) {
+      const tick = Date.now()
+      await Promise.all([
+        a.api('/api/lattice/records/batch', { method: 'POST', body: { records: Array.from({ length: 10 }, (_, i) => ({ key: `p/a/${written}/${i}`, payload: PAYLOAD })) } }),
+        isolated.api('/api/lattice/records/batch', { method: 'POST', body: { records: Array.from({ length: 4 }, (_, i) => ({ key: `p/i/${written}/${i}`, payload: PAYLOAD })) } })
+      ])
+      written++
+      const wait = 200 - (Date.now() - tick)
+      if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+    }
+    const healed = performance.now()
+    await isolated.api('/api/lattice/sync/p2p?enabled=true', { method: 'POST' })
+    await isolated.api('/api/lattice/sync/switch?mode=auto', { method: 'POST' })
+    await until(async () => {
+      const roots = await Promise.all(lattice.nodes.map(async n => (await n.api<{ merkle_root: string }>('/api/lattice/state', { auth: false })).body.merkle_root))
+      return new Set(roots).size === 1
+    }, 120_000, 'equal roots', 20)
+    const took = performance.now() - healed
+    const bytesAfter = (await Promise.all(lattice.nodes.map(async n => await metric(n, 'lattice_catchup_bytes_total')))).reduce((x, y) => x + y, 0)
+    console.log(`partition of ${seconds} s (one node isolated, ${written * 10} records on the majority, ${written * 4} on the isolated node):`)
+    report('  heal → equal roots on all 3 nodes', took, 'ms')
+    report('  sync bytes received to converge (all nodes)', (bytesAfter - bytesBefore) / 1024, 'KiB')
+    report('  per record exchanged', (bytesAfter - bytesBefore) / 1024 / (written * 10 + 2 * written * 4), 'KiB')
+  } finally {
+    await lattice.destroy()
+  }
+}
+
+export async function run (): Promise<void> {
+  const only = process.env.BENCH_SYNC
+  if (only === undefined || only.includes('gossip')) await propagation()
+  if (only === undefined || only.includes('failover')) await failover()
+  if (only === undefined || only.includes('partition')) await partition()
+}
