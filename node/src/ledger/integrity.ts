@@ -1,14 +1,18 @@
 /**
  * The integrity check: SQLite's own check, the Merkle root recomputed from the stored ids against the
- * stored root, and every record's id and signature. Verification runs in chunks on the thread pool,
- * yielding to the event loop between chunks so the node keeps serving during a long check.
+ * stored root, and every record's id and signature.
+ *
+ * It runs in a worker thread with its own read-only connection (WAL lets it read a consistent
+ * snapshot while the node keeps writing), so neither PRAGMA integrity_check nor a million signature
+ * checks block the event loop. Where a worker cannot start, the same scan runs in-process in chunks,
+ * yielding to the event loop between them.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { Worker } from 'node:worker_threads'
 import type { RecordStore } from '../storage/index.js'
-import type { IntegrityReport } from './interface.js'
+import type { IntegrityReport, JsonValue, RecordBody } from './interface.js'
 import { createMerkleTree } from './merkle.js'
 import { recordId, verifySignatureAsync } from './record.js'
-import type { RecordBody, JsonValue } from './interface.js'
 import type { Equivocation } from './state.js'
 
 export interface IntegritySnapshot {
@@ -18,33 +22,36 @@ export interface IntegritySnapshot {
   storedCount: number | undefined
 }
 
-export interface IntegrityInit {
-  store: RecordStore
-  snapshot: IntegritySnapshot
-  equivocations: Equivocation[]
-  /** Extra problems found before (e.g. seq gaps at load). */
-  knownProblems?: string[]
-  chunkSize?: number
-  quick?: boolean
-  clock: () => number
-  /** Asked between chunks: stop early (the ledger is closing). */
+export interface ScanOptions {
+  chunkSize: number
+  /** PRAGMA quick_check instead of integrity_check (skips index consistency). */
+  quick: boolean
+  /** Asked between chunks: stop early. */
   aborted?: () => boolean
+}
+
+/** What the scan of the database found (without the equivocations, which live in memory). */
+export interface IntegrityScan {
+  sqliteOk: boolean
+  merkleOk: boolean
+  signaturesOk: boolean
+  scanned: number
+  root: string
+  errors: string[]
 }
 
 const MAX_LISTED = 20
 
-export async function runIntegrityCheck (init: IntegrityInit): Promise<IntegrityReport> {
-  const started = performance.now()
-  const { store, snapshot } = init
-  const chunk = init.chunkSize ?? 2000
-  const errors: string[] = [...(init.knownProblems ?? [])]
+/** Scan a store: SQLite check, then every record with lsn <= snapshot.lastLsn in chunks. */
+export async function scanIntegrity (store: RecordStore, snapshot: IntegritySnapshot, options: ScanOptions): Promise<IntegrityScan> {
+  const errors: string[] = []
   let sqliteOk = false
   try {
-    const result = store.integrityCheck(init.quick ?? false)
+    const result = store.integrityCheck(options.quick)
     sqliteOk = result.length === 1 && result[0] === 'ok'
-    if (!sqliteOk) errors.push(`sqlite integrity_check: ${result.slice(0, 5).join('; ')}`)
+    if (!sqliteOk) errors.push(`sqlite ${options.quick ? 'quick_check' : 'integrity_check'}: ${result.slice(0, 5).join('; ')}`)
   } catch (err) {
-    errors.push(`sqlite integrity_check failed: ${(err as Error).message}`)
+    errors.push(`sqlite integrity check failed: ${(err as Error).message}`)
   }
 
   const tree = createMerkleTree()
@@ -60,21 +67,23 @@ export async function runIntegrityCheck (init: IntegrityInit): Promise<Integrity
   try {
     let after = 0
     for (;;) {
-      if (init.aborted?.() === true) {
-        errors.push('integrity check aborted: the ledger is closing')
+      if (options.aborted?.() === true) {
+        errors.push('integrity check aborted')
         scanFailed = true
         break
       }
-      const rows = store.rowsBetween(after, snapshot.lastLsn, chunk)
+      const rows = store.rowsBetween(after, snapshot.lastLsn, options.chunkSize)
       if (rows.length === 0) break
-      const checks = rows.map(async (row) => {
-        tree.bulkLoad([row.id])
+      const ids: string[] = []
+      const checks: Array<Promise<void>> = []
+      for (const row of rows) {
+        ids.push(row.id)
         let payload: JsonValue
         try {
           payload = JSON.parse(row.payload) as JsonValue
         } catch {
           noteBad(`record lsn ${row.lsn}: payload is not JSON`)
-          return
+          continue
         }
         const body: RecordBody = { origin: row.origin, seq: row.seq, ts: row.ts, key: row.key, payload }
         let id: string
@@ -82,14 +91,17 @@ export async function runIntegrityCheck (init: IntegrityInit): Promise<Integrity
           id = recordId(body)
         } catch (err) {
           noteBad(`record lsn ${row.lsn}: cannot compute its id: ${(err as Error).message}`)
-          return
+          continue
         }
         if (id !== row.id) {
           noteBad(`record lsn ${row.lsn} (${row.origin} seq ${row.seq}): stored id ${row.id} does not match its content (${id})`)
-          return
+          continue
         }
-        if (!(await verifySignatureAsync(row))) noteBad(`record lsn ${row.lsn} (${row.origin} seq ${row.seq}): bad signature`)
-      })
+        checks.push(verifySignatureAsync(row).then((ok) => {
+          if (!ok) noteBad(`record lsn ${row.lsn} (${row.origin} seq ${row.seq}): bad signature`)
+        }))
+      }
+      tree.bulkLoad(ids)
       await Promise.all(checks)
       scanned += rows.length
       after = rows[rows.length - 1].lsn
@@ -123,22 +135,92 @@ export async function runIntegrityCheck (init: IntegrityInit): Promise<Integrity
       errors.push(`${scanned - tree.size} duplicate record ids`)
     }
   }
-  for (const e of init.equivocations.slice(0, MAX_LISTED)) {
-    errors.push(`equivocation by ${e.origin} at seq ${e.seq}: ids ${e.ids.join(', ')}${e.appliedId === null ? ' (none applied)' : ` (applied ${e.appliedId})`}`)
-  }
-  if (init.equivocations.length > MAX_LISTED) errors.push(`… and ${init.equivocations.length - MAX_LISTED} more equivocations`)
+  return { sqliteOk, merkleOk, signaturesOk, scanned, root, errors }
+}
 
-  const healthy = sqliteOk && merkleOk && signaturesOk && errors.length === 0
+export function describeEquivocation (e: Equivocation): string {
+  return `equivocation by ${e.origin} at seq ${e.seq}: ids ${e.ids.join(', ')}${e.appliedId === null ? ' (none applied)' : ` (applied ${e.appliedId})`}`
+}
+
+/** The report: the scan plus what memory knows (equivocations, problems found at load). */
+export function buildReport (scan: IntegrityScan, extra: { equivocations: Equivocation[], knownProblems: string[], checkedAt: number, durationMs: number }): IntegrityReport {
+  const errors = [...extra.knownProblems, ...scan.errors]
+  for (const e of extra.equivocations.slice(0, MAX_LISTED)) errors.push(describeEquivocation(e))
+  if (extra.equivocations.length > MAX_LISTED) errors.push(`… and ${extra.equivocations.length - MAX_LISTED} more equivocations`)
+  const healthy = scan.sqliteOk && scan.merkleOk && scan.signaturesOk && errors.length === 0
   return {
     status: healthy ? 'healthy' : 'unhealthy',
-    sqlite_ok: sqliteOk,
-    merkle_ok: merkleOk,
-    signatures_ok: signaturesOk,
-    record_count: scanned,
-    merkle_root: root,
-    checked_at: new Date(init.clock()).toISOString(),
-    duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+    sqlite_ok: scan.sqliteOk,
+    merkle_ok: scan.merkleOk,
+    signatures_ok: scan.signaturesOk,
+    record_count: scan.scanned,
+    merkle_root: scan.root,
+    checked_at: new Date(extra.checkedAt).toISOString(),
+    duration_ms: Math.round(extra.durationMs * 1000) / 1000,
     errors,
-    equivocations: init.equivocations.length
+    equivocations: extra.equivocations.length
+  }
+}
+
+/** Data handed to the worker thread. */
+export interface IntegrityWorkerData {
+  dbPath: string
+  snapshot: IntegritySnapshot
+  chunkSize: number
+  quick: boolean
+}
+
+export type IntegrityWorkerMessage = { ok: true, scan: IntegrityScan } | { ok: false, error: string }
+
+/** A running check that can be stopped (the ledger is closing). */
+export interface RunningScan {
+  result: Promise<IntegrityScan>
+  abort(): void
+}
+
+/** Errors that mean "the worker could not run", so the in-process scan should be used instead. */
+export class IntegrityWorkerError extends Error {
+  static readonly NAME = 'IntegrityWorkerError'
+  constructor (message: string, options: { cause?: unknown } = {}) {
+    super(message, options)
+    this.name = IntegrityWorkerError.NAME
+  }
+}
+
+/** Start the scan in a worker thread with its own read-only connection. */
+export function scanInWorker (data: IntegrityWorkerData): RunningScan {
+  const worker = new Worker(new URL('./integrity-worker.js', import.meta.url), { workerData: data })
+  let aborted = false
+  const result = new Promise<IntegrityScan>((resolve, reject) => {
+    let settled = false
+    worker.once('message', (msg: IntegrityWorkerMessage) => {
+      settled = true
+      if (msg.ok) resolve(msg.scan)
+      else reject(new IntegrityWorkerError(msg.error))
+    })
+    worker.once('error', (err) => {
+      if (!settled) reject(new IntegrityWorkerError(`integrity worker failed: ${err.message}`, { cause: err }))
+      settled = true
+    })
+    worker.once('exit', (code) => {
+      if (!settled) reject(new IntegrityWorkerError(aborted ? 'integrity check aborted' : `integrity worker exited with code ${code}`))
+      settled = true
+    })
+  })
+  return {
+    result,
+    abort: () => {
+      aborted = true
+      void worker.terminate()
+    }
+  }
+}
+
+/** The same scan on the main thread, chunked. */
+export function scanInProcess (store: RecordStore, snapshot: IntegritySnapshot, options: { chunkSize: number, quick: boolean }): RunningScan {
+  let aborted = false
+  return {
+    result: scanIntegrity(store, snapshot, { ...options, aborted: () => aborted }),
+    abort: () => { aborted = true }
   }
 }

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { Registry } from 'prom-client'
+import winston from 'winston'
+import { Writable } from 'node:stream'
 import { createSilentLogger } from '../util/logger.js'
 import { StorageCorruptError, StorageError } from '../storage/errors.js'
 import { createLedger, recordWireBytes, type LedgerInit } from './ledger.js'
@@ -452,7 +454,10 @@ describe('corruption', () => {
     }
   })
 
-  it('a payload altered through SQL is caught by the id/signature check', async () => {
+  it.each([
+    ['in a worker thread', true],
+    ['in-process', false]
+  ])('a payload altered through SQL is caught by the id/signature check (%s)', async (_mode, inWorker) => {
     const path = await populated('orig2.db', 2000)
     const copy = join(dir, 'altered.db')
     copyFileSync(path, copy)
@@ -460,7 +465,10 @@ describe('corruption', () => {
     db.prepare('UPDATE records SET payload = ? WHERE lsn = 1234').run('{"i":1234,"text":"forged"}')
     db.close()
     const registry = new Registry()
-    const l = await ledgerFor(nodes[0], 'altered.db', { registry })
+    const logged: string[] = []
+    const logger = winston.createLogger({ transports: [new winston.transports.Stream({ stream: new Writable({ write: (chunk: Buffer, _enc, cb) => { logged.push(chunk.toString()); cb() } }) })] })
+    const l = await createLedger({ dbPath: copy, integrityCheckOnOpen: false, integrityInWorker: inWorker, integrityChunkSize: 300 }, { privateKey: nodes[0].key, isMember: () => true, logger, registry })
+    open.push(l)
     // Ids are untouched, so the Merkle root still matches: only the per-record check sees it.
     const report = await l.integrityCheck()
     expect(report.status).toBe('unhealthy')
@@ -470,18 +478,38 @@ describe('corruption', () => {
     expect(report.record_count).toBe(2000)
     expect(report.errors.join('\n')).toContain('lsn 1234')
     expect(await metricValue(registry, 'lattice_ledger_integrity_ok')).toBe(0)
+    // The worker really ran: no fallback to the in-process scan.
+    expect(logged.join('')).not.toContain('integrity worker unavailable')
 
-    // An id changed through SQL breaks the Merkle comparison as well.
+    // An id changed through SQL breaks the Merkle comparison as well, already at open.
     const copy2 = join(dir, 'altered2.db')
     copyFileSync(path, copy2)
     const db2 = new DatabaseSync(copy2)
     db2.prepare('UPDATE records SET id = ? WHERE lsn = 7').run('f'.repeat(64))
     db2.close()
-    const l2 = await ledgerFor(nodes[0], 'altered2.db')
+    const l2 = await ledgerFor(nodes[0], 'altered2.db', { init: { integrityInWorker: inWorker } })
     expect(l2.lastIntegrity()?.status).toBe('unhealthy')
     const r2 = await l2.integrityCheck()
     expect(r2.merkle_ok).toBe(false)
     expect(r2.status).toBe('unhealthy')
+  })
+
+  it.each([
+    ['in a worker thread', true],
+    ['in-process', false]
+  ])('the node keeps serving while an integrity check runs (%s)', async (_mode, inWorker) => {
+    const l = await ledgerFor(nodes[0], 'busy.db', { init: { integrityInWorker: inWorker, integrityChunkSize: 500 } })
+    for (let i = 0; i < 6; i++) await l.append(Array.from({ length: 1000 }, (_, j) => ({ key: `k${j}`, payload: { i, j } })))
+    let checkDone = false
+    const check = l.integrityCheck().then((r) => { checkDone = true; return r })
+    const written = await l.append([{ key: 'during', payload: 'the check' }])
+    expect(checkDone).toBe(false)
+    expect(written[0].seq).toBe(6001)
+    const report = await check
+    expect(report.status).toBe('healthy')
+    // The check covers what was committed when it started.
+    expect(report.record_count).toBe(6000)
+    expect((await l.integrityCheck()).record_count).toBe(6001)
   })
 
   it('a file that is not a database fails with StorageCorruptError', async () => {

@@ -34,7 +34,7 @@ import type {
   StoredRecord,
   VersionVector
 } from './interface.js'
-import { runIntegrityCheck } from './integrity.js'
+import { buildReport, describeEquivocation, IntegrityWorkerError, scanInProcess, scanInWorker, type IntegrityScan, type RunningScan } from './integrity.js'
 import { EMPTY_ROOT } from './merkle.js'
 import { createLedgerMetrics, type LedgerMetrics } from './metrics.js'
 import {
@@ -60,8 +60,12 @@ export interface LedgerInit {
   maxBufferedRecords?: number
   /** Run a full integrityCheck in the background after opening (default true). */
   integrityCheckOnOpen?: boolean
-  /** Records verified per chunk of the integrity check, between yields to the event loop (default 2,000). */
+  /** Records verified per chunk of the integrity check (default 2,000). */
   integrityChunkSize?: number
+  /** Run the integrity check in a worker thread (default true); false runs it in-process, in chunks. */
+  integrityInWorker?: boolean
+  /** PRAGMA quick_check instead of the full integrity_check (default false). */
+  integrityQuickCheck?: boolean
 }
 
 export interface LedgerComponents {
@@ -109,6 +113,10 @@ class SqliteLedger implements Ledger {
   private readonly chunkSize: number
   private report?: IntegrityReport
   private running?: Promise<IntegrityReport>
+  private scan?: RunningScan
+  private readonly dbPath: string
+  private readonly useWorker: boolean
+  private readonly quickCheck: boolean
   private loadProblems: string[] = []
   private closing = false
   private closed = false
@@ -127,6 +135,9 @@ class SqliteLedger implements Ledger {
     this.clock = components.clock ?? Date.now
     this.isMember = components.isMember
     this.chunkSize = init.integrityChunkSize ?? 2000
+    this.dbPath = init.dbPath
+    this.useWorker = init.integrityInWorker ?? true
+    this.quickCheck = init.integrityQuickCheck ?? false
     this.events.setMaxListeners(0)
     this.committer = createGroupCommitter<Op, OpResult>({
       db,
@@ -460,22 +471,40 @@ class SqliteLedger implements Ledger {
   async integrityCheck (): Promise<IntegrityReport> {
     this.assertOpen()
     if (this.running !== undefined) return await this.running
-    const run = runIntegrityCheck({
-      store: this.store,
-      // Taken synchronously: the stored root describes exactly the rows up to lastLsn.
-      snapshot: { lastLsn: this.state.lastLsn, storedRoot: this.store.getMeta(META_ROOT), storedCount: optionalNumber(this.store.getMeta(META_COUNT)) },
-      equivocations: this.equivocationList(),
-      knownProblems: this.loadProblems.filter((p) => !p.startsWith('merkle root recomputed at open')),
-      chunkSize: this.chunkSize,
-      clock: this.clock,
-      aborted: () => this.closing
-    }).then((report) => {
-      if (!this.closing) this.setReport(report)
-      if (report.status === 'unhealthy') this.log.warn('ledger integrity check failed', { errors: report.errors.slice(0, 5) })
-      return report
-    }).finally(() => { this.running = undefined })
+    const run = this.runIntegrityCheck().finally(() => { this.running = undefined })
     this.running = run
     return await run
+  }
+
+  private async runIntegrityCheck (): Promise<IntegrityReport> {
+    const started = performance.now()
+    // Taken synchronously: the stored root describes exactly the rows up to lastLsn.
+    const snapshot = { lastLsn: this.state.lastLsn, storedRoot: this.store.getMeta(META_ROOT), storedCount: optionalNumber(this.store.getMeta(META_COUNT)) }
+    const options = { chunkSize: this.chunkSize, quick: this.quickCheck }
+    let scan: IntegrityScan
+    try {
+      if (!this.useWorker) throw new IntegrityWorkerError('worker disabled')
+      this.scan = scanInWorker({ dbPath: this.dbPath, snapshot, ...options })
+      scan = await this.scan.result
+    } catch (err) {
+      if (this.closing) throw new LedgerClosedError()
+      if (!(err instanceof IntegrityWorkerError)) throw err
+      if (this.useWorker) this.log.warn('integrity worker unavailable, checking in-process', { err: err.message })
+      this.scan = scanInProcess(this.store, snapshot, options)
+      scan = await this.scan.result
+    } finally {
+      this.scan = undefined
+    }
+    if (this.closing) throw new LedgerClosedError()
+    const report = buildReport(scan, {
+      equivocations: this.equivocationList(),
+      knownProblems: this.loadProblems.filter((p) => !p.startsWith('merkle root recomputed at open')),
+      checkedAt: this.clock(),
+      durationMs: performance.now() - started
+    })
+    this.setReport(report)
+    if (report.status === 'unhealthy') this.log.warn('ledger integrity check failed', { errors: report.errors.slice(0, 5) })
+    return report
   }
 
   lastIntegrity (): IntegrityReport | undefined {
@@ -511,6 +540,7 @@ class SqliteLedger implements Ledger {
     // Ingests still verifying will submit; let them, then flush the last group.
     await Promise.allSettled([...this.verifying])
     await this.committer.drain()
+    this.scan?.abort()
     if (this.running !== undefined) await this.running.catch(() => undefined)
     this.closed = true
     try {
@@ -520,10 +550,6 @@ class SqliteLedger implements Ledger {
     }
     this.events.removeAllListeners()
   }
-}
-
-function describeEquivocation (e: Equivocation): string {
-  return `equivocation by ${e.origin} at seq ${e.seq}: ids ${e.ids.join(', ')}${e.appliedId === null ? ' (none applied)' : ` (applied ${e.appliedId})`}`
 }
 
 function optionalNumber (s: string | undefined): number | undefined {
