@@ -17,7 +17,7 @@ import { StorageCorruptError, StorageError } from '../storage/errors.js'
 import { createLedger, recordWireBytes, type LedgerInit } from './ledger.js'
 import { createRecordSigner, signRecord, type RecordSigner } from './record.js'
 import { IdempotencyConflictError, InvalidEntryError, LedgerClosedError } from './errors.js'
-import { EMPTY_ROOT } from './merkle.js'
+import { bucketDifference, bucketOf, diffBuckets, EMPTY_ROOT, type MerkleView } from './merkle.js'
 import type { Ledger, LedgerRecord, StoredRecord } from './interface.js'
 
 interface Node {
@@ -126,6 +126,12 @@ describe('ledger convergence', () => {
     expect(c.recordCount()).toBe(all.length - 1)
     expect(c.merkleRoot()).not.toBe(a.merkleRoot())
     expect(c.merkleRoot()).not.toBe(EMPTY_ROOT)
+    // The tree localises the difference to the one bucket holding the missing record.
+    const missingId = all.find((r) => r.origin === nodes[0].id && r.seq === 35)?.id ?? ''
+    const view = (l: Ledger): MerkleView => ({ nodeHash: (level, index) => l.merkleLevel(level)[index] })
+    const buckets = diffBuckets(view(a), view(c))
+    expect(buckets).toEqual([bucketOf(missingId)])
+    expect(bucketDifference(a.merkleBucket(buckets[0]), c.merkleBucket(buckets[0]))).toEqual([missingId])
   })
 
   it('missingFor returns exactly what the other side lacks, in seq order, honouring limit and maxBytes', async () => {
