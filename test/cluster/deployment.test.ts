@@ -15,7 +15,7 @@ function alive (pid: number): boolean {
 
 describe('Deployment through kube-scheduler, kube-controller-manager and the local kubelet', () => {
   // The kubelet binds nothing itself here: only the scheduler can place the pod.
-  const cluster = useCluster({ scheduler: true, controllerManager: true }, 'deploy')
+  const cluster = useCluster({ scheduler: true, controllerManager: true, crdsDir: false }, 'deploy')
 
   it('schedules, runs and readies the pod, then garbage-collects ReplicaSet and pod after deletion', async () => {
     const kc = cluster.kubeConfig()

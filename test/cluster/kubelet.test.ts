@@ -1,8 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node'
-import { nodeBinary } from './binaries.js'
+import { CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type V1Pod } from '@kubernetes/client-node'
+import { nodeBinary, repoRoot } from './binaries.js'
 import { useCluster } from './harness.js'
 import { httpGet } from './http.js'
 import { isListening } from './ports.js'
@@ -61,7 +61,7 @@ function webPod (name: string): V1Pod {
 }
 
 describe('local kubelet', () => {
-  const cluster = useCluster({}, 'kubelet')
+  const cluster = useCluster({ crdsDir: false }, 'kubelet')
   const core = (): CoreV1Api => cluster.kubeConfig().makeApiClient(CoreV1Api)
   const ns = (): string => cluster.namespace
 
@@ -153,6 +153,37 @@ describe('local kubelet', () => {
     const ok = await waitPod('succeeds', 'Succeeded', p => p.status?.phase === 'Succeeded')
     expect(ok.status?.containerStatuses?.[0].state?.terminated?.exitCode).toBe(0)
   }, 90_000)
+
+  it('gives pods in-cluster credentials: a projected service-account token under LATTICE_LOCAL_ROOT, checked by RBAC', async () => {
+    const clientNode = path.join(repoRoot(), 'node_modules', '@kubernetes', 'client-node', 'dist', 'index.js')
+    // The in-cluster config of @kubernetes/client-node, with the sandbox as path prefix.
+    const script = `const k8s = await import(${JSON.stringify(clientNode)})
+const kc = new k8s.KubeConfig()
+kc.loadFromCluster(process.env.LATTICE_LOCAL_ROOT)
+const ns = (await import('node:fs')).readFileSync(process.env.LATTICE_LOCAL_ROOT + '/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8')
+try {
+  const list = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ns })
+  console.log('RESULT ok ' + list.items.length)
+} catch (err) { console.log('RESULT ' + err.code) }`
+    const job = (name: string): V1Pod => ({
+      metadata: { name },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'lattice-test-http', command: [nodeBinary(), '--input-type=module', '-e', script] }] }
+    })
+    const result = async (name: string): Promise<string> => {
+      await core().createNamespacedPod({ namespace: ns(), body: job(name) })
+      await waitPod(name, 'Succeeded', p => p.status?.phase === 'Succeeded')
+      return /^RESULT (.*)$/m.exec(cluster.podLogs(name))?.[1] ?? `no result in: ${cluster.podLogs(name)}`
+    }
+    // Authenticated as system:serviceaccount:<ns>:default, which may not list pods: 403, not 401.
+    expect(await result('incluster-denied')).toBe('403')
+    const rbac = cluster.kubeConfig().makeApiClient(RbacAuthorizationV1Api)
+    await rbac.createNamespacedRole({ namespace: ns(), body: { metadata: { name: 'pod-reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }] } })
+    await rbac.createNamespacedRoleBinding({ namespace: ns(), body: { metadata: { name: 'pod-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns() }] } })
+    expect(await waitFor('RBAC grant effective', async () => {
+      const r = await result(`incluster-allowed-${Date.now() % 100000}`)
+      return r.startsWith('ok') ? r : undefined
+    }, { timeoutMs: 60_000, intervalMs: 500 })).toMatch(/^ok \d+$/)
+  }, 120_000)
 
   it('kills the process and removes the pod when the pod is deleted', async () => {
     const pod = await core().readNamespacedPod({ name: 'web2', namespace: ns() })

@@ -6,7 +6,7 @@ import { httpGet } from './http.js'
 import { waitFor } from './wait.js'
 
 describe('lattice-node as a pod of the local kubelet', () => {
-  const cluster = useCluster({}, 'lnode')
+  const cluster = useCluster({ crdsDir: false }, 'lnode')
 
   it('answers /readyz on its pod IP, with its data on a PVC', async () => {
     const core = cluster.kubeConfig().makeApiClient(CoreV1Api)
