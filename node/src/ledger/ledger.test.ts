@@ -388,6 +388,30 @@ describe('local appends', () => {
     const fresh = await again.append(entries, { idempotencyKey: 'req-2' })
     expect(fresh.map((r) => r.seq)).toEqual([3, 4])
   })
+
+  it('forgets idempotency keys after their time to live', async () => {
+    let now = 1_000_000
+    const l = await ledgerFor(nodes[0], 'ttl.db', { clock: () => now, init: { idempotencyTtlMs: 60_000 } })
+    const first = await l.append([{ key: 'a', payload: 1 }], { idempotencyKey: 'k' })
+    now += 30_000
+    expect(await l.append([{ key: 'a', payload: 1 }], { idempotencyKey: 'k' })).toEqual(first)
+    await expect(l.append([{ key: 'a', payload: 2 }], { idempotencyKey: 'k' })).rejects.toBeInstanceOf(IdempotencyConflictError)
+    now += 31_000
+    // Expired: the key is free again, with other entries, and a retry of those returns them.
+    const second = await l.append([{ key: 'a', payload: 2 }], { idempotencyKey: 'k' })
+    expect(second[0].seq).toBe(2)
+    expect(await l.append([{ key: 'a', payload: 2 }], { idempotencyKey: 'k' })).toEqual(second)
+    // Old keys are pruned from the table as writes go.
+    await l.append([{ key: 'x', payload: 0 }], { idempotencyKey: 'old' })
+    now += 200_000
+    await l.append([{ key: 'y', payload: 0 }])
+    await l.close()
+    open.pop()
+    const db = new DatabaseSync(join(dir, 'ttl.db'))
+    const keys = (db.prepare('SELECT key FROM idempotency').all() as Array<{ key: string }>).map((r) => r.key)
+    db.close()
+    expect(keys).toEqual([])
+  })
 })
 
 describe('durability', () => {

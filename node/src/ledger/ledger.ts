@@ -17,6 +17,7 @@ import {
   StorageCorruptError,
   type GroupCommitter,
   type GroupOutcome,
+  type IdempotencyRow,
   type RecordStore
 } from '../storage/index.js'
 import { canonicalString } from './canonical.js'
@@ -66,6 +67,8 @@ export interface LedgerInit {
   integrityInWorker?: boolean
   /** PRAGMA quick_check instead of the full integrity_check (default false). */
   integrityQuickCheck?: boolean
+  /** How long an idempotency key is remembered (default 24 h, as payment APIs do); pruned as writes go. */
+  idempotencyTtlMs?: number
 }
 
 export interface LedgerComponents {
@@ -80,11 +83,14 @@ export interface LedgerComponents {
 
 const META_ROOT = 'merkle_root'
 const META_COUNT = 'record_count'
+/** How often a write also forgets expired idempotency keys. */
+const PRUNE_INTERVAL_MS = 60_000
 
 interface AppendOp {
   kind: 'append'
   entries: Array<{ key: string, canonicalPayload: string }>
   idempotencyKey?: string
+  /** Hash of the canonical entries, only computed when an idempotency key is given. */
   requestHash: string
 }
 
@@ -117,6 +123,8 @@ class SqliteLedger implements Ledger {
   private readonly dbPath: string
   private readonly useWorker: boolean
   private readonly quickCheck: boolean
+  private readonly idempotencyTtlMs: number
+  private lastPrune = 0
   private loadProblems: string[] = []
   private closing = false
   private closed = false
@@ -138,6 +146,7 @@ class SqliteLedger implements Ledger {
     this.dbPath = init.dbPath
     this.useWorker = init.integrityInWorker ?? true
     this.quickCheck = init.integrityQuickCheck ?? false
+    this.idempotencyTtlMs = init.idempotencyTtlMs ?? 24 * 3600 * 1000
     this.events.setMaxListeners(0)
     this.committer = createGroupCommitter<Op, OpResult>({
       db,
@@ -212,17 +221,24 @@ class SqliteLedger implements Ledger {
       }
       checked.push({ key: e?.key as string, canonicalPayload: c.canonicalPayload })
     }
-    const op: AppendOp = { kind: 'append', entries: checked, requestHash: requestHash(checked) }
+    const op: AppendOp = { kind: 'append', entries: checked, requestHash: '' }
     if (options.idempotencyKey !== undefined) {
       if (typeof options.idempotencyKey !== 'string' || options.idempotencyKey.length === 0 || options.idempotencyKey.length > 256) {
         throw new InvalidEntryError('idempotency key must be a string of 1..256 characters', 'idempotencyKey', { limit: 256 })
       }
       op.idempotencyKey = options.idempotencyKey
+      op.requestHash = requestHash(checked)
       // Fast path for a retry of a committed request: no transaction at all.
-      const prior = this.store.getIdempotency(options.idempotencyKey)
+      const prior = this.liveIdempotency(options.idempotencyKey)
       if (prior !== undefined) return this.replay(op, prior.requestHash, prior.recordIds)
     }
     return await this.committer.submit(op) as StoredRecord[]
+  }
+
+  /** A stored idempotency key that has not expired (expired ones may linger until the next prune). */
+  private liveIdempotency (key: string): IdempotencyRow | undefined {
+    const row = this.read(() => this.store.getIdempotency(key))
+    return row !== undefined && row.createdAt >= this.now() - this.idempotencyTtlMs ? row : undefined
   }
 
   private replay (op: AppendOp, storedHash: string, ids: string[]): StoredRecord[] {
@@ -332,7 +348,7 @@ class SqliteLedger implements Ledger {
           continue
         }
         const prior = this.store.getIdempotency(key)
-        if (prior !== undefined) {
+        if (prior !== undefined && prior.createdAt >= now - this.idempotencyTtlMs) {
           results.push(prior.requestHash === op.requestHash ? this.store.getByIds(prior.recordIds) : new IdempotencyConflictError(key))
           continue
         }
@@ -347,6 +363,7 @@ class SqliteLedger implements Ledger {
       }
       if (key !== undefined) {
         idempotent.set(key, { hash: op.requestHash, records })
+        // An expired row for this key may still be there: replace it.
         this.store.putIdempotency({ key, requestHash: op.requestHash, recordIds: records.map((r) => r.id), createdAt: now })
       }
       results.push(records)
@@ -355,6 +372,10 @@ class SqliteLedger implements Ledger {
       this.store.insert({ lsn: r.lsn, id: r.id, origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: canonicalPayload, sig: r.sig })
     }
     for (const [, e] of draft.equivocations) this.store.putEquivocation(e)
+    if (now - this.lastPrune > PRUNE_INTERVAL_MS) {
+      this.store.pruneIdempotency(now - this.idempotencyTtlMs)
+      this.lastPrune = now
+    }
     if (draft.records.length > 0) {
       this.store.setMeta(META_ROOT, draft.prepareMerkle())
       this.store.setMeta(META_COUNT, String(draft.newCount))
@@ -414,23 +435,23 @@ class SqliteLedger implements Ledger {
 
   get (id: string): StoredRecord | undefined {
     if (typeof id !== 'string' || id.length !== 64) return undefined
-    return this.store.getById(id)
+    return this.read(() => this.store.getById(id))
   }
 
   listByOrigin (origin: string, fromSeq: number, toSeq: number | undefined, limit: number): StoredRecord[] {
     const head = this.state.head(origin)
     const to = Math.min(toSeq ?? head, head)
     if (limit <= 0 || to < fromSeq) return []
-    return this.store.listByOrigin(origin, Math.max(1, fromSeq), to, limit)
+    return this.read(() => this.store.listByOrigin(origin, Math.max(1, fromSeq), to, limit))
   }
 
   list (options: ListOptions): StoredRecord[] {
     if (options.limit <= 0) return []
-    return this.store.listAfter(options.after ?? 0, options.limit)
+    return this.read(() => this.store.listAfter(options.after ?? 0, options.limit))
   }
 
   latestByKey (key: string): StoredRecord | undefined {
-    return this.store.latestByKey(key)
+    return this.read(() => this.store.latestByKey(key))
   }
 
   versionVector (): VersionVector {
@@ -439,6 +460,17 @@ class SqliteLedger implements Ledger {
 
   merkleRoot (): string {
     return this.state.merkle.root()
+  }
+
+  /** Reads fail as named storage errors (a damaged page surfaces as StorageCorruptError), counted. */
+  private read<T>(fn: () => T): T {
+    if (this.closed) throw new LedgerClosedError()
+    try {
+      return fn()
+    } catch (err) {
+      this.metrics.storageErrors.inc()
+      throw classifyStorageError(this.dbPath, err)
+    }
   }
 
   merkleLevel (level: number): string[] {
@@ -473,7 +505,7 @@ class SqliteLedger implements Ledger {
       if (ours <= have) continue
       let from = have + 1
       while (from <= ours && out.length < limit) {
-        const rows = this.store.listByOrigin(origin, from, ours, Math.min(limit - out.length, 500))
+        const rows = this.read(() => this.store.listByOrigin(origin, from, ours, Math.min(limit - out.length, 500)))
         if (rows.length === 0) break
         for (const s of rows) {
           const r: LedgerRecord = { id: s.id, origin: s.origin, seq: s.seq, ts: s.ts, key: s.key, payload: s.payload, sig: s.sig }

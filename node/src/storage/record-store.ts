@@ -49,6 +49,8 @@ export interface RecordStore {
   setMeta(name: string, value: string): void
   getIdempotency(key: string): IdempotencyRow | undefined
   putIdempotency(row: IdempotencyRow): void
+  /** Forget idempotency keys created before `before` (ms); returns how many. */
+  pruneIdempotency(before: number): number
   putEquivocation(row: EquivocationRow): void
   listEquivocations(): EquivocationRow[]
   /** PRAGMA integrity_check (or quick_check): the list of problems, ['ok'] when sound. */
@@ -77,6 +79,7 @@ class SqliteRecordStore implements RecordStore {
     setMeta: StatementSync
     getIdem: StatementSync
     putIdem: StatementSync
+    pruneIdem: StatementSync
     putEquiv: StatementSync
     listEquiv: StatementSync
   }
@@ -95,7 +98,10 @@ class SqliteRecordStore implements RecordStore {
       getMeta: db.prepare('SELECT value FROM meta WHERE name = ?'),
       setMeta: db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
       getIdem: db.prepare('SELECT key, request_hash, record_ids, created_at FROM idempotency WHERE key = ?'),
-      putIdem: db.prepare('INSERT INTO idempotency (key, request_hash, record_ids, created_at) VALUES (?, ?, ?, ?)'),
+      // Upsert: an expired key may linger until pruned and is then reused.
+      putIdem: db.prepare(`INSERT INTO idempotency (key, request_hash, record_ids, created_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, record_ids = excluded.record_ids, created_at = excluded.created_at`),
+      pruneIdem: db.prepare('DELETE FROM idempotency WHERE created_at < ?'),
       putEquiv: db.prepare(`INSERT INTO equivocations (origin, seq, ids, applied_id, detected_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (origin, seq) DO UPDATE SET ids = excluded.ids, applied_id = excluded.applied_id`),
       listEquiv: db.prepare('SELECT origin, seq, ids, applied_id, detected_at FROM equivocations ORDER BY origin, seq')
@@ -163,6 +169,10 @@ class SqliteRecordStore implements RecordStore {
 
   putIdempotency (row: IdempotencyRow): void {
     this.s.putIdem.run(row.key, row.requestHash, JSON.stringify(row.recordIds), row.createdAt)
+  }
+
+  pruneIdempotency (before: number): number {
+    return Number(this.s.pruneIdem.run(before).changes)
   }
 
   putEquivocation (row: EquivocationRow): void {
