@@ -87,7 +87,7 @@ describe('three-node lattice converges over gossip', () => {
       seq++
       const rec = signRecord({ origin, seq, ts: Date.now(), key: 'intrusion', payload: { seq } }, signer)
       lastId = rec.id
-      await outsider?.publish(encodeGossip({ type: 'record', record: rec }))
+      await outsider?.publish(encodeGossip({ type: 'records', records: [rec] }))
       return await metric(target, 'lattice_p2p_rejected_messages_total', { reason: 'non_member' }) > before
     }, { timeoutMs: 30_000, intervalMs: 250, message: 'non-member record counted' })
     expect(await has(target, lastId)).toBe(false)

@@ -83,8 +83,8 @@ describe('P2P transport (real libp2p on loopback)', () => {
     let attempt = 0
     await waitFor(async () => {
       const record: LedgerRecord = { origin: b.id, seq: 1, ts: Date.now(), key: 'k', payload: { v: 1 }, id: `id${++attempt}`, sig: 'sig' }
-      await b.transport.publish(encodeGossip({ type: 'record', record }))
-      return a.received.some(r => r.msg.type === 'record' && r.msg.record.origin === b.id && r.from === b.id)
+      await b.transport.publish(encodeGossip({ type: 'records', records: [record] }))
+      return a.received.some(r => r.msg.type === 'records' && r.msg.records[0].origin === b.id && r.from === b.id)
     }, { timeoutMs: 20_000, intervalMs: 200, message: 'gossip from b to a' })
 
     // catch-up: a holds 250 records of some origin; b asks with an empty vector, batches of 100

@@ -28,7 +28,8 @@ describe('codec', () => {
   })
 
   it('encodes gossip records and heartbeats', () => {
-    expect(decodeGossip(encodeGossip({ type: 'record', record }))).toEqual({ type: 'record', record })
+    expect(decodeGossip(encodeGossip({ type: 'records', records: [record, { ...record, seq: 2 }] }))).toEqual({ type: 'records', records: [record, { ...record, seq: 2 }] })
+    expect(() => decodeGossip(encodeGossip({ type: 'records', records: [] }))).toThrow(/records/)
     const heartbeat = { peerId: 'p', vvDigest: 'd', merkleRoot: 'r', recordCount: 3, ts: 4, sig: 's' }
     expect(decodeGossip(encodeGossip({ type: 'heartbeat', heartbeat }))).toEqual({ type: 'heartbeat', heartbeat })
     expect(() => decodeGossip(new Uint8Array([0x7a, 0x7b, 0x7d]))).toThrow(MalformedFrameError)

@@ -124,17 +124,19 @@ export interface SignedHeartbeat extends Heartbeat {
 }
 
 export type GossipMessage =
-  | { type: 'record', record: LedgerRecord }
+  | { type: 'records', records: LedgerRecord[] }
   | { type: 'heartbeat', heartbeat: SignedHeartbeat }
 
 /** First byte of a gossip message. */
-const RECORD = 0x72 // 'r'
+const RECORDS = 0x52 // 'R': a JSON array of records (local appends published together)
 const HEARTBEAT = 0x68 // 'h'
+/** Most records one gossip message carries. */
+export const MAX_GOSSIP_RECORDS = 512
 
 export function encodeGossip (msg: GossipMessage): Uint8Array {
-  const body = Buffer.from(JSON.stringify(msg.type === 'record' ? msg.record : msg.heartbeat), 'utf8')
+  const body = Buffer.from(JSON.stringify(msg.type === 'records' ? msg.records : msg.heartbeat), 'utf8')
   const out = new Uint8Array(body.length + 1)
-  out[0] = msg.type === 'record' ? RECORD : HEARTBEAT
+  out[0] = msg.type === 'records' ? RECORDS : HEARTBEAT
   out.set(body, 1)
   return out
 }
@@ -147,7 +149,10 @@ export function decodeGossip (data: Uint8Array): GossipMessage {
   } catch (err) {
     throw new MalformedFrameError('gossip', `json: ${(err as Error).message}`)
   }
-  if (data[0] === RECORD) return { type: 'record', record: checkRecordShape('gossip', v) }
+  if (data[0] === RECORDS) {
+    if (!Array.isArray(v) || v.length === 0 || v.length > MAX_GOSSIP_RECORDS) throw new MalformedFrameError('gossip', `expected 1..${MAX_GOSSIP_RECORDS} records`)
+    return { type: 'records', records: v.map(r => checkRecordShape('gossip', r)) }
+  }
   if (data[0] === HEARTBEAT) {
     if (!isObject(v) || typeof v.peerId !== 'string' || typeof v.vvDigest !== 'string' || typeof v.merkleRoot !== 'string' ||
       typeof v.recordCount !== 'number' || typeof v.ts !== 'number' || typeof v.sig !== 'string') {

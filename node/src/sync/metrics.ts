@@ -46,7 +46,7 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     httpRounds: new Counter({ name: 'lattice_http_sync_rounds_total', help: 'Completed HTTP sync rounds (one per lattice node)', registers }),
     httpErrors: new Counter({ name: 'lattice_http_sync_errors_total', help: 'Failed HTTP sync exchanges', registers }),
     rejected: new Counter({ name: 'lattice_p2p_rejected_messages_total', help: 'Messages or records dropped, by reason', labelNames: ['reason'] as const, registers }),
-    gossipPublished: new Counter({ name: 'lattice_gossip_published_total', help: 'Gossip messages published, by type', labelNames: ['type'] as const, registers }),
+    gossipPublished: new Counter({ name: 'lattice_gossip_published_total', help: 'Gossip published: records (counted per record) and heartbeats', labelNames: ['type'] as const, registers }),
     setMode: (current: EffectiveMode) => {
       for (const x of MODES) mode.set({ mode: x }, x === current ? 1 : 0)
     }
