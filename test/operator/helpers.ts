@@ -1,0 +1,171 @@
+/**
+ * Helpers for operator acceptance tests: run the operator in-process against the suite's cluster,
+ * read LatticeNetworks/LatticeNodes, talk to node APIs, and dump the namespace when a test fails
+ * (objects, events, pod logs, operator log tail), CloudNativePG style.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import winston from 'winston'
+import yaml from 'js-yaml'
+import { CoreV1Api, CustomObjectsApi, type V1Pod, type V1Secret } from '@kubernetes/client-node'
+import type { ClusterContext } from '../cluster/harness.js'
+import { waitFor } from '../cluster/wait.js'
+import { createOperator, type Operator, type OperatorInit } from '../../operator/src/operator.js'
+import type { LatticeNetwork, LatticeNode } from '../../operator/src/api/types.js'
+
+export interface RunningOperator {
+  operator: Operator
+  logFile: string
+  stop: () => Promise<void>
+}
+
+export async function startOperator (cluster: ClusterContext, overrides: Partial<OperatorInit> = {}, label = 'op'): Promise<RunningOperator> {
+  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-op-log-')), `${label}.log`)
+  const logger = winston.createLogger({ level: 'debug', format: winston.format.combine(winston.format.timestamp(), winston.format.json()), transports: [new winston.transports.File({ filename: logFile })] })
+  const operator = createOperator({
+    watchNamespace: cluster.namespace,
+    leaderElect: false,
+    leaderElectionNamespace: cluster.namespace,
+    metricsAddr: { host: '127.0.0.1', port: 0 },
+    healthAddr: { host: '127.0.0.1', port: 0 },
+    probeIntervalMs: 1000,
+    addressMode: 'podIP',
+    clusterDomain: 'cluster.local',
+    identity: label,
+    ...overrides
+  }, { kubeConfig: cluster.kubeConfig(), logger })
+  await operator.start()
+  let stopped = false
+  return {
+    operator,
+    logFile,
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      await operator.stop()
+      logger.close()
+    }
+  }
+}
+
+export async function kubectlApply (cluster: ClusterContext, obj: unknown): Promise<void> {
+  const r = await cluster.kubectl(['-n', cluster.namespace, 'apply', '-f', '-'], { input: yaml.dump(obj) })
+  if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`)
+}
+
+export async function mergePatchNetwork (cluster: ClusterContext, name: string, patch: object): Promise<void> {
+  const r = await cluster.kubectl(['-n', cluster.namespace, 'patch', 'lnet', name, '--type=merge', '-p', JSON.stringify(patch)])
+  if (r.code !== 0) throw new Error(`kubectl patch failed: ${r.stderr}`)
+}
+
+export function networkManifest (name: string, spec: Record<string, unknown>): LatticeNetwork {
+  return { apiVersion: 'lattice.diotec360.com/v1alpha1', kind: 'LatticeNetwork', metadata: { name }, spec: { image: 'lattice-node:0.1.0', ...spec } as LatticeNetwork['spec'] }
+}
+
+export class Api {
+  readonly core: CoreV1Api
+  readonly custom: CustomObjectsApi
+  constructor (private readonly cluster: ClusterContext) {
+    this.core = cluster.kubeConfig().makeApiClient(CoreV1Api)
+    this.custom = cluster.kubeConfig().makeApiClient(CustomObjectsApi)
+  }
+
+  async network (name: string): Promise<LatticeNetwork | undefined> {
+    try {
+      return await this.custom.getNamespacedCustomObject({ group: 'lattice.diotec360.com', version: 'v1alpha1', namespace: this.cluster.namespace, plural: 'latticenetworks', name }) as LatticeNetwork
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined
+      throw err
+    }
+  }
+
+  async nodes (network?: string): Promise<LatticeNode[]> {
+    const list = await this.custom.listNamespacedCustomObject({ group: 'lattice.diotec360.com', version: 'v1alpha1', namespace: this.cluster.namespace, plural: 'latticenodes', ...(network !== undefined ? { labelSelector: `lattice.diotec360.com/network=${network}` } : {}) }) as { items: LatticeNode[] }
+    return list.items.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '', 'en', { numeric: true }))
+  }
+
+  async pods (network: string): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({ namespace: this.cluster.namespace, labelSelector: `lattice.diotec360.com/network=${network},app.kubernetes.io/component=node` })
+    return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', 'en', { numeric: true }))
+  }
+
+  async token (network: string): Promise<string> {
+    const s: V1Secret = await this.core.readNamespacedSecret({ name: `${network}-secrets`, namespace: this.cluster.namespace })
+    return Buffer.from(s.data?.token ?? '', 'base64').toString()
+  }
+}
+
+export const podReady = (p: V1Pod): boolean => p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true
+
+/** POST to a node's API with the network token. */
+export async function nodePost (ip: string, port: number, pathAndQuery: string, token: string, body?: unknown): Promise<{ status: number, body: string }> {
+  const res = await fetch(`http://${ip}:${port}${pathAndQuery}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal: AbortSignal.timeout(10_000)
+  })
+  return { status: res.status, body: await res.text() }
+}
+
+export async function metricsText (op: Operator): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${op.metricsPort ?? 0}/metrics`, { signal: AbortSignal.timeout(5000) })
+  return await res.text()
+}
+
+/** Sum of lattice_operator_api_requests_total for write verbs (create, patch, delete). */
+export function apiWrites (metrics: string): number {
+  let n = 0
+  for (const line of metrics.split('\n')) {
+    const m = /^lattice_operator_api_requests_total\{verb="(create|patch|delete)",kind="[^"]*"\} ([0-9.e+]+)$/.exec(line)
+    if (m !== null) n += Number(m[2])
+  }
+  return n
+}
+
+/** Everything about the namespace, for a failure message. */
+export async function dumpNamespace (cluster: ClusterContext, logFiles: string[] = []): Promise<string> {
+  const parts: string[] = []
+  const get = await cluster.kubectl(['-n', cluster.namespace, 'get', 'lnet,lnode,pods,svc,secrets,cm,pvc,pdb', '-o', 'wide'])
+  parts.push('=== objects\n' + get.stdout + get.stderr)
+  const crs = await cluster.kubectl(['-n', cluster.namespace, 'get', 'lnet,lnode', '-o', 'yaml'])
+  parts.push('=== custom resources\n' + crs.stdout.slice(-20_000))
+  parts.push('=== pods and events\n' + await cluster.diagnostics())
+  for (const f of logFiles) {
+    try {
+      const lines = fs.readFileSync(f, 'utf8').trim().split('\n')
+      parts.push(`=== operator log ${f} (last 60 lines)\n` + lines.slice(-60).join('\n'))
+    } catch { /* no log */ }
+  }
+  return parts.join('\n')
+}
+
+/** Run a step; on failure rethrow with the namespace dump appended. */
+export async function withDump<T> (cluster: ClusterContext, logFiles: () => string[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    const dump = await dumpNamespace(cluster, logFiles()).catch((e: unknown) => `(dump failed: ${String(e)})`)
+    const e = err instanceof Error ? err : new Error(String(err))
+    e.message = `${e.message}\n\n${dump}`
+    throw e
+  }
+}
+
+export { waitFor }
+
+/** A network is settled: n/n ready, every node up with `peers` peers in `mode`, one root. */
+export async function waitSettled (api: Api, name: string, replicas: number, opts: { peers?: number, mode?: string, timeoutMs?: number } = {}): Promise<LatticeNetwork> {
+  return await waitFor(`${name} ${replicas}/${replicas} ready, peers ${opts.peers ?? replicas - 1}, mode ${opts.mode ?? 'P2P'}, one root`, async () => {
+    const net = await api.network(name)
+    const s = net?.status
+    if (s === undefined) return undefined
+    const nodes = s.nodes ?? []
+    const roots = new Set(nodes.map(n => n.merkleRoot))
+    const ok = s.ready === `${replicas}/${replicas}` && s.readyReplicas === replicas && s.replicas === replicas &&
+      s.peers === (opts.peers ?? replicas - 1) && s.mode === (opts.mode ?? 'P2P') && roots.size === 1 && s.merkleRoot !== undefined &&
+      nodes.every(n => n.up === true && n.synced === true) && s.observedGeneration === net?.metadata.generation
+    return ok ? net : undefined
+  }, { timeoutMs: opts.timeoutMs ?? 180_000, intervalMs: 500 })
+}
