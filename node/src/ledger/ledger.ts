@@ -67,6 +67,8 @@ export interface LedgerInit {
   integrityInWorker?: boolean
   /** PRAGMA quick_check instead of the full integrity_check (default false). */
   integrityQuickCheck?: boolean
+  /** Records per transaction at most (default 5,000): bounds how long one group commit holds the event loop. */
+  maxGroupRecords?: number
   /** How long an idempotency key is remembered (default 24 h, as payment APIs do); pruned as writes go. */
   idempotencyTtlMs?: number
 }
@@ -152,6 +154,8 @@ class SqliteLedger implements Ledger {
       db,
       execute: (ops) => this.execute(ops),
       mapError: (err) => classifyStorageError(init.dbPath, err),
+      weight: (op) => (op.kind === 'append' ? op.entries.length : op.items.length),
+      maxGroupWeight: init.maxGroupRecords ?? 5000,
       onCommit: ({ ops, seconds }) => {
         this.metrics.commits.inc()
         this.metrics.writeLatency.observe(seconds)

@@ -28,6 +28,14 @@ export interface GroupCommitInit<Op, R> {
   /** Observability: called after each successful commit. */
   onCommit?(info: { ops: number, seconds: number }): void
   onFailure?(err: unknown): void
+  /** Size of an op (e.g. its record count), for maxGroupWeight. Default 1. */
+  weight?(op: Op): number
+  /**
+   * Upper bound of one transaction's total weight: a group is synchronous, so an unbounded one would
+   * stall the event loop. Ops beyond it wait for the next flush (which lets I/O run in between).
+   * One op is always taken, however heavy. Default: no bound.
+   */
+  maxGroupWeight?: number
 }
 
 export interface GroupCommitter<Op, R> {
@@ -78,8 +86,7 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
 
   private flush (): void {
     this.scheduled = false
-    const group = this.queue
-    this.queue = []
+    const group = this.takeGroup()
     if (group.length > 0) this.runGroup(group)
     if (this.queue.length === 0) {
       const waiters = this.drainWaiters
@@ -88,6 +95,24 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
     } else {
       this.schedule()
     }
+  }
+
+  private takeGroup (): Array<Waiter<Op, R>> {
+    const max = this.init.maxGroupWeight
+    if (max === undefined) {
+      const all = this.queue
+      this.queue = []
+      return all
+    }
+    let total = 0
+    let n = 0
+    while (n < this.queue.length) {
+      const w = this.init.weight?.(this.queue[n].op) ?? 1
+      if (n > 0 && total + w > max) break
+      total += w
+      n++
+    }
+    return this.queue.splice(0, n)
   }
 
   private runGroup (group: Array<Waiter<Op, R>>): void {

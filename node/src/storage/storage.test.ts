@@ -123,6 +123,28 @@ describe('group commit', () => {
     expect(groups).toEqual([50, 1])
   })
 
+  it('bounds a group by weight: the rest goes into the next transactions', async () => {
+    const db = openAt('w.db')
+    db.exec('CREATE TABLE t (v INTEGER)')
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const groups: number[][] = []
+    const gc = createGroupCommitter<number, number>({
+      db,
+      execute: (ops) => {
+        groups.push(ops)
+        for (const v of ops) insert.run(v)
+        return { results: ops, commit: () => {}, rollback: () => {} }
+      },
+      weight: (op) => op,
+      maxGroupWeight: 10
+    })
+    const results = await Promise.all([4, 5, 3, 20, 1, 1].map(async (w) => await gc.submit(w)))
+    expect(results).toEqual([4, 5, 3, 20, 1, 1])
+    // 4+5 fits, +3 would not; 3 alone; 20 alone (one op is always taken); then 1+1.
+    expect(groups).toEqual([[4, 5], [3], [20], [1, 1]])
+    expect(gc.commits).toBe(4)
+  })
+
   it('rolls back and rejects the whole group when the transaction fails', async () => {
     const db = openAt('f.db')
     db.exec('CREATE TABLE t (v INTEGER NOT NULL)')
