@@ -29,6 +29,8 @@ export interface SyncBatch {
   more: boolean
   /** The sender's version vector (HTTP pull answers: tells the client what to push). */
   version_vector?: VersionVector
+  /** The sender's peer ID (HTTP pull answers: a node finds its own URL in a peers file this way). */
+  peer_id?: string
 }
 
 export async function encodeFrame (value: SyncRequest | SyncBatch): Promise<Uint8Array> {
@@ -75,6 +77,7 @@ export async function decodeBatch (bytes: Uint8Array): Promise<SyncBatch> {
   if (!isObject(v) || !Array.isArray(v.records)) throw new MalformedFrameError('batch', 'expected {records: [...]}')
   const batch: SyncBatch = { records: v.records.map(r => checkRecordShape('batch', r)), more: v.more === true }
   if (v.version_vector !== undefined) batch.version_vector = checkVersionVector('batch', v.version_vector)
+  if (typeof v.peer_id === 'string') batch.peer_id = v.peer_id
   return batch
 }
 

@@ -65,6 +65,8 @@ class HybridSyncService implements SyncService {
   private readonly onApplied: (records: StoredRecord[]) => void
   private readonly onPeersChange: () => void
   private readonly pendingPublish: LedgerRecord[] = []
+  /** Lattice node URLs that turned out to be this node (a peers file lists every node). */
+  private readonly selfUrls = new Set<string>()
   private publishing: Promise<void> | undefined
 
   constructor (init: SyncInit, components: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined) {
@@ -361,7 +363,7 @@ class HybridSyncService implements SyncService {
     const records = this.c.ledger.missingFor(req.version_vector, limits.limit, limits.maxBytes)
     const vv = this.c.ledger.versionVector()
     const more = records.length > 0 && this.c.ledger.missingFor(advance(req.version_vector, records), 1).length > 0
-    return { records: records.map(toWire), more, version_vector: vv }
+    return { records: records.map(toWire), more, version_vector: vv, peer_id: this.selfId }
   }
 
   private async acceptPush (records: LedgerRecord[]): Promise<PushResult> {
@@ -374,16 +376,21 @@ class HybridSyncService implements SyncService {
   }
 
   private async pollRound (): Promise<void> {
-    const nodes = this.c.peers.latticeNodes()
+    const nodes = this.c.peers.latticeNodes().filter(u => !this.selfUrls.has(u))
     let ok = 0
     let failed = 0
     await Promise.all(nodes.map(async (url) => {
       try {
-        const r = await this.http.round(url, this.c.ledger, async (records) => {
+        const r = await this.http.round(url, this.selfId, this.c.ledger, async (records) => {
           const res = await this.applyRemote(records)
           this.metrics.catchupRecords.inc({ transport: 'http' }, res.applied.length)
           return res
         })
+        if (r.self) {
+          this.selfUrls.add(url)
+          this.c.logger.info('lattice node is this node: skipped from now on', { url })
+          return
+        }
         this.metrics.catchupBytes.inc({ transport: 'http' }, r.bytesIn)
         this.metrics.httpRounds.inc()
         ok++

@@ -25,6 +25,8 @@ export interface RoundSource extends RecordSource {
 
 export interface RoundResult {
   url: string
+  /** The URL answered with this node's own peer ID: it is this node (the peers file lists every node). */
+  self: boolean
   pulled: number
   pushed: number
   /** Compressed bytes received from the other node. */
@@ -53,8 +55,8 @@ export class HttpSyncClient {
    * Pull what I lack (until the other says no more), then push what it lacks (from the vector it
    * sent with its last answer). `apply` ingests pulled records.
    */
-  async round (baseUrl: string, source: RoundSource, apply: (records: LedgerRecord[]) => Promise<IngestResult>): Promise<RoundResult> {
-    const result: RoundResult = { url: baseUrl, pulled: 0, pushed: 0, bytesIn: 0, bytesOut: 0 }
+  async round (baseUrl: string, selfPeerId: string, source: RoundSource, apply: (records: LedgerRecord[]) => Promise<IngestResult>): Promise<RoundResult> {
+    const result: RoundResult = { url: baseUrl, self: false, pulled: 0, pushed: 0, bytesIn: 0, bytesOut: 0 }
     let mine = source.versionVector()
     let theirs: VersionVector | undefined
     // bounded: a peer that keeps answering `more` cannot hold the round forever
@@ -64,6 +66,10 @@ export class HttpSyncClient {
       result.bytesIn += reply.body.length
       result.bytesOut += body.length
       const batch: SyncBatch = await decodeBatch(reply.body).catch((err: Error) => { throw new HttpSyncError(baseUrl, err.message, reply.status, { cause: err }) })
+      if (batch.peer_id === selfPeerId) {
+        result.self = true
+        return result
+      }
       theirs = batch.version_vector ?? theirs
       if (batch.records.length > 0) {
         await apply(batch.records)

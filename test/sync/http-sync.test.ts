@@ -1,0 +1,139 @@
+/**
+ * HTTP sync in-process: two real ledgers (SQLite files), two sync services without libp2p in `http`
+ * mode, each router served by a real HTTP server behind a bearer check. Writes on either side reach
+ * the other both ways (pull and push), a node skips its own URL in the lattice list, and a wrong
+ * token is refused and counted as an HTTP sync error.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { Writable } from 'node:stream'
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import express from 'express'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { Registry } from 'prom-client'
+import winston from 'winston'
+import { createLedger } from '../../node/src/ledger/index.js'
+import type { Ledger } from '../../node/src/ledger/interface.js'
+import { createPeerDirectory, type PeerDirectory } from '../../node/src/peers/index.js'
+import { createSyncService } from '../../node/src/sync/index.js'
+import type { SyncService } from '../../node/src/sync/interface.js'
+import { createSilentLogger } from '../../node/src/util/logger.js'
+import { waitFor } from '../support/wait.js'
+
+/** Collects the messages a winston logger writes (JSON lines). */
+class Capture extends Writable {
+  readonly messages: string[] = []
+  override _write (chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    for (const line of chunk.toString('utf8').split('\n').filter(l => l.trim() !== '')) {
+      this.messages.push((JSON.parse(line) as { message: string }).message)
+    }
+    done()
+  }
+}
+
+interface Side {
+  id: string
+  ledger: Ledger
+  sync: SyncService
+  peers: PeerDirectory
+  server: Server
+  url: string
+  registry: Registry
+  capture: Capture
+}
+
+describe('HTTP sync between two in-process nodes', () => {
+  const cleanups: Array<() => Promise<void>> = []
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {})
+  })
+
+  async function side (dir: string, name: string, token: string, clientToken: string): Promise<Side & { setNodes: (urls: string[], members: string[]) => Promise<void> }> {
+    const key = await generateKeyPair('Ed25519')
+    const id = peerIdFromPrivateKey(key).toString()
+    const registry = new Registry()
+    const capture = new Capture()
+    const logger = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: capture })] })
+    const app = express()
+    let syncRef: SyncService | undefined
+    app.use('/api/lattice/sync', (req, res, next) => {
+      if (req.get('authorization') !== `Bearer ${token}`) { res.status(401).json({ error: { code: 'unauthorized', message: 'bad token' } }); return }
+      next()
+    }, (req, res, next) => { (syncRef as SyncService).router()(req, res, next) })
+    const server = await new Promise<Server>(resolve => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    cleanups.push(async () => { await new Promise<void>(resolve => server.close(() => resolve())) })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    // the peers file names every node, this one included: the service must skip itself
+    const peersFile = join(dir, `${name}-peers.json`)
+    const peers = await createPeerDirectory({ selfPeerId: id, bootstrap: [], latticeNodes: [], members: [], peersFile }, { logger: createSilentLogger() })
+    cleanups.push(async () => { await peers.stop() })
+    const ledger = await createLedger({ dbPath: join(dir, `${name}.db`) }, { privateKey: key, isMember: origin => peers.isMember(origin), logger: createSilentLogger(), registry })
+    cleanups.push(async () => { await ledger.close() })
+    const sync = await createSyncService({
+      p2pEnabled: false,
+      listen: [],
+      topic: 'aethel/lattice/v1',
+      mode: 'http',
+      heartbeatIntervalMs: 200,
+      peerlessTimeoutMs: 1500,
+      httpPollIntervalMs: 200
+    }, { ledger, privateKey: key, peers, apiToken: clientToken, logger, registry })
+    syncRef = sync
+    cleanups.push(async () => { await sync.stop() })
+    return {
+      id, ledger, sync, peers, server, url, registry, capture,
+      setNodes: async (urls: string[], members: string[]) => {
+        await writeFile(peersFile, JSON.stringify({ bootstrap: [], lattice_nodes: urls, members }))
+        await peers.reload()
+      }
+    }
+  }
+
+  async function metricValue (registry: Registry, name: string): Promise<number> {
+    const m = (await registry.getMetricsAsJSON()).find(x => x.name === name)
+    return (m?.values ?? []).reduce((s, v) => s + Number(v.value), 0)
+  }
+
+  it('pulls and pushes both ways, skipping its own URL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'http-sync-'))
+    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    const a = await side(dir, 'a', 'tok', 'tok')
+    const b = await side(dir, 'b', 'tok', 'tok')
+    const urls = [a.url, b.url]
+    await a.setNodes(urls, [a.id, b.id])
+    await b.setNodes(urls, [a.id, b.id])
+    const fromA = await a.ledger.append([{ key: 'a1', payload: { n: 1 } }, { key: 'a2', payload: { n: 2 } }])
+    // b stays passive (never started): a alone must deliver its records (push) and fetch b's (pull)
+    const fromB = await b.ledger.append([{ key: 'b1', payload: { n: 3 } }])
+    await a.sync.start()
+    expect(a.sync.status()).toMatchObject({ sync_mode: 'http', mode: 'HTTP', http_sync_enabled: true, started: false })
+    await waitFor(() => a.ledger.recordCount() === 3 && b.ledger.recordCount() === 3, { timeoutMs: 20_000, message: 'both ledgers with 3 records' })
+    expect(a.ledger.merkleRoot()).toBe(b.ledger.merkleRoot())
+    expect(b.ledger.get(fromA[1].id)).toBeDefined()
+    expect(a.ledger.get(fromB[0].id)).toBeDefined()
+    await waitFor(() => a.capture.messages.includes('lattice node is this node: skipped from now on'), { timeoutMs: 10_000, message: 'own URL detected' })
+    const rounds = await metricValue(a.registry, 'lattice_http_sync_rounds_total')
+    expect(rounds).toBeGreaterThan(0)
+    expect(await metricValue(a.registry, 'lattice_http_sync_errors_total')).toBe(0)
+    expect(a.sync.status().last_sync).not.toBeNull()
+    expect(a.sync.health().http_sync.status).toBe('healthy')
+  })
+
+  it('a wrong token is refused and counted as an error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'http-sync-'))
+    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    const a = await side(dir, 'a', 'tok-a', 'wrong')
+    const b = await side(dir, 'b', 'tok-b', 'tok-b')
+    await a.setNodes([b.url], [a.id, b.id])
+    await a.ledger.append([{ key: 'x', payload: 1 }])
+    await a.sync.start()
+    await waitFor(async () => await metricValue(a.registry, 'lattice_http_sync_errors_total') >= 2, { timeoutMs: 20_000, message: 'refused rounds counted' })
+    expect(b.ledger.recordCount()).toBe(0)
+    expect(await metricValue(a.registry, 'lattice_http_sync_rounds_total')).toBe(0)
+    expect(a.sync.health().http_sync.status).toBe('unhealthy')
+  })
+})
