@@ -31,6 +31,7 @@ import type {
   LedgerRecord,
   ListOptions,
   NewEntry,
+  RecordBody,
   RejectReason,
   StoredRecord,
   VersionVector
@@ -41,6 +42,7 @@ import { createLedgerMetrics, type LedgerMetrics } from './metrics.js'
 import {
   checkEntry,
   checkRecord,
+  recordId,
   createRecordSigner,
   DEFAULT_MAX_KEY_BYTES,
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -94,6 +96,8 @@ interface AppendOp {
   idempotencyKey?: string
   /** Hash of the canonical entries, only computed when an idempotency key is given. */
   requestHash: string
+  /** Signed in prepare(), for the seqs this op will get if nothing else shifts them. */
+  presigned?: LedgerRecord[]
 }
 
 interface IngestOp {
@@ -153,6 +157,7 @@ class SqliteLedger implements Ledger {
     this.committer = createGroupCommitter<Op, OpResult>({
       db,
       execute: (ops) => this.execute(ops),
+      prepare: async (ops) => { await this.prepare(ops) },
       mapError: (err) => classifyStorageError(init.dbPath, err),
       weight: (op) => (op.kind === 'append' ? op.entries.length : op.items.length),
       maxGroupWeight: init.maxGroupRecords ?? 5000,
@@ -331,6 +336,41 @@ class SqliteLedger implements Ledger {
     return Number.isFinite(t) ? Math.max(0, Math.floor(t)) : Date.now()
   }
 
+  private localBody (seq: number, e: AppendOp['entries'][number]): RecordBody {
+    // The payload as stored (parsed back from its canonical text): detached from the caller's object.
+    const payload = JSON.parse(e.canonicalPayload) as NewEntry['payload']
+    return { origin: this.origin, seq, ts: this.now(), key: e.key, payload }
+  }
+
+  /**
+   * Before the transaction, with the event loop free: give the group's new local records their seqs
+   * and sign them in parallel on the thread pool. Only one group is in flight, so the head read here
+   * is still the head when execute() runs.
+   */
+  private async prepare (ops: Op[]): Promise<void> {
+    let head = this.state.head(this.origin)
+    const keys = new Set<string>()
+    const signing: Array<Promise<void>> = []
+    for (const op of ops) {
+      if (op.kind !== 'append') continue
+      op.presigned = undefined
+      const key = op.idempotencyKey
+      if (key !== undefined) {
+        // A repeated key in this group, or a stored one, writes nothing (replay or conflict).
+        if (keys.has(key)) continue
+        keys.add(key)
+        if (this.liveIdempotency(key) !== undefined) continue
+      }
+      const records = op.entries.map((e) => {
+        const body = this.localBody(++head, e)
+        return { ...body, id: recordId(body, e.canonicalPayload), sig: '' }
+      })
+      signing.push(...records.map(async (r) => { r.sig = await this.signer.signAsync(r.id) }))
+      op.presigned = records
+    }
+    await Promise.all(signing)
+  }
+
   /** One group: runs inside BEGIN IMMEDIATE … COMMIT. Reads the state, writes only the draft. */
   private execute (ops: Op[]): GroupOutcome<OpResult> {
     const now = this.now()
@@ -358,11 +398,12 @@ class SqliteLedger implements Ledger {
         }
       }
       const records: StoredRecord[] = []
-      for (const e of op.entries) {
-        // The payload as stored (parsed back from its canonical text): detached from the caller's object.
-        const payload = JSON.parse(e.canonicalPayload) as NewEntry['payload']
-        const body = { origin: this.origin, seq: draft.head(this.origin) + 1, ts: this.now(), key: e.key, payload }
-        const record = signRecord(body, this.signer, e.canonicalPayload)
+      // Signed ahead in prepare() unless something (e.g. our own records coming back from a peer
+      // after a data loss) moved our head in between: then sign here, synchronously.
+      const presigned = op.presigned !== undefined && op.presigned[0]?.seq === draft.head(this.origin) + 1 ? op.presigned : undefined
+      for (let i = 0; i < op.entries.length; i++) {
+        const e = op.entries[i]
+        const record = presigned?.[i] ?? signRecord(this.localBody(draft.head(this.origin) + 1, e), this.signer, e.canonicalPayload)
         records.push(draft.apply({ record, canonicalPayload: e.canonicalPayload }))
       }
       if (key !== undefined) {

@@ -50,6 +50,8 @@ export function recordId (body: RecordBody, canonicalPayload?: string): string {
 export interface RecordSigner {
   readonly origin: string
   sign(id: string): string
+  /** The same on the libuv thread pool: a batch of signatures uses every core. */
+  signAsync(id: string): Promise<string>
 }
 
 /** Build a node:crypto private KeyObject from a libp2p Ed25519 private key (raw = seed ‖ public key). */
@@ -65,7 +67,13 @@ export function createRecordSigner (privateKey: PrivateKey, origin: string): Rec
   const key = ed25519KeyObject(privateKey)
   return {
     origin,
-    sign: (id: string) => sign(null, Buffer.from(id, 'utf8'), key).toString('base64url')
+    sign: (id: string) => sign(null, Buffer.from(id, 'utf8'), key).toString('base64url'),
+    signAsync: async (id: string) => await new Promise<string>((resolve, reject) => {
+      sign(null, Buffer.from(id, 'utf8'), key, (err, sig) => {
+        if (err != null) reject(err)
+        else resolve(sig.toString('base64url'))
+      })
+    })
   }
 }
 

@@ -3,9 +3,12 @@
  * (BEGIN IMMEDIATE … COMMIT), so a burst of concurrent writes costs one fsync instead of one each.
  *
  * The flush runs on setImmediate, after the current poll phase: every request that arrived in the
- * same event-loop turn joins the group. The whole transaction is synchronous (node:sqlite), so no
- * other code observes a half-applied group. If the transaction fails, every caller of the group is
- * rejected and `rollback` lets the owner discard what it prepared; otherwise `commit` publishes it.
+ * same event-loop turn joins the group. An optional async `prepare` runs first (the ledger signs its
+ * new records there, on the thread pool, while the event loop stays free); then the transaction runs
+ * synchronously (node:sqlite), so no other code observes a half-applied group. One group is in flight
+ * at a time: submissions during it form the next group. If the transaction fails, every caller of the
+ * group is rejected and `rollback` lets the owner discard what it prepared; otherwise `commit`
+ * publishes it.
  */
 import type { DatabaseSync } from 'node:sqlite'
 
@@ -21,6 +24,11 @@ export interface GroupOutcome<R> {
 
 export interface GroupCommitInit<Op, R> {
   db: DatabaseSync
+  /**
+   * Async work before the transaction (e.g. signing on the thread pool). No other group runs
+   * meanwhile, so what it reads stays valid for `execute`. Throwing rejects the whole group.
+   */
+  prepare?(ops: Op[]): Promise<void>
   /** Runs inside the open transaction; throws to fail the whole group. */
   execute(ops: Op[]): GroupOutcome<R>
   /** Maps a transaction failure to the error the callers get. */
@@ -57,6 +65,8 @@ interface Waiter<Op, R> {
 class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
   private queue: Array<Waiter<Op, R>> = []
   private scheduled = false
+  /** A group is between prepare and the end of its transaction. */
+  private inFlight = false
   private drainWaiters: Array<() => void> = []
   commits = 0
 
@@ -74,12 +84,16 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
   }
 
   async drain (): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return
+    if (this.idle()) return
     await new Promise<void>((resolve) => { this.drainWaiters.push(resolve) })
   }
 
+  private idle (): boolean {
+    return this.queue.length === 0 && !this.scheduled && !this.inFlight
+  }
+
   private schedule (): void {
-    if (this.scheduled) return
+    if (this.scheduled || this.inFlight) return
     this.scheduled = true
     setImmediate(() => { this.flush() })
   }
@@ -87,14 +101,35 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
   private flush (): void {
     this.scheduled = false
     const group = this.takeGroup()
-    if (group.length > 0) this.runGroup(group)
-    if (this.queue.length === 0) {
-      const waiters = this.drainWaiters
-      this.drainWaiters = []
-      for (const w of waiters) w()
-    } else {
-      this.schedule()
+    if (group.length === 0) {
+      this.settled()
+      return
     }
+    if (this.init.prepare === undefined) {
+      this.runGroup(group)
+      this.settled()
+      return
+    }
+    this.inFlight = true
+    this.init.prepare(group.map((w) => w.op)).then(
+      () => { this.runGroup(group) },
+      (err: unknown) => { this.fail(group, err) }
+    ).finally(() => {
+      this.inFlight = false
+      this.settled()
+    })
+  }
+
+  /** After a group: start the next one, or wake drain() waiters. */
+  private settled (): void {
+    if (this.queue.length > 0) {
+      this.schedule()
+      return
+    }
+    if (!this.idle()) return
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w()
   }
 
   private takeGroup (): Array<Waiter<Op, R>> {
@@ -115,6 +150,12 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
     return this.queue.splice(0, n)
   }
 
+  private fail (group: Array<Waiter<Op, R>>, err: unknown): void {
+    this.init.onFailure?.(err)
+    const mapped = this.init.mapError?.(err) ?? (err instanceof Error ? err : new Error(String(err)))
+    for (const w of group) w.reject(mapped)
+  }
+
   private runGroup (group: Array<Waiter<Op, R>>): void {
     const { db } = this.init
     const started = performance.now()
@@ -133,9 +174,7 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
       }
     } catch (err) {
       outcome?.rollback()
-      this.init.onFailure?.(err)
-      const mapped = this.init.mapError?.(err) ?? (err instanceof Error ? err : new Error(String(err)))
-      for (const w of group) w.reject(mapped)
+      this.fail(group, err)
       return
     }
     this.commits++

@@ -145,6 +145,42 @@ describe('group commit', () => {
     expect(gc.commits).toBe(4)
   })
 
+  it('runs an async prepare before each transaction, one group at a time; a failing prepare rejects its group', async () => {
+    const db = openAt('p.db')
+    db.exec('CREATE TABLE t (v INTEGER)')
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const events: string[] = []
+    let release: (() => void) | undefined
+    const gc = createGroupCommitter<number, number>({
+      db,
+      prepare: async (ops) => {
+        events.push(`prepare ${ops.join(',')}`)
+        if (ops.includes(99)) throw new Error('cannot prepare')
+        if (ops.includes(1)) await new Promise<void>((resolve) => { release = resolve })
+      },
+      execute: (ops) => {
+        events.push(`execute ${ops.join(',')}`)
+        for (const v of ops) insert.run(v)
+        return { results: ops, commit: () => {}, rollback: () => {} }
+      }
+    })
+    const first = Promise.all([gc.submit(1), gc.submit(2)])
+    // Wait (bounded) until the first group is in prepare, then submit more: they must wait for it.
+    for (let i = 0; i < 1000 && release === undefined; i++) await new Promise((resolve) => setImmediate(resolve))
+    expect(release).toBeDefined()
+    const second = Promise.all([gc.submit(3), gc.submit(4)])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(events).toEqual(['prepare 1,2'])
+    release?.()
+    expect(await first).toEqual([1, 2])
+    expect(await second).toEqual([3, 4])
+    expect(events).toEqual(['prepare 1,2', 'execute 1,2', 'prepare 3,4', 'execute 3,4'])
+    await expect(gc.submit(99)).rejects.toThrow('cannot prepare')
+    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 4 })
+    await gc.drain()
+    expect(gc.pending).toBe(0)
+  })
+
   it('rolls back and rejects the whole group when the transaction fails', async () => {
     const db = openAt('f.db')
     db.exec('CREATE TABLE t (v INTEGER NOT NULL)')
