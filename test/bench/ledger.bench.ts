@@ -26,10 +26,11 @@ async function openLedger (dbPath: string, key: PrivateKey): Promise<Ledger> {
 
 function merkleBench (): void {
   const tree = createMerkleTree()
+  const ids = Array.from({ length: BIG }, () => randomBytes(32).toString('hex'))
   const t0 = performance.now()
-  tree.bulkLoad(Array.from({ length: BIG }, () => randomBytes(32).toString('hex')))
+  tree.bulkLoad(ids)
   tree.root()
-  report(`ledger: merkle build from ${big} ids`, performance.now() - t0, 'ms')
+  report(`ledger: merkle build (bulk load + root) from ${big} ids`, performance.now() - t0, 'ms')
   const times: number[] = []
   for (let i = 0; i < 2000; i++) {
     tree.insert(randomBytes(32).toString('hex'))
@@ -65,14 +66,17 @@ async function coldStartBench (dir: string): Promise<void> {
   const size = (await stat(dbPath)).size
   console.log(`ledger: filled ${big} records (100 B payloads, ${fmt(size / 1048576, 0)} MiB) through append in batches of 10,000: ${fmt(BIG / (fill / 1000), 0)} rec/s`)
   const times: number[] = []
+  let heap = 0
   for (let i = 0; i < 3; i++) {
     const s = performance.now()
     const again = await openLedger(dbPath, key)
     times.push(performance.now() - s)
     if (again.merkleRoot() !== root || again.recordCount() !== BIG) throw new Error('cold start lost records')
+    heap = process.memoryUsage().heapUsed
     await again.close()
   }
   report(`ledger: cold start (open to ready, page cache warm) with ${big} records`, summary(times).p50, 'ms', { value: 5000, better: 'lower' })
+  console.log(`ledger: JS heap with the ${big}-record ledger open: ${fmt(heap / 1048576, 0)} MiB`)
   await rm(dbPath, { force: true })
 }
 
