@@ -234,9 +234,13 @@ class HybridSyncService implements SyncService {
    * on every link) under load. One drain loop keeps them in seq order on the wire.
    */
   private publishLocal (records: StoredRecord[]): void {
+    this.enqueueGossip(records.filter(r => r.origin === this.selfId))
+  }
+
+  private enqueueGossip (records: Array<StoredRecord | LedgerRecord>): void {
     const t = this.transport
     if (t === undefined || !t.running || !this.mode.view().gossipEnabled) return
-    for (const r of records) if (r.origin === this.selfId) this.pendingPublish.push(toWire(r))
+    for (const r of records) this.pendingPublish.push(toWire(r))
     if (this.pendingPublish.length === 0 || this.publishing !== undefined) return
     this.publishing = (async () => {
       while (this.pendingPublish.length > 0) {
@@ -371,6 +375,9 @@ class HybridSyncService implements SyncService {
     if (result.applied.length > 0) {
       this.lastSync = this.clock()
       this.metrics.catchupRecords.inc({ transport: 'http' }, result.applied.length)
+      // a node cut off from P2P delivered these over HTTP: relay them to my P2P peers at once
+      // rather than leaving them to the next heartbeat's catch-up
+      this.enqueueGossip(result.applied)
     }
     return { applied: result.applied.length, duplicates: result.duplicates, buffered: result.buffered, rejected: result.rejected.length, version_vector: this.c.ledger.versionVector() }
   }
