@@ -7,15 +7,17 @@
  * record is ingested, a gap / a differing heartbeat / a new connection starts a P2P catch-up.
  */
 import { readFile } from 'node:fs/promises'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Router } from 'express'
 import { CatchupError, InvalidSyncModeError } from './errors.js'
-import { encodeGossip, heartbeatSigningBytes, MAX_GOSSIP_RECORDS, type GossipMessage, type SignedHeartbeat, type SyncBatch, type SyncRequest } from './codec.js'
+import { encodeGossip, MAX_GOSSIP_RECORDS, type GossipMessage, type SignedHeartbeat, type SyncBatch, type SyncRequest } from './codec.js'
+import { heartbeatCallsForCatchup, signHeartbeat, verifyHeartbeat } from './heartbeat.js'
 import { HttpSyncClient } from './http/client.js'
 import { createSyncRouter, type PushResult } from './http/router.js'
 import { createSyncMetrics, type SyncMetrics } from './metrics.js'
 import { ModeMachine, type ModeStep } from './mode.js'
 import { P2PTransport } from './p2p/transport.js'
+import { SingleFlight } from './single-flight.js'
 import { advance, batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
 import type { SyncComponents, SyncInit } from './init.js'
 import type { P2PStatus, PeerStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
@@ -31,11 +33,6 @@ interface PeerHeartbeat {
   vvDigest: string
 }
 
-interface CatchupSlot {
-  running: Promise<void>
-  /** Another trigger arrived while running: run once more after. */
-  again: boolean
-}
 
 function toWire (r: StoredRecord | LedgerRecord): LedgerRecord {
   return { origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: r.payload, id: r.id, sig: r.sig }
@@ -60,7 +57,7 @@ class HybridSyncService implements SyncService {
   private lastSync: number | null = null
   private lastHttpRound: { at: number, ok: number, failed: number } | null = null
   private readonly heartbeats = new Map<string, PeerHeartbeat>()
-  private readonly catchups = new Map<string, CatchupSlot>()
+  private readonly catchups = new SingleFlight()
   private lastRecoveryNudge = 0
   private readonly onApplied: (records: StoredRecord[]) => void
   private readonly onPeersChange: () => void
@@ -140,7 +137,7 @@ class HybridSyncService implements SyncService {
     this.c.peers.off('change', this.onPeersChange)
     await this.transport?.stop()
     await this.pollRunning?.catch(() => {})
-    await Promise.allSettled([...this.catchups.values()].map(async s => { await s.running }))
+    await this.catchups.settled()
     await this.publishing?.catch(() => {})
     this.http.close()
     this.updateGauges()
@@ -280,38 +277,25 @@ class HybridSyncService implements SyncService {
   private onHeartbeat (hb: SignedHeartbeat, from: string): void {
     if (hb.peerId === this.selfId) return
     if (!this.c.peers.isMember(hb.peerId)) { this.metrics.rejected.inc({ reason: 'non_member' }); return }
-    let ok = false
-    try {
-      const key = peerIdFromString(hb.peerId).publicKey
-      ok = key !== undefined && key.verify(heartbeatSigningBytes(hb), Buffer.from(hb.sig, 'base64url')) === true
-    } catch {
-      ok = false
-    }
-    if (!ok) {
-      this.metrics.rejected.inc({ reason: 'bad_heartbeat_signature' })
-      return
-    }
-    this.heartbeats.set(hb.peerId, { at: this.clock(), merkleRoot: hb.merkleRoot, recordCount: hb.recordCount, vvDigest: hb.vvDigest })
-    const ledger = this.c.ledger
-    if (hb.merkleRoot !== ledger.merkleRoot() && hb.vvDigest !== vvDigest(ledger.versionVector())) {
-      const connected = this.transport?.peers().some(p => p.peerId === hb.peerId) === true
-      this.triggerCatchup(connected ? hb.peerId : from, 'heartbeat')
-    }
+    void verifyHeartbeat(hb).then((ok) => {
+      if (!ok) {
+        this.metrics.rejected.inc({ reason: 'bad_heartbeat_signature' })
+        return
+      }
+      this.heartbeats.set(hb.peerId, { at: this.clock(), merkleRoot: hb.merkleRoot, recordCount: hb.recordCount, vvDigest: hb.vvDigest })
+      const ledger = this.c.ledger
+      if (heartbeatCallsForCatchup(hb, ledger.merkleRoot(), vvDigest(ledger.versionVector()))) {
+        // ask the sender itself when connected to it, else the peer that forwarded its heartbeat
+        const connected = this.transport?.peers().some(p => p.peerId === hb.peerId) === true
+        this.triggerCatchup(connected ? hb.peerId : from, 'heartbeat')
+      }
+    })
   }
 
   private triggerCatchup (peerId: string, reason: string): void {
     const t = this.transport
     if (t === undefined || !t.running || !this.mode.view().gossipEnabled) return
-    const slot = this.catchups.get(peerId)
-    if (slot !== undefined) { slot.again = true; return }
-    const next: CatchupSlot = { again: false, running: Promise.resolve() }
-    next.running = (async () => {
-      do {
-        next.again = false
-        await this.catchupOnce(t, peerId, reason)
-      } while (next.again && t.running && this.started)
-    })().finally(() => { this.catchups.delete(peerId) })
-    this.catchups.set(peerId, next)
+    this.catchups.trigger(peerId, async () => { await this.catchupOnce(t, peerId, reason) }, () => t.running && this.started)
   }
 
   private async catchupOnce (t: P2PTransport, peerId: string, reason: string): Promise<void> {
@@ -447,8 +431,7 @@ class HybridSyncService implements SyncService {
     const ledger = this.c.ledger
     const body = { peerId: this.selfId, vvDigest: vvDigest(ledger.versionVector()), merkleRoot: ledger.merkleRoot(), recordCount: ledger.recordCount(), ts: now }
     void (async () => {
-      const sig = Buffer.from(await this.c.privateKey.sign(heartbeatSigningBytes(body))).toString('base64url')
-      await t.publish(encodeGossip({ type: 'heartbeat', heartbeat: { ...body, sig } }))
+      await t.publish(encodeGossip({ type: 'heartbeat', heartbeat: await signHeartbeat(this.c.privateKey, body) }))
       this.metrics.gossipPublished.inc({ type: 'heartbeat' })
     })().catch((err: Error) => { this.c.logger.warn('heartbeat publish failed', { err: err.message }) })
   }

@@ -1,0 +1,30 @@
+/**
+ * Signed heartbeats: every heartbeat interval a node publishes `{peerId, vvDigest, merkleRoot,
+ * recordCount, ts}` signed with its libp2p key. Gossipsub runs unsigned (StrictNoSign, see host.ts),
+ * so the signature is ours: a receiver checks it against the public key inside the peer ID.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PrivateKey } from '@libp2p/interface'
+import { heartbeatSigningBytes, type Heartbeat, type SignedHeartbeat } from './codec.js'
+
+export async function signHeartbeat (privateKey: PrivateKey, body: Heartbeat): Promise<SignedHeartbeat> {
+  const sig = Buffer.from(await privateKey.sign(heartbeatSigningBytes(body))).toString('base64url')
+  return { ...body, sig }
+}
+
+/** True when `hb.sig` is the signature of `hb.peerId`'s key over the heartbeat's fields. */
+export async function verifyHeartbeat (hb: SignedHeartbeat): Promise<boolean> {
+  try {
+    const key = peerIdFromString(hb.peerId).publicKey
+    if (key === undefined) return false
+    return await key.verify(heartbeatSigningBytes(hb), Buffer.from(hb.sig, 'base64url'))
+  } catch {
+    // not a peer ID with an inline key, or an undecodable signature
+    return false
+  }
+}
+
+/** Whether a heartbeat says the peer has records this node lacks (or may: both sides differ). */
+export function heartbeatCallsForCatchup (hb: Heartbeat, ownRoot: string, ownDigest: string): boolean {
+  return hb.merkleRoot !== ownRoot && hb.vvDigest !== ownDigest
+}
