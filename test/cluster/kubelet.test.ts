@@ -154,6 +154,36 @@ describe('local kubelet', () => {
     expect(ok.status?.containerStatuses?.[0].state?.terminated?.exitCode).toBe(0)
   }, 90_000)
 
+  it('runs init containers to completion first, sharing an emptyDir with the main container', async () => {
+    const node = nodeBinary()
+    await core().createNamespacedPod({
+      namespace: ns(),
+      body: {
+        metadata: { name: 'with-init' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          initContainers: [
+            { name: 'first', image: 'lattice-test-http', command: [node, '-e', "require('fs').writeFileSync(process.env.OUT, 'one')"], env: [{ name: 'OUT', value: '/work/out.txt' }], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
+            { name: 'second', image: 'lattice-test-http', command: [node, '-e', "const fs = require('fs'); fs.appendFileSync(process.env.OUT, '+two')"], env: [{ name: 'OUT', value: '/work/out.txt' }], volumeMounts: [{ name: 'work', mountPath: '/work' }] }
+          ],
+          containers: [{
+            name: 'http',
+            image: 'lattice-test-http',
+            env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+            volumeMounts: [{ name: 'work', mountPath: '/work' }]
+          }],
+          volumes: [{ name: 'work', emptyDir: {} }]
+        }
+      }
+    })
+    const pod = await waitPod('with-init', 'Ready', isReady)
+    expect(pod.status?.initContainerStatuses?.map(c => [c.name, c.state?.terminated?.exitCode])).toEqual([['first', 0], ['second', 0]])
+    const ip = pod.status?.podIP ?? ''
+    const root = (await env(ip)).LATTICE_LOCAL_ROOT
+    expect((await httpGet(`http://${ip}:8080/file?path=${encodeURIComponent(path.join(root, 'work/out.txt'))}`)).body).toBe('one+two')
+  }, 90_000)
+
   it('gives pods in-cluster credentials: a projected service-account token under LATTICE_LOCAL_ROOT, checked by RBAC', async () => {
     const clientNode = path.join(repoRoot(), 'node_modules', '@kubernetes', 'client-node', 'dist', 'index.js')
     // The in-cluster config of @kubernetes/client-node, with the sandbox as path prefix.

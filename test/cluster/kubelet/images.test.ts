@@ -23,4 +23,11 @@ describe('image table', () => {
     expect(containerArgv(e, ['sh', '-c'], undefined)).toEqual(['sh', '-c'])
     expect(containerArgv(e, ['sh', '-c'], ['echo hi'])).toEqual(['sh', '-c', 'echo hi'])
   })
+  it('maps only what the pod spec wrote, never the image entry point', () => {
+    const e = table['lattice-node']
+    const up = (v: string): string => v.toUpperCase()
+    expect(containerArgv(e, undefined, undefined, up)).toEqual(['node', 'main.js', '--default'])
+    expect(containerArgv(e, undefined, ['--x'], up)).toEqual(['node', 'main.js', '--X'])
+    expect(containerArgv(e, ['sh'], ['-c'], up)).toEqual(['SH', '-C'])
+  })
 })

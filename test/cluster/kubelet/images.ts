@@ -31,11 +31,13 @@ export function lookupImage (table: ImageTable, image: string): ImageEntry {
 
 /**
  * The command line of a container: `command` replaces the image's entry point, `args` its default
- * args, as in Kubernetes. Pure.
+ * args, as in Kubernetes. `mapSpec` ($(VAR) expansion, the mount path rule) applies only to what
+ * the pod spec wrote; the image table's own entries are host paths and stay as they are. Pure.
  */
-export function containerArgv (entry: ImageEntry, command: string[] | undefined, args: string[] | undefined): string[] {
-  const ep = command != null && command.length > 0 ? command : entry.entrypoint
-  const a = args != null && args.length > 0 ? args : (command != null && command.length > 0 ? [] : (entry.args ?? []))
+export function containerArgv (entry: ImageEntry, command: string[] | undefined, args: string[] | undefined, mapSpec: (v: string) => string = v => v): string[] {
+  const hasCommand = command != null && command.length > 0
+  const ep = hasCommand ? command.map(mapSpec) : entry.entrypoint
+  const a = args != null && args.length > 0 ? args.map(mapSpec) : (hasCommand ? [] : (entry.args ?? []))
   return [...ep, ...a]
 }
 

@@ -17,6 +17,12 @@ describe('rewriteMountPaths (the mount path rule)', () => {
     expect(rewriteMountPaths('127.0.0.2:8080', mounts, sb)).toBe('127.0.0.2:8080')
     expect(rewriteMountPaths('/ip4/0.0.0.0/tcp/4001', mounts, sb)).toBe('/ip4/0.0.0.0/tcp/4001')
   })
+  it('leaves paths that exist on the host alone (host binaries under a mount path)', () => {
+    const exists = (p: string): boolean => p === '/work/main/node_modules/.bin/node'
+    expect(rewriteMountPaths('/work/main/node_modules/.bin/node', ['/work'], sb, exists)).toBe('/work/main/node_modules/.bin/node')
+    expect(rewriteMountPaths('/work/out.txt', ['/work'], sb, exists)).toBe('/tmp/sandbox/work/out.txt')
+    expect(rewriteMountPaths('/tmp/sandbox/var/lib/lattice', mounts, sb)).toBe('/tmp/sandbox/var/lib/lattice')
+  })
   it('rewrites the value of --flag=value tokens and list elements', () => {
     expect(rewriteMountPaths('--data-dir=/var/lib/lattice/d', mounts, sb)).toBe('--data-dir=/tmp/sandbox/var/lib/lattice/d')
     expect(rewriteMountPaths('/etc/lattice/a:/usr/bin', mounts, sb)).toBe('/tmp/sandbox/etc/lattice/a:/usr/bin')

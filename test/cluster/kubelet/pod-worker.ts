@@ -90,11 +90,12 @@ class ContainerRunner {
       const base = { ...w.init.baseEnv, ...(image.env ?? {}) }
       const resolved = await resolveEnv(w.pod, this.spec, facts, w.components.lookups, base)
       const mountPaths = mountVolumes(w.sandbox, this.spec.volumeMounts, w.volumeDirs)
-      const map = (v: string): string => rewriteMountPaths(v, mountPaths, w.sandbox)
+      const map = (v: string): string => rewriteMountPaths(v, mountPaths, w.sandbox, p => fs.existsSync(p))
       env = {}
-      for (const [k, v] of resolved) env[k] = map(v)
+      // Variables from the image table (host paths) are kept; those the pod spec resolved are mapped.
+      for (const [k, v] of resolved) env[k] = image.env?.[k] === v || w.init.baseEnv[k] === v ? v : map(v)
       const lookup = (n: string): string | undefined => env[n]
-      argv = containerArgv(image, this.spec.command, this.spec.args).map(a => map(expand(a, lookup)))
+      argv = containerArgv(image, this.spec.command, this.spec.args, a => map(expand(a, lookup)))
       env = {
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         HOSTNAME: w.pod.metadata?.name ?? '',
