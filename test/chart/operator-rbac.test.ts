@@ -1,0 +1,170 @@
+// The chart's RBAC is enough for the real operator: `helm install` into a real control plane, then run
+// lattice-operator (the compiled entry point) as the release's ServiceAccount (a TokenRequest token, not
+// admin) with the environment of the Deployment the chart rendered, and watch it fully reconcile a
+// sample network: every child created, status written, no request refused. Namespaced and cluster-wide
+// with leader election (Lease rights get/create/update only).
+// No kubelet here: pods stay Pending, which is all RBAC needs (pod behaviour is tested elsewhere).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { V1Deployment } from '@kubernetes/client-node'
+import yaml from 'js-yaml'
+import { useCluster } from '../cluster/harness.js'
+import { createTestNamespace } from '../cluster/namespace.js'
+import { nodeBinary } from '../cluster/binaries.js'
+import { httpGet } from '../cluster/http.js'
+import { freePort } from '../cluster/ports.js'
+import { waitFor } from '../cluster/wait.js'
+import type { CommandResult } from '../cluster/controlplane.js'
+import type { ManagedProcess } from '../cluster/process.js'
+import { CHART, ROOT } from './helm.js'
+
+const OPERATOR_MAIN = fileURLToPath(new URL('../../operator/src/main.js', import.meta.url))
+
+function expectOk (r: CommandResult, what: string): void {
+  expect({ what, code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ what, code: 0, stderr: '' })
+}
+
+interface Named { metadata: { name: string } }
+
+describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
+  const cluster = useCluster({ shared: false, kubelet: false }, 'rbac')
+  let tmp = ''
+  const operators: ManagedProcess[] = []
+
+  beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'lattice-rbac-')) })
+  afterAll(async () => {
+    for (const p of operators) await p.stop(5000)
+    if (tmp !== '') rmSync(tmp, { recursive: true, force: true })
+  }, 60_000)
+
+  async function kubectlJson<T> (args: string[]): Promise<T> {
+    const r = await cluster.kubectl([...args, '-o', 'json'])
+    expectOk(r, args.join(' '))
+    return JSON.parse(r.stdout) as T
+  }
+
+  async function names (kind: string, namespace: string): Promise<string[]> {
+    const list = await kubectlJson<{ items: Named[] }>(['get', kind, '-n', namespace])
+    return list.items.map(i => i.metadata.name).sort()
+  }
+
+  /** Installs a release and starts the operator as its ServiceAccount with the rendered Deployment's env. */
+  async function installAndRun (release: string, namespace: string, set: string[]): Promise<{ proc: ManagedProcess, metricsPort: number, env: Record<string, string> }> {
+    expect(existsSync(OPERATOR_MAIN)).toBe(true)
+    expectOk(await cluster.helm(['install', release, CHART, '-n', namespace, '--create-namespace', ...set.flatMap(s => ['--set', s])], { timeoutMs: 120_000 }), 'helm install')
+    const fullname = `${release}-lattice-operator`
+    const deployment = await kubectlJson<V1Deployment>(['get', 'deployment', '-n', namespace, fullname])
+    const container = deployment.spec?.template.spec?.containers[0]
+    const token = await cluster.kubectl(['create', 'token', deployment.spec?.template.spec?.serviceAccountName ?? '', '-n', namespace, '--duration=1h'])
+    expectOk(token, 'create token')
+    const kubeconfig = join(tmp, `${release}.kubeconfig`)
+    writeFileSync(kubeconfig, yaml.dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority': cluster.controlPlane?.pki.caCert } }],
+      users: [{ name: 'operator', user: { token: token.stdout.trim() } }],
+      contexts: [{ name: 'operator', context: { cluster: 'local', user: 'operator' } }],
+      'current-context': 'operator'
+    }))
+    // The chart's environment as the kubelet would give it; only the ports move to free ones.
+    const env: Record<string, string> = {}
+    for (const e of container?.env ?? []) if (e.value !== undefined) env[e.name] = e.value
+    const podName = `${fullname}-0`
+    const [metricsPort, healthPort] = [await freePort(), await freePort()]
+    const procEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: tmp,
+      ...env,
+      POD_NAME: podName,
+      POD_NAMESPACE: namespace,
+      KUBECONFIG: kubeconfig,
+      LATTICE_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+      LATTICE_HEALTH_ADDR: `127.0.0.1:${healthPort}`
+    }
+    const processes = cluster.controlPlane?.processes
+    if (processes == null) throw new Error('private control plane expected')
+    const proc = processes.spawn({ name: release, command: nodeBinary(), args: [OPERATOR_MAIN, ...(container?.args ?? [])], logFile: join(tmp, `${release}.log`), env: procEnv, cwd: ROOT })
+    operators.push(proc)
+    await waitFor(`${release} healthy`, async () => {
+      if (proc.hasExited()) throw new Error(`operator exited: ${proc.tail(3000)}`)
+      return (await httpGet(`http://127.0.0.1:${healthPort}/healthz`, 2000).catch(() => ({ status: 0 }))).status === 200
+    }, { timeoutMs: 60_000, intervalMs: 200 })
+    return { proc, metricsPort, env }
+  }
+
+  /** Every child of a network exists and its status is current. */
+  async function waitReconciled (namespace: string, network: string, replicas: number, proc: ManagedProcess): Promise<void> {
+    const nodes = Array.from({ length: replicas }, (_, i) => `${network}-${i}`)
+    let missing: string[] = ['(not checked yet)']
+    try {
+      await waitFor(`network ${namespace}/${network} reconciled`, async () => {
+        if (proc.hasExited()) throw new Error(`operator exited: ${proc.tail(3000)}`)
+        const lnet = await kubectlJson<{ metadata: { generation: number }, status?: { observedGeneration?: number } }>(['get', 'lnet', '-n', namespace, network])
+        const lnodes = await kubectlJson<{ items: Array<Named & { status?: { peerId?: string } }> }>(['get', 'lnode', '-n', namespace])
+        const [secrets, pvcs, pods, services, configmaps, pdbs] = await Promise.all(
+          ['secrets', 'pvc', 'pods', 'services', 'configmaps', 'pdb'].map(async k => await names(k, namespace)))
+        const want = (kind: string, have: string[] | undefined, expected: string[]): string[] =>
+          expected.filter(e => !(have ?? []).includes(e)).map(e => `${kind}/${e}`)
+        missing = [
+          ...(lnet.status?.observedGeneration === lnet.metadata.generation ? [] : [`lnet status.observedGeneration ${String(lnet.status?.observedGeneration)} != ${lnet.metadata.generation}`]),
+          ...want('lnode', lnodes.items.map(n => n.metadata.name), nodes),
+          ...lnodes.items.filter(n => (n.status?.peerId ?? '') === '').map(n => `lnode/${n.metadata.name} status.peerId`),
+          ...want('secret', secrets, [`${network}-secrets`, ...nodes.map(n => `${n}-identity`)]),
+          ...want('pvc', pvcs, nodes.map(n => `${n}-data`)),
+          ...want('pod', pods, nodes),
+          ...want('service', services, [`${network}-headless`, ...nodes]),
+          ...want('configmap', configmaps, [`${network}-peers`]),
+          ...want('pdb', pdbs, [network])
+        ]
+        return missing.length === 0
+      }, { timeoutMs: 120_000, intervalMs: 500 })
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nmissing: ${missing.join(', ')}\noperator log:\n${proc.tail(4000)}`)
+    }
+  }
+
+  function refusals (proc: ManagedProcess): string[] {
+    return proc.tail(200_000).split('\n').filter(l => /forbidden|\b403\b/i.test(l))
+  }
+
+  it('namespaced: reconciles a network in its namespace and leaves another namespace alone', async () => {
+    const watched = cluster.namespace
+    const other = await createTestNamespace(cluster.kubeConfig(), 'rbac-other')
+    const { proc, env } = await installAndRun('lattice-ns', 'lattice-ops', ['rbac.clusterWide=false', `watchNamespaces={${watched}}`])
+    expect(env.LATTICE_WATCH_NAMESPACE).toBe(watched)
+
+    for (const ns of [watched, other]) {
+      expectOk(await cluster.kubectl(['apply', '-n', ns, '-f', join(ROOT, 'manifests/samples/minimal.yaml')]), `apply minimal in ${ns}`)
+    }
+    await waitReconciled(watched, 'aethel', 3, proc)
+    expect(await names('lnode', other)).toEqual([])
+    expect(await names('secrets', other)).toEqual([])
+    expect(refusals(proc)).toEqual([])
+  }, 300_000)
+
+  it('cluster-wide with leader election: takes the Lease and reconciles the three-site sample', async () => {
+    // With its default ServiceAccount (no controller-manager here to make one), which pods need.
+    const ns = await createTestNamespace(cluster.kubeConfig(), 'rbac-cw')
+    const { proc, metricsPort, env } = await installAndRun('lattice-cw', 'lattice-cw-ops', ['replicaCount=2'])
+    expect(env.LATTICE_LEADER_ELECT).toBe('true')
+    expect(env.LATTICE_WATCH_NAMESPACE ?? '').toBe('') // the API server drops an empty value
+
+    await waitFor('lattice_operator_is_leader 1', async () => {
+      const r = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`, 2000)
+      return /^lattice_operator_is_leader 1$/m.test(r.body)
+    }, { timeoutMs: 60_000, intervalMs: 250 })
+    const leases = await kubectlJson<{ items: Array<{ spec?: { holderIdentity?: string } }> }>(['get', 'leases', '-n', 'lattice-cw-ops'])
+    expect(leases.items.length).toBe(1)
+    expect(leases.items[0]?.spec?.holderIdentity ?? '').not.toBe('')
+
+    expectOk(await cluster.kubectl(['apply', '-n', ns, '-f', join(ROOT, 'manifests/samples/three-site.yaml')]), 'apply three-site')
+    await waitReconciled(ns, 'aethel', 1, proc)
+    // The external peers reach the node through the peers ConfigMap.
+    const peers = await kubectlJson<{ data?: Record<string, string> }>(['get', 'configmap', '-n', ns, 'aethel-peers'])
+    expect(JSON.stringify(peers.data ?? {})).toContain('huggingface.co')
+    expect(refusals(proc)).toEqual([])
+  }, 300_000)
+})
