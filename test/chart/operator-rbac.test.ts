@@ -5,7 +5,8 @@
 // with leader election (Lease rights get/create/update only).
 // No kubelet here: pods stay Pending, which is all RBAC needs (pod behaviour is tested elsewhere).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -130,10 +131,12 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
     return proc.tail(200_000).split('\n').filter(l => /forbidden|\b403\b/i.test(l))
   }
 
+  let namespacedMetricsPort = 0
+
   it('namespaced: reconciles a network in its namespace and leaves another namespace alone', async () => {
     const watched = cluster.namespace
     const other = await createTestNamespace(cluster.kubeConfig(), 'rbac-other')
-    const { proc, env } = await installAndRun('lattice-ns', 'lattice-ops', ['rbac.clusterWide=false', `watchNamespaces={${watched}}`])
+    const { proc, env, metricsPort } = await installAndRun('lattice-ns', 'lattice-ops', ['rbac.clusterWide=false', `watchNamespaces={${watched}}`])
     expect(env.LATTICE_WATCH_NAMESPACE).toBe(watched)
 
     for (const ns of [watched, other]) {
@@ -143,7 +146,56 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
     expect(await names('lnode', other)).toEqual([])
     expect(await names('secrets', other)).toEqual([])
     expect(refusals(proc)).toEqual([])
+    namespacedMetricsPort = metricsPort
   }, 300_000)
+
+  // The shipped alert rules against what the real operator exports: its /metrics (nodes whose pods never
+  // run, so they do not answer) fed to promtool as series held for 5 minutes must fire LatticeNodeDown for
+  // each node, with the labels the rules and runbooks use, and nothing else.
+  it('its metrics fire LatticeNodeDown, and only that, for nodes that do not answer', async () => {
+    expect(namespacedMetricsPort).toBeGreaterThan(0)
+    const nodes = ['aethel-0', 'aethel-1', 'aethel-2']
+    const text = await waitFor('lattice_node_up 0 for every node', async () => {
+      const body = (await httpGet(`http://127.0.0.1:${namespacedMetricsPort}/metrics`, 2000)).body
+      return nodes.every(n => body.includes(`lattice_node_up{namespace="${cluster.namespace}",network="aethel",node="${n}"} 0`)) ? body : false
+    }, { timeoutMs: 60_000, intervalMs: 250 })
+    expect(text).toMatch(/^lattice_operator_is_leader 1$/m)
+
+    const target = 'job="lattice-operator",instance="10.0.0.5:8080"'
+    const series = text.split('\n')
+      .filter(l => /^lattice_(node|network)_\w+\{|^lattice_operator_(is_leader|reconcile_total|reconcile_errors_total)[{ ]/.test(l))
+      .map(l => {
+        const [, name = '', labels, value = ''] = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(l) ?? []
+        return { series: `${name}{${labels != null && labels !== '' ? `${labels},` : ''}${target}}`, values: `${value}x20` }
+      })
+    const rules = yaml.load(readFileSync(join(ROOT, 'manifests/monitoring/lattice-rules.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string, labels?: Record<string, string>, annotations?: Record<string, string> }> }> }
+    const nodeDown = rules.groups.flatMap(g => g.rules).find(r => r.alert === 'LatticeNodeDown')
+    const render = (template: string, labels: Record<string, string>): string => template.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k] ?? '')
+    const firing = nodes.map(node => {
+      const labels = { job: 'lattice-operator', instance: '10.0.0.5:8080', namespace: cluster.namespace, network: 'aethel', node }
+      return {
+        exp_labels: { ...labels, ...nodeDown?.labels },
+        exp_annotations: Object.fromEntries(Object.entries(nodeDown?.annotations ?? {}).map(([k, v]) => [k, render(v, labels)]))
+      }
+    })
+    const others = rules.groups.flatMap(g => g.rules).map(r => r.alert).filter((a): a is string => a != null && a !== 'LatticeNodeDown')
+    const testFile = join(tmp, 'operator-metrics.test.yaml')
+    writeFileSync(testFile, yaml.dump({
+      rule_files: [join(ROOT, 'manifests/monitoring/lattice-rules.yaml')],
+      evaluation_interval: '15s',
+      tests: [{
+        interval: '15s',
+        input_series: series,
+        alert_rule_test: [
+          { eval_time: '1m45s', alertname: 'LatticeNodeDown', exp_alerts: [] },
+          { eval_time: '2m', alertname: 'LatticeNodeDown', exp_alerts: firing },
+          ...others.map(a => ({ eval_time: '5m', alertname: a, exp_alerts: [] }))
+        ]
+      }]
+    }, { lineWidth: -1 }))
+    const r = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' })
+    expect({ out: `${r.stdout}${r.stderr}`, status: r.status }).toEqual({ out: expect.stringContaining('SUCCESS'), status: 0 })
+  }, 120_000)
 
   it('cluster-wide with leader election: takes the Lease and reconciles the three-site sample', async () => {
     // With its default ServiceAccount (no controller-manager here to make one), which pods need.
