@@ -15,7 +15,7 @@ async function main (): Promise<IntegrityWorkerMessage> {
     db.exec('PRAGMA cell_size_check = ON')
     // One read transaction: every chunk reads the same snapshot.
     db.exec('BEGIN')
-    const scan = await scanIntegrity(createRecordStore(db), data.snapshot, { chunkSize: data.chunkSize, quick: data.quick })
+    const scan = await scanIntegrity(createRecordStore(db), data.snapshot, { chunkSize: data.chunkSize, quick: data.quick, verify: 'sync' })
     return { ok: true, scan }
   } catch (err) {
     return { ok: false, error: (err as Error).message }

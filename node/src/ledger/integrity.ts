@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads'
 import type { RecordStore } from '../storage/index.js'
 import type { IntegrityReport, JsonValue, RecordBody } from './interface.js'
 import { createMerkleTree } from './merkle.js'
-import { recordId, verifySignatureAsync } from './record.js'
+import { recordId, verifySignature, verifySignatureAsync } from './record.js'
 import type { Equivocation } from './state.js'
 
 export interface IntegritySnapshot {
@@ -28,6 +28,11 @@ export interface ScanOptions {
   quick: boolean
   /** Asked between chunks: stop early. */
   aborted?: () => boolean
+  /**
+   * 'async' verifies on the thread pool (the in-process scan must not hold the event loop);
+   * 'sync' keeps a worker thread on its one core, leaving the pool to the node's own verifications.
+   */
+  verify: 'sync' | 'async'
 }
 
 /** What the scan of the database found (without the equivocations, which live in memory). */
@@ -97,15 +102,19 @@ export async function scanIntegrity (store: RecordStore, snapshot: IntegritySnap
           noteBad(`record lsn ${row.lsn} (${row.origin} seq ${row.seq}): stored id ${row.id} does not match its content (${id})`)
           continue
         }
-        checks.push(verifySignatureAsync(row).then((ok) => {
-          if (!ok) noteBad(`record lsn ${row.lsn} (${row.origin} seq ${row.seq}): bad signature`)
-        }))
+        if (options.verify === 'sync') {
+          if (!verifySignature(row)) noteBad(`record lsn ${row.lsn} (${row.origin} seq ${row.seq}): bad signature`)
+        } else {
+          checks.push(verifySignatureAsync(row).then((ok) => {
+            if (!ok) noteBad(`record lsn ${row.lsn} (${row.origin} seq ${row.seq}): bad signature`)
+          }))
+        }
       }
       tree.bulkLoad(ids)
       await Promise.all(checks)
       scanned += rows.length
       after = rows[rows.length - 1].lsn
-      await yieldToLoop()
+      if (options.verify === 'async') await yieldToLoop()
     }
   } catch (err) {
     scanFailed = true
@@ -216,11 +225,15 @@ export function scanInWorker (data: IntegrityWorkerData): RunningScan {
   }
 }
 
-/** The same scan on the main thread, chunked. */
-export function scanInProcess (store: RecordStore, snapshot: IntegritySnapshot, options: { chunkSize: number, quick: boolean }): RunningScan {
+/**
+ * The same scan on the main thread, chunked. Always PRAGMA quick_check here: the full
+ * integrity_check is one synchronous call (about 16 s on a million records on this kind of machine)
+ * and would stall the node.
+ */
+export function scanInProcess (store: RecordStore, snapshot: IntegritySnapshot, options: { chunkSize: number }): RunningScan {
   let aborted = false
   return {
-    result: scanIntegrity(store, snapshot, { ...options, aborted: () => aborted }),
+    result: scanIntegrity(store, snapshot, { ...options, quick: true, verify: 'async', aborted: () => aborted }),
     abort: () => { aborted = true }
   }
 }

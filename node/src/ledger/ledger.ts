@@ -67,7 +67,7 @@ export interface LedgerInit {
   integrityChunkSize?: number
   /** Run the integrity check in a worker thread (default true); false runs it in-process, in chunks. */
   integrityInWorker?: boolean
-  /** PRAGMA quick_check instead of the full integrity_check (default false). */
+  /** PRAGMA quick_check instead of the full integrity_check in the worker (default false; the in-process fallback always uses quick_check). */
   integrityQuickCheck?: boolean
   /** Records per transaction at most (default 5,000): bounds how long one group commit holds the event loop. */
   maxGroupRecords?: number
@@ -593,7 +593,7 @@ class SqliteLedger implements Ledger {
       if (this.closing) throw new LedgerClosedError()
       if (!(err instanceof IntegrityWorkerError)) throw err
       if (this.useWorker) this.log.warn('integrity worker unavailable, checking in-process', { err: err.message })
-      this.scan = scanInProcess(this.store, snapshot, options)
+      this.scan = scanInProcess(this.store, snapshot, { chunkSize: this.chunkSize })
       scan = await this.scan.result
     } finally {
       this.scan = undefined
