@@ -91,6 +91,16 @@ describe('chart and manifests on a real API server', () => {
       expect(r.stdout).toContain('deployment.apps/lattice-operator')
     })
 
+    it('meets the restricted Pod Security Standard (the API server warns about a pod that does not)', async () => {
+      expectOk(await cluster.kubectl(['label', '--overwrite', 'namespace', 'lattice-system', 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/warn=restricted']), 'label namespace')
+      const ok = await dryRun(render())
+      expectOk(ok, 'dry run')
+      expect(ok.stderr).not.toMatch(/PodSecurity/)
+      const weakened = await dryRun(render({ set: ['podSecurityContext.runAsNonRoot=false', 'securityContext.allowPrivilegeEscalation=true'] }))
+      expect(weakened.stderr).toMatch(/would violate PodSecurity "restricted:latest"/)
+      expect(weakened.stderr).toMatch(/allowPrivilegeEscalation/)
+    })
+
     it('refuses a rendering the API server must not accept (the check can fail)', async () => {
       const objects = parseManifests(render())
       const deployment = objects.find(o => o.kind === 'Deployment') as K8sObject & { spec: { replicas: unknown } }
