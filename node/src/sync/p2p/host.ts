@@ -42,6 +42,8 @@ export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
         emitSelf: false,
         // small networks: send every publish to every subscribed peer right away, mesh or not
         floodPublish: true,
+        // encode a published message once for all peers instead of once per peer
+        batchPublish: true,
         // several nodes on one host or behind one NAT share an IP: never score them down for it
         scoreParams: {
           IPColocationFactorWeight: 0,
