@@ -1,0 +1,147 @@
+/**
+ * Operator benchmarks (`make bench operator`), real components throughout:
+ * 1. apply of a 3-node LatticeNetwork → all children created, and → 3/3 Ready with the local kubelet
+ *    running real lattice-node processes; API requests per reconcile during that bring-up; API
+ *    writes while the network is steady.
+ * 2. memory of the operator process (RSS from its own /metrics) with 50 networks of 3 nodes on an
+ *    API server without kubelet (pods stay Pending: the operator still reconciles and caches them all).
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import yaml from 'js-yaml'
+import winston from 'winston'
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node'
+import { startControlPlane } from '../cluster/controlplane.js'
+import { createKubelet, defaultImages } from '../cluster/kubelet/index.js'
+import { createTestNamespace } from '../cluster/namespace.js'
+import { freePort } from '../cluster/ports.js'
+import { nodeBinary } from '../cluster/binaries.js'
+import { waitFor } from '../cluster/wait.js'
+import { createOperator } from '../../operator/src/operator.js'
+import { report } from './stats.js'
+
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'operator', 'src', 'main.js')
+
+function network (name: string, replicas: number): string {
+  return yaml.dump({ apiVersion: 'lattice.diotec360.com/v1alpha1', kind: 'LatticeNetwork', metadata: { name }, spec: { image: 'lattice-node:0.1.0', replicas } })
+}
+
+function metricSum (text: string, re: RegExp): number {
+  let n = 0
+  for (const line of text.split('\n')) { const m = re.exec(line); if (m !== null) n += Number(m[1]) }
+  return n
+}
+
+async function childrenCreated (kc: KubeConfig, ns: string, net: string): Promise<boolean> {
+  const core = kc.makeApiClient(CoreV1Api)
+  const custom = kc.makeApiClient(CustomObjectsApi)
+  const sel = `lattice.diotec360.com/network=${net}`
+  const [nodes, pods, svcs, secrets, pvcs, cms] = await Promise.all([
+    custom.listNamespacedCustomObject({ group: 'lattice.diotec360.com', version: 'v1alpha1', namespace: ns, plural: 'latticenodes', labelSelector: sel }) as Promise<{ items: unknown[] }>,
+    core.listNamespacedPod({ namespace: ns, labelSelector: sel }),
+    core.listNamespacedService({ namespace: ns, labelSelector: sel }),
+    core.listNamespacedSecret({ namespace: ns, labelSelector: sel }),
+    core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: sel }),
+    core.listNamespacedConfigMap({ namespace: ns, labelSelector: sel })
+  ])
+  // 3 nodes, 3 pods, 3 node Services + headless, 3 identity Secrets + network Secret, 3 PVCs, peers ConfigMap
+  return nodes.items.length === 3 && pods.items.length === 3 && svcs.items.length === 4 && secrets.items.length === 4 && pvcs.items.length === 3 && cms.items.length === 1
+}
+
+async function bringUp (): Promise<void> {
+  const cp = await startControlPlane({ controllerManager: false })
+  const kubelet = createKubelet({
+    rootDir: path.join(cp.stateDir, 'kubelet'),
+    images: defaultImages(),
+    apiServer: { host: '127.0.0.1', port: cp.apiPort },
+    clusterCaFile: cp.pki.caCert,
+    bindUnscheduled: true
+  }, { kubeConfig: cp.kubeConfig(), processes: cp.processes })
+  const logger = winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] })
+  let op: ReturnType<typeof createOperator> | undefined
+  try {
+    await kubelet.start()
+    const kc = cp.kubeConfig()
+    const ns = await createTestNamespace(kc, 'bench')
+    op = createOperator({ watchNamespace: ns, leaderElect: false, leaderElectionNamespace: ns, metricsAddr: { host: '127.0.0.1', port: 0 }, probeIntervalMs: 1000, addressMode: 'podIP', clusterDomain: 'cluster.local' }, { kubeConfig: kc, logger })
+    await op.start()
+    const custom = kc.makeApiClient(CustomObjectsApi)
+    const t0 = performance.now()
+    const applied = await cp.kubectl(['-n', ns, 'apply', '-f', '-'], { input: network('bench', 3) })
+    if (applied.code !== 0) throw new Error(applied.stderr)
+    await waitFor('children created', async () => await childrenCreated(kc, ns, 'bench'), { timeoutMs: 60_000, intervalMs: 25 })
+    const tChildren = performance.now() - t0
+    await waitFor('3/3 Ready', async () => {
+      const net = await custom.getNamespacedCustomObject({ group: 'lattice.diotec360.com', version: 'v1alpha1', namespace: ns, plural: 'latticenetworks', name: 'bench' }) as { status?: { readyReplicas?: number } }
+      return net.status?.readyReplicas === 3
+    }, { timeoutMs: 120_000, intervalMs: 25 })
+    const tReady = performance.now() - t0
+    report('apply → all children created (3 nodes)', tChildren / 1000, 's')
+    report('apply → 3/3 Ready (real kubelet, real lattice-node)', tReady / 1000, 's', { value: 5, better: 'lower' })
+    // Let the network settle (peers, roots) before counting steady-state writes.
+    await waitFor('peers 2, P2P', async () => {
+      const net = await custom.getNamespacedCustomObject({ group: 'lattice.diotec360.com', version: 'v1alpha1', namespace: ns, plural: 'latticenetworks', name: 'bench' }) as { status?: { peers?: number, mode?: string } }
+      return net.status?.peers === 2 && net.status.mode === 'P2P'
+    }, { timeoutMs: 120_000, intervalMs: 250 })
+    const text = await op.metrics.text()
+    const requests = metricSum(text, /^lattice_operator_api_requests_total\{[^}]*\} ([0-9.e+]+)$/)
+    const writes = metricSum(text, /^lattice_operator_api_requests_total\{verb="(?:create|patch|delete)"[^}]*\} ([0-9.e+]+)$/)
+    const reconciles = metricSum(text, /^lattice_operator_reconcile_total\{[^}]*\} ([0-9.e+]+)$/)
+    report('API requests per reconcile (bring-up, incl. informer lists)', requests / reconciles, 'req')
+    report('API writes per reconcile (bring-up)', writes / reconciles, 'req')
+    const before = metricSum(await op.metrics.text(), /^lattice_operator_api_requests_total\{verb="(?:create|patch|delete)"[^}]*\} ([0-9.e+]+)$/)
+    const until = Date.now() + 30_000
+    await waitFor('30 s steady', () => Date.now() >= until, { timeoutMs: 40_000, intervalMs: 500 })
+    const after = metricSum(await op.metrics.text(), /^lattice_operator_api_requests_total\{verb="(?:create|patch|delete)"[^}]*\} ([0-9.e+]+)$/)
+    report('API writes while steady (30 s)', after - before, 'writes', { value: 0.001, better: 'lower' })
+  } finally {
+    await op?.stop()
+    await kubelet.stop()
+    await cp.stop()
+  }
+}
+
+async function memory (): Promise<void> {
+  const cp = await startControlPlane({ controllerManager: false })
+  const metricsPort = await freePort()
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-bench-op-'))
+  const log = fs.openSync(path.join(logDir, 'operator.log'), 'w')
+  const child = spawn(nodeBinary(), [MAIN, '--kubeconfig', cp.kubeconfigPath], {
+    env: { ...process.env, LATTICE_METRICS_ADDR: `127.0.0.1:${metricsPort}`, LATTICE_HEALTH_ADDR: '127.0.0.1:0', LATTICE_ADDRESS_MODE: 'podIP', LATTICE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', log, log]
+  })
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  try {
+    const kc = cp.kubeConfig()
+    const ns = await createTestNamespace(kc, 'mem')
+    const docs = Array.from({ length: 50 }, (_, i) => network(`net-${i}`, 3)).join('---\n')
+    const applied = await cp.kubectl(['-n', ns, 'apply', '-f', '-'], { input: docs, timeoutMs: 120_000 })
+    if (applied.code !== 0) throw new Error(applied.stderr)
+    const custom = kc.makeApiClient(CustomObjectsApi)
+    const t0 = performance.now()
+    await waitFor('150 LatticeNodes with pods and 50 network statuses', async () => {
+      const nodes = await custom.listNamespacedCustomObject({ group: 'lattice.diotec360.com', version: 'v1alpha1', namespace: ns, plural: 'latticenodes' }) as { items: Array<{ status?: { peerId?: string } }> }
+      const nets = await custom.listNamespacedCustomObject({ group: 'lattice.diotec360.com', version: 'v1alpha1', namespace: ns, plural: 'latticenetworks' }) as { items: Array<{ status?: { replicas?: number } }> }
+      return nodes.items.length === 150 && nodes.items.every(n => n.status?.peerId !== undefined) && nets.items.every(n => n.status?.replicas === 3)
+    }, { timeoutMs: 300_000, intervalMs: 500 })
+    report('50 networks × 3 nodes reconciled (no kubelet)', (performance.now() - t0) / 1000, 's')
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+    const rss = metricSum(text, /^process_resident_memory_bytes ([0-9.e+]+)$/)
+    const heap = metricSum(text, /^nodejs_heap_size_used_bytes ([0-9.e+]+)$/)
+    report('operator RSS with 50 networks', rss / 1024 / 1024, 'MB', { value: 200, better: 'lower' })
+    report('operator heap used with 50 networks', heap / 1024 / 1024, 'MB')
+  } finally {
+    child.kill('SIGTERM')
+    await exited
+    fs.closeSync(log)
+    await cp.stop()
+  }
+}
+
+export async function run (): Promise<void> {
+  await bringUp()
+  await memory()
+}
