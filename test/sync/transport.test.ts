@@ -123,8 +123,12 @@ describe('P2P transport (real libp2p on loopback)', () => {
     const member = await makeNode(psk, [addrOf(a)])
     nodes.push(member)
     await waitFor(() => member.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'member connected' })
-    // the intruders have been dialling all along (100 ms backoff start): still no connection
+    // an explicit dial with the wrong key, or with none, fails (the redial loops have been trying too)
+    await expect(intruder.transport.dial(addrOf(a))).rejects.toThrow()
+    await expect(open.transport.dial(addrOf(a))).rejects.toThrow()
     await expect(intruder.transport.catchup(a.id, { version_vector: {} }, async () => {})).rejects.toThrow(/catch-up/)
+    // while a member's explicit dial works
+    await member.transport.dial(addrOf(a))
     expect(intruder.transport.peerCount()).toBe(0)
     expect(open.transport.peerCount()).toBe(0)
     expect(a.transport.peers().map(p => p.peerId)).toEqual([member.id])

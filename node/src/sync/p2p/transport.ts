@@ -223,6 +223,13 @@ export class P2PTransport {
     }
   }
 
+  /** Dial one multiaddr now (operational checks and tests; the redial loop does this by itself). */
+  async dial (addr: string): Promise<void> {
+    const node = this.node
+    if (node === undefined) throw new Error('libp2p is stopped')
+    await node.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.init.timeoutMs) })
+  }
+
   /** The bootstrap list changed (peers file): dial new peers now instead of at the next tick. */
   redialNow (): void {
     this.reconnectTick()
