@@ -276,6 +276,9 @@ class SqliteLedger implements Ledger {
       result.rejected.push(entry)
     }
     const candidates: PendingRecord[] = []
+    // Each signature check starts on the thread pool as soon as its record passed the cheap checks,
+    // so the pool verifies while this loop canonicalises and hashes the next records.
+    const checks: Array<Promise<boolean>> = []
     for (const r of Array.isArray(records) ? records : []) {
       const rec = r as Partial<LedgerRecord> | null
       // Cheap duplicate test first: gossip re-delivers a lot, and a known id needs no verification.
@@ -295,8 +298,9 @@ class SqliteLedger implements Ledger {
       // Keep only the fields that are signed: extra properties must not reach storage or events.
       const clean: LedgerRecord = { id: r.id, origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: r.payload, sig: r.sig }
       candidates.push({ record: clean, canonicalPayload: checked.canonicalPayload })
+      checks.push(verifySignatureAsync(clean))
     }
-    const ok = await Promise.all(candidates.map(async (p) => await verifySignatureAsync(p.record)))
+    const ok = await Promise.all(checks)
     const verified: PendingRecord[] = []
     for (let i = 0; i < candidates.length; i++) {
       if (ok[i]) verified.push(candidates[i])
