@@ -283,6 +283,18 @@ describe('generated and copied files are fresh', () => {
     expect(readFileSync(file, 'utf8')).toBe(r.stdout)
   })
 
+  it('manifests/monitoring/lattice-prometheusrule.yaml is the chart\'s PrometheusRule (re-run test/chart/render-install.sh)', () => {
+    const r = runCommand('bash', [join(ROOT, 'test/chart/render-install.sh'), '--stdout-rule'])
+    expect(r.status).toBe(0)
+    const file = join(ROOT, 'manifests/monitoring/lattice-prometheusrule.yaml')
+    expect(existsSync(file)).toBe(true)
+    expect(readFileSync(file, 'utf8')).toBe(r.stdout)
+    const [rule] = parseManifests(r.stdout)
+    expect(rule?.kind).toBe('PrometheusRule')
+    const source = yaml.load(readFileSync(join(ROOT, 'manifests/monitoring/lattice-rules.yaml'), 'utf8')) as { groups: unknown[] }
+    expect((rule as unknown as { spec: { groups: unknown[] } }).spec.groups).toEqual(source.groups)
+  })
+
   // Golden-file snapshot of the widest rendering (cdk8s style). Update after an intended chart change:
   //   LATTICE_UPDATE_SNAPSHOTS=1 <jest> test/chart/chart
   it('the HA + monitoring rendering matches test/chart/snapshots/ha-monitoring.yaml', () => {
