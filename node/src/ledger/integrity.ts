@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads'
 import type { RecordStore } from '../storage/index.js'
 import type { IntegrityReport, JsonValue, RecordBody } from './interface.js'
 import { createMerkleTree } from './merkle.js'
-import { recordId, verifySignature, verifySignatureAsync } from './record.js'
+import { isRecordId, recordId, verifySignature, verifySignatureAsync } from './record.js'
 import type { Equivocation } from './state.js'
 
 export interface IntegritySnapshot {
@@ -82,6 +82,10 @@ export async function scanIntegrity (store: RecordStore, snapshot: IntegritySnap
       const ids: string[] = []
       const checks: Array<Promise<void>> = []
       for (const row of rows) {
+        if (!isRecordId(row.id)) {
+          noteBad(`record lsn ${row.lsn}: malformed id`)
+          continue
+        }
         ids.push(row.id)
         let payload: JsonValue
         try {

@@ -522,6 +522,18 @@ describe('corruption', () => {
     const r2 = await l2.integrityCheck()
     expect(r2.merkle_ok).toBe(false)
     expect(r2.status).toBe('unhealthy')
+
+    // An id that is not even hex: the open reports it instead of failing on it.
+    const copy3 = join(dir, 'altered3.db')
+    copyFileSync(path, copy3)
+    const db3 = new DatabaseSync(copy3)
+    db3.prepare('UPDATE records SET id = ? WHERE lsn = 9').run('not an id')
+    db3.close()
+    const l3 = await ledgerFor(nodes[0], 'altered3.db', { init: { integrityInWorker: inWorker } })
+    expect(l3.lastIntegrity()?.errors.join('\n')).toContain('lsn 9')
+    const r3 = await l3.integrityCheck()
+    expect(r3.status).toBe('unhealthy')
+    expect(r3.errors.join('\n')).toContain('lsn 9')
   })
 
   it.each([

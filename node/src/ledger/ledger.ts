@@ -44,6 +44,7 @@ import {
   checkRecord,
   recordId,
   createRecordSigner,
+  isRecordId,
   DEFAULT_MAX_KEY_BYTES,
   DEFAULT_MAX_PAYLOAD_BYTES,
   sha256Hex,
@@ -177,18 +178,23 @@ class SqliteLedger implements Ledger {
   load (): void {
     const started = performance.now()
     const ids: string[] = []
+    const problems: string[] = []
     let lastLsn = 0
     for (const [lsn, origin, seq, id] of this.store.scanIndex()) {
+      lastLsn = lsn
+      // A row edited or damaged into nonsense must not crash the open: report it instead.
+      if (!isRecordId(id) || typeof origin !== 'string' || !Number.isSafeInteger(seq) || seq < 1) {
+        if (problems.length < 20) problems.push(`record lsn ${lsn} has a malformed id, origin or seq`)
+        continue
+      }
       this.state.loadId(origin, seq, id)
       ids.push(id)
-      lastLsn = lsn
     }
     this.state.lastLsn = lastLsn
     this.state.merkle.bulkLoad(ids)
     for (const e of this.store.listEquivocations()) this.state.loadEquivocation({ ...e })
     const root = this.state.merkle.root()
     const stored = this.store.getMeta(META_ROOT)
-    const problems: string[] = []
     for (const g of this.state.gaps()) problems.push(`records of ${g.origin} have a gap at seq ${g.seq}`)
     if (this.state.merkle.size !== this.state.count) problems.push(`${this.state.count - this.state.merkle.size} duplicate record ids`)
     if ((stored ?? EMPTY_ROOT) !== root) problems.push(`merkle root recomputed at open (${root}) differs from the stored root (${stored ?? 'none'})`)
