@@ -3,6 +3,7 @@
  * gossip on the topic, the catch-up protocol streaming bounded batches, restart on the same port.
  */
 import { afterAll, describe, expect, it } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { generateKey } from '@libp2p/pnet'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -110,6 +111,25 @@ describe('P2P transport (real libp2p on loopback)', () => {
     await a.transport.start()
     expect(addrOf(a)).toBe(before)
     await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'b reconnected to a' })
+  })
+
+  it('streams a large catch-up to a slow consumer without overflowing (acknowledged window)', async () => {
+    const psk = makePsk()
+    const a = await makeNode(psk)
+    nodes.push(a)
+    const b = await makeNode(psk, [addrOf(a)])
+    nodes.push(b)
+    await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'connected' })
+    // ~12 MB of incompressible records: more than the 8 MiB read buffer if the server did not wait
+    a.records = Array.from({ length: 3000 }, (_, i) => ({ origin: a.id, seq: i + 1, ts: i, key: `k${i}`, payload: randomBytes(3000).toString('base64'), id: `r${i}`, sig: 's' }))
+    let got = 0
+    const outcome = await b.transport.catchup(a.id, { version_vector: {}, limit: 100 }, async (batch) => {
+      got += batch.records.length
+      await new Promise(resolve => setTimeout(resolve, 150))
+    })
+    expect(got).toBe(3000)
+    expect(outcome.batches).toBe(30)
+    expect(outcome.bytes).toBeGreaterThan(8 * 1024 * 1024)
   })
 
   it('a node without the pre-shared key cannot join', async () => {

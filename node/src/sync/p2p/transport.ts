@@ -18,6 +18,12 @@ import type { Logger } from '../../util/logger.js'
 export const SYNC_PROTOCOL = '/aethel/lattice/sync/1.0.0'
 /** Largest compressed frame accepted on the catch-up protocol. */
 const MAX_FRAME = 16 * 1024 * 1024
+/** Batches a server sends ahead of the client's acknowledgements. */
+const WINDOW = 2
+/** Read buffer of a catch-up stream: WINDOW worst-case (incompressible 1 MiB) batches fit with room. */
+const READ_BUFFER = 8 * 1024 * 1024
+/** The client's "applied, send more" frame. */
+const ACK = new Uint8Array([0x61])
 
 export interface P2PTransportInit {
   privateKey: PrivateKey
@@ -169,31 +175,35 @@ export class P2PTransport {
 
   /**
    * Ask `peerId` for what a node with `request.version_vector` lacks; `onBatch` applies each batch
-   * before the next is read (the peer keeps streaming meanwhile: one round trip for all of it).
+   * before the next is read. Flow control: the server keeps at most WINDOW batches unacknowledged, so
+   * a slow ingest never overflows the stream's read buffer, while the next batch is already on the
+   * way when one is applied. Every read and write has its own deadline: a long catch-up is fine, a
+   * stalled one is not.
    */
   async catchup (peerId: string, request: SyncRequest, onBatch: (batch: SyncBatch, bytes: number) => Promise<void>): Promise<CatchupOutcome> {
     const node = this.node
     if (node === undefined) throw new CatchupError(peerId, 'libp2p is stopped')
-    const signal = AbortSignal.timeout(this.init.timeoutMs)
+    const deadline = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(this.init.timeoutMs) })
     let stream: Stream
     try {
-      stream = await node.dialProtocol(peerIdFromString(peerId), SYNC_PROTOCOL, { signal })
+      stream = await node.dialProtocol(peerIdFromString(peerId), SYNC_PROTOCOL, deadline())
     } catch (err) {
       throw new CatchupError(peerId, `dial: ${(err as Error).message}`, { cause: err })
     }
     const outcome: CatchupOutcome = { batches: 0, bytes: 0 }
     try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME })
-      await lp.write(await encodeFrame(request), { signal })
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: READ_BUFFER })
+      await lp.write(await encodeFrame(request), deadline())
       for (;;) {
-        const frame = await lp.read({ signal })
+        const frame = await lp.read(deadline())
         outcome.bytes += frame.byteLength
         outcome.batches++
         const batch = await decodeBatch(frame.subarray())
         await onBatch(batch, frame.byteLength)
         if (!batch.more) break
+        await lp.write(ACK, deadline())
       }
-      await stream.close({ signal })
+      await stream.close(deadline())
       return outcome
     } catch (err) {
       stream.abort(err as Error)
@@ -204,17 +214,23 @@ export class P2PTransport {
 
   private async serveStream (stream: Stream, connection: Connection): Promise<void> {
     this.inbound.add(stream)
-    const signal = AbortSignal.timeout(this.init.timeoutMs)
+    const deadline = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(this.init.timeoutMs) })
     try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME })
-      const request = await decodeRequest((await lp.read({ signal })).subarray())
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: READ_BUFFER })
+      const request = await decodeRequest((await lp.read(deadline())).subarray())
       let sent = 0
+      let unacked = 0
       for (const batch of this.handlers.serve(request)) {
-        await lp.write(await encodeFrame({ records: batch.records, more: batch.more }), { signal })
+        if (unacked >= WINDOW) {
+          await lp.read(deadline())
+          unacked--
+        }
+        await lp.write(await encodeFrame({ records: batch.records, more: batch.more }), deadline())
         sent++
+        unacked++
       }
-      if (sent === 0) await lp.write(await encodeFrame({ records: [], more: false }), { signal })
-      await stream.close({ signal })
+      if (sent === 0) await lp.write(await encodeFrame({ records: [], more: false }), deadline())
+      await stream.close(deadline())
     } catch (err) {
       this.logger.warn('catch-up request failed', { peer: connection.remotePeer.toString(), err: (err as Error).message })
       stream.abort(err as Error)
