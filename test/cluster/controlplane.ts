@@ -181,6 +181,11 @@ class LocalControlPlane implements ControlPlane {
       // Loopback may not be advertised in the kubernetes Service's endpoints; pods reach the API
       // server through KUBERNETES_SERVICE_HOST=127.0.0.1 set by the local kubelet instead.
       '--endpoint-reconciler-type=none',
+      // kubectl logs: the API server calls the local kubelet's HTTPS endpoint on the node's InternalIP.
+      `--kubelet-client-certificate=${pki.clients['apiserver-kubelet-client'].cert}`,
+      `--kubelet-client-key=${pki.clients['apiserver-kubelet-client'].key}`,
+      `--kubelet-certificate-authority=${pki.caCert}`,
+      '--kubelet-preferred-address-types=InternalIP',
       `--cert-dir=${path.join(this.stateDir, 'apiserver-certs')}`,
       '--profiling=false',
       '--v=1'

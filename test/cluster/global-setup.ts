@@ -23,6 +23,7 @@ export default async function globalSetup (): Promise<void> {
     images: defaultImages(),
     apiServer: { host: '127.0.0.1', port: cp.apiPort },
     clusterCaFile: cp.pki.caCert,
+    server: { cert: cp.pki.kubeletCert, key: cp.pki.kubeletKey, ca: cp.pki.caCert },
     restartBackoff: { initialMs: 500, maxMs: 5000 }
   }, { kubeConfig: cp.kubeConfig(), processes: cp.processes })
   try {

@@ -110,6 +110,7 @@ class SuiteCluster implements ClusterContext {
           images: opts.images ?? defaultImages(),
           apiServer: { host: '127.0.0.1', port: cp.apiPort },
           clusterCaFile: cp.pki.caCert,
+          server: { cert: cp.pki.kubeletCert, key: cp.pki.kubeletKey, ca: cp.pki.caCert },
           bindUnscheduled: opts.scheduler !== true,
           restartBackoff: { initialMs: 500, maxMs: 5000 },
           ...opts.kubeletInit

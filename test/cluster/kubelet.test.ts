@@ -117,6 +117,16 @@ describe('local kubelet', () => {
     expect(fs.realpathSync(path.join(root, 'var/lib/data'))).toBe(fs.realpathSync(pv.spec?.hostPath?.path ?? ''))
   }, 120_000)
 
+  it('serves container logs to `kubectl logs` through the API server', async () => {
+    const all = await cluster.kubectl(['-n', ns(), 'logs', 'web'])
+    expect(all.code).toBe(0)
+    expect(all.stdout).toMatch(/"msg":"listening"/)
+    expect(all.stdout).not.toMatch(/start #0/)
+    const one = await cluster.kubectl(['-n', ns(), 'logs', 'web2', '-c', 'http', '--tail=1'])
+    expect(one.code).toBe(0)
+    expect(one.stdout.trim().split('\n')).toHaveLength(1)
+  }, 60_000)
+
   it('refreshes ConfigMap volumes while the pod runs', async () => {
     const ip = (await core().readNamespacedPod({ name: 'web', namespace: ns() })).status?.podIP ?? ''
     const root = (await env(ip)).LATTICE_LOCAL_ROOT

@@ -13,6 +13,9 @@ export interface Pki {
   caCert: string
   caKey: string
   serverCert: string
+  /** The local kubelet's serving certificate (127.0.0.1), for `kubectl logs` through the API server. */
+  kubeletCert: string
+  kubeletKey: string
   serverKey: string
   /** Client certificates by user: admin (system:masters), kube-controller-manager, kube-scheduler. */
   clients: Record<ClientName, { cert: string, key: string }>
@@ -21,12 +24,14 @@ export interface Pki {
   serviceAccountPub: string
 }
 
-export type ClientName = 'admin' | 'kube-controller-manager' | 'kube-scheduler'
+export type ClientName = 'admin' | 'kube-controller-manager' | 'kube-scheduler' | 'apiserver-kubelet-client'
 
 const CLIENT_SUBJECTS: Record<ClientName, string> = {
   admin: '/O=system:masters/CN=lattice-admin',
   'kube-controller-manager': '/CN=system:kube-controller-manager',
-  'kube-scheduler': '/CN=system:kube-scheduler'
+  'kube-scheduler': '/CN=system:kube-scheduler',
+  // The API server's identity towards kubelets (logs); the local kubelet only checks the CA.
+  'apiserver-kubelet-client': '/O=system:masters/CN=kube-apiserver-kubelet-client'
 }
 
 async function openssl (args: string[]): Promise<void> {
@@ -66,6 +71,7 @@ export async function generatePki (dir: string, serviceIp = '10.0.0.1'): Promise
   }
   await Promise.all([
     leaf('apiserver', '/CN=kube-apiserver', 'serverAuth', sans),
+    leaf('kubelet', '/CN=system:node:local-kubelet', 'serverAuth', ['IP:127.0.0.1', 'DNS:localhost']),
     ...Object.entries(CLIENT_SUBJECTS).map(async ([name, subj]) => { await leaf(name, subj, 'clientAuth') })
   ])
 
@@ -80,6 +86,8 @@ export async function generatePki (dir: string, serviceIp = '10.0.0.1'): Promise
     caCert: p('ca.crt'),
     caKey: p('ca.key'),
     serverCert: p('apiserver.crt'),
+    kubeletCert: p('kubelet.crt'),
+    kubeletKey: p('kubelet.key'),
     serverKey: p('apiserver.key'),
     clients,
     serviceAccountKey: p('sa.key'),

@@ -7,3 +7,4 @@ export { computePodStatus, type PodRuntimeState, type ContainerRuntimeState } fr
 export { runProbe, ProbeTracker } from './probes.js'
 export { LOCAL_PATH_PROVISIONER } from './storage.js'
 export type { PodWorker, RestartBackoff } from './pod-worker.js'
+export { startKubeletServer, containerLogLines, type KubeletServer, type KubeletServerInit } from './server.js'

@@ -11,6 +11,7 @@ import { createPodWorker, type PodWorker, type RestartBackoff } from './pod-work
 import { computePodStatus } from './status.js'
 import { createLocalPathProvisioner, type LocalPathProvisioner } from './storage.js'
 import type { VolumeSources } from './volumes.js'
+import { startKubeletServer, type KubeletServer, type KubeletServerInit } from './server.js'
 import { startListWatch, type ListWatch } from './watch-list.js'
 
 export interface KubeletInit {
@@ -38,6 +39,8 @@ export interface KubeletInit {
   provisioner?: boolean
   storageClassName?: string
   labels?: Record<string, string>
+  /** Serve the kubelet API for `kubectl logs` (TLS; the API server's client certificate is checked against ca). */
+  server?: KubeletServerInit
 }
 
 export interface KubeletComponents {
@@ -108,6 +111,7 @@ class LocalKubelet implements Kubelet {
   private watches: ListWatch[] = []
   private heartbeat: NodeJS.Timeout | undefined
   private provisioner: LocalPathProvisioner | undefined
+  private server: KubeletServer | undefined
   private stopped = false
 
   constructor (init: KubeletInit, components: KubeletComponents) {
@@ -137,6 +141,7 @@ class LocalKubelet implements Kubelet {
         allocatable: capacity,
         addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: this.nodeName }],
         conditions: this.conditions(now),
+        daemonEndpoints: { kubeletEndpoint: { Port: this.server?.port ?? 0 } },
         nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', osImage: 'lattice local kubelet', kernelVersion: os.release(), kubeletVersion: 'v0.0.0-lattice', kubeProxyVersion: '', containerRuntimeVersion: 'local://process', machineID: '', systemUUID: '', bootID: '' }
       }
     }
@@ -155,6 +160,15 @@ class LocalKubelet implements Kubelet {
 
   async start (): Promise<void> {
     fs.mkdirSync(this.init.rootDir, { recursive: true })
+    if (this.init.server != null) {
+      this.server = await startKubeletServer(this.init.server, (ns, pod, container) => {
+        const w = this.worker(ns, pod)
+        if (w == null) return undefined
+        const files = w.logFiles()
+        const name = container ?? w.pod.spec?.containers?.[0]?.name ?? ''
+        return files[name]
+      })
+    }
     await this.register()
     await this.renewLease()
     this.heartbeat = setInterval(() => { void this.beat() }, this.init.heartbeatMs ?? 10_000)
@@ -436,6 +450,7 @@ class LocalKubelet implements Kubelet {
     if (this.heartbeat != null) clearInterval(this.heartbeat)
     for (const w of this.watches) w.stop()
     this.provisioner?.stop()
+    await this.server?.close()
     await Promise.all([...this.workers.values()].map(async w => { await w.terminate(2000) }))
     this.workers.clear()
   }
