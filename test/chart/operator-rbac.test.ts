@@ -6,15 +6,15 @@
 // No kubelet here: pods stay Pending, which is all RBAC needs (pod behaviour is tested elsewhere).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { V1Deployment } from '@kubernetes/client-node'
 import yaml from 'js-yaml'
 import { useCluster } from '../cluster/harness.js'
 import { createTestNamespace } from '../cluster/namespace.js'
-import { nodeBinary } from '../cluster/binaries.js'
+import { locateBinaries, nodeBinary } from '../cluster/binaries.js'
 import { httpGet } from '../cluster/http.js'
 import { freePort } from '../cluster/ports.js'
 import { waitFor } from '../cluster/wait.js'
@@ -56,7 +56,7 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
   async function installAndRun (release: string, namespace: string, set: string[]): Promise<{ proc: ManagedProcess, metricsPort: number, env: Record<string, string> }> {
     expect(existsSync(OPERATOR_MAIN)).toBe(true)
     expectOk(await cluster.helm(['install', release, CHART, '-n', namespace, '--create-namespace', ...set.flatMap(s => ['--set', s])], { timeoutMs: 120_000 }), 'helm install')
-    const fullname = `${release}-lattice-operator`
+    const fullname = release.includes('lattice-operator') ? release : `${release}-lattice-operator`
     const deployment = await kubectlJson<V1Deployment>(['get', 'deployment', '-n', namespace, fullname])
     const container = deployment.spec?.template.spec?.containers[0]
     const token = await cluster.kubectl(['create', 'token', deployment.spec?.template.spec?.serviceAccountName ?? '', '-n', namespace, '--duration=1h'])
@@ -136,7 +136,8 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
   it('namespaced: reconciles a network in its namespace and leaves another namespace alone', async () => {
     const watched = cluster.namespace
     const other = await createTestNamespace(cluster.kubeConfig(), 'rbac-other')
-    const { proc, env, metricsPort } = await installAndRun('lattice-ns', 'lattice-ops', ['rbac.clusterWide=false', `watchNamespaces={${watched}}`])
+    // Release name lattice-operator: the Deployment and ServiceAccount get the names the runbooks use.
+    const { proc, env, metricsPort } = await installAndRun('lattice-operator', 'lattice-ops', ['rbac.clusterWide=false', `watchNamespaces={${watched}}`])
     expect(env.LATTICE_WATCH_NAMESPACE).toBe(watched)
 
     for (const ns of [watched, other]) {
@@ -148,6 +149,28 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
     expect(refusals(proc)).toEqual([])
     namespacedMetricsPort = metricsPort
   }, 300_000)
+
+  // The runbooks' read-only kubectl commands (get, describe, auth can-i, and the variable assignments of
+  // their common setup), run as written against the reconciled network: names, short names, jsonpaths
+  // and the operator's Deployment name must all exist.
+  it('the runbooks\' kubectl commands work against the reconciled network', async () => {
+    const dir = join(ROOT, 'docs/runbooks')
+    const lines = readdirSync(dir).filter(f => f.endsWith('.md'))
+      .flatMap(f => [...readFileSync(join(dir, f), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].flatMap(m => (m[1] ?? '').split('\n')))
+      .map(l => l.trim().replace(/\s+# .*$/, ''))
+      .filter(l => /^([A-Z_]+=\$\()?kubectl (get|describe|auth can-i) /.test(l))
+    expect(lines.length).toBeGreaterThanOrEqual(20)
+    const prelude = `NS=${cluster.namespace}; NET=aethel; NODE=aethel-0; POD=aethel-0; OPNS=lattice-ops`
+    for (const line of [...new Set(lines)]) {
+      const assignment = /^([A-Z_]+)=\$\(/.exec(line)?.[1]
+      // A plain command's trailing filters (| grep, | tail) may legitimately find nothing: drop them.
+      const command = assignment != null ? `${line}; test -n "$${assignment}"` : line.split(' | ')[0] ?? line
+      const r = spawnSync('bash', ['-c', `set -o pipefail; ${prelude}; ${command}`], {
+        encoding: 'utf8', timeout: 60_000, env: { PATH: `${dirname(locateBinaries(['kubectl']).kubectl)}:${process.env.PATH ?? ''}`, KUBECONFIG: cluster.kubeconfigPath, HOME: tmp }
+      })
+      expect({ line, status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ line, status: 0, stderr: '' })
+    }
+  }, 180_000)
 
   // The shipped alert rules against what the real operator exports: its /metrics (nodes whose pods never
   // run, so they do not answer) fed to promtool as series held for 5 minutes must fire LatticeNodeDown for
