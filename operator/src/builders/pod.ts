@@ -72,7 +72,7 @@ function container (node: LatticeNode, peers: PeersFile): V1Container {
     ],
     env: env(node, peers),
     ...(t.resources !== undefined ? { resources: quantities(t.resources) } : {}),
-    readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3 },
     livenessProbe: { httpGet: { path: '/healthz', port: http }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
     securityContext: {
       runAsNonRoot: true,
