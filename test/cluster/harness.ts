@@ -23,7 +23,9 @@ export interface UseClusterOptions {
   namespacePrefix?: string
   /**
    * Use the shared control plane of the jest global setup when there is one (default), else start
-   * a private one for this suite. `false` always starts a private one.
+   * a private one for this suite. `false` always starts a private one. The shared one has a
+   * kubelet, a scheduler and a controller-manager, and the CRDs of crds/: a suite that asks for
+   * `kubelet`, `scheduler` or `controllerManager` to be `false` gets a private one.
    */
   shared?: boolean
   startTimeoutMs?: number
@@ -91,7 +93,8 @@ class SuiteCluster implements ClusterContext {
   }
 
   async setUp (opts: UseClusterOptions, suiteName: string): Promise<void> {
-    const shared = opts.shared !== false ? readSharedCluster() : undefined
+    const wantsAbsence = opts.kubelet === false || opts.scheduler === false || opts.controllerManager === false
+    const shared = opts.shared !== false && !wantsAbsence ? readSharedCluster() : undefined
     this.helmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-helm-'))
     if (shared != null) {
       this.kubeconfigPath = shared.kubeconfigPath

@@ -24,20 +24,19 @@ export async function createTestNamespace (kc: KubeConfig, prefix = 't'): Promis
 }
 
 /**
- * Deletes a namespace's pods (so the kubelet stops their processes) and then the namespace,
- * waiting until no pod is left. The namespace object itself disappears only when
- * kube-controller-manager runs; without it, it stays Terminating in a throwaway control plane.
+ * Deletes a namespace and waits until none of its pods is left (the kubelet has stopped their
+ * processes). The namespace goes first: a terminating namespace refuses new objects, so a
+ * controller still running in the suite cannot re-create pods meanwhile. Its pods are then deleted
+ * with a short grace period rather than waiting for the namespace controller. The namespace object
+ * itself disappears only when kube-controller-manager runs.
  */
 export async function deleteTestNamespace (kc: KubeConfig, namespace: string, timeoutMs = 60_000): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api)
   try {
-    await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 1 })
-    await waitFor(`pods of ${namespace} gone`, async () => (await core.listNamespacedPod({ namespace })).items.length === 0, { timeoutMs, intervalMs: 200 })
-  } finally {
-    try {
-      await core.deleteNamespace({ name: namespace })
-    } catch (err) {
-      if (code(err) !== 404) throw err
-    }
+    await core.deleteNamespace({ name: namespace })
+  } catch (err) {
+    if (code(err) !== 404) throw err
   }
+  await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 1 })
+  await waitFor(`pods of ${namespace} gone`, async () => (await core.listNamespacedPod({ namespace })).items.length === 0, { timeoutMs, intervalMs: 200 })
 }
