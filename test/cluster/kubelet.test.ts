@@ -43,8 +43,9 @@ function webPod (name: string): V1Pod {
           { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'web-config', key: 'mode' } } },
           { name: 'DATA_FILE', value: '/var/lib/data/marker.txt' }
         ],
-        readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
-        livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 2 },
+        readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1, timeoutSeconds: 5 },
+        // Generous timeouts: a loaded 2-core machine must not fail the probe by slowness.
+        livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 5 },
         volumeMounts: [
           { name: 'secret', mountPath: '/etc/web/secret', readOnly: true },
           { name: 'config', mountPath: '/etc/web/config' },
