@@ -1,0 +1,47 @@
+/**
+ * A local Kubernetes on this machine until Ctrl-C: etcd, kube-apiserver (with the CRDs of crds/),
+ * kube-controller-manager, kube-scheduler and the local kubelet running the project's images.
+ *   node dist/test/cluster/up.js [--keep]      (make cluster-up)
+ * Prints the kubeconfig to export; --keep leaves the state dir (logs, etcd data) after stop.
+ */
+import { binDir } from './binaries.js'
+import { startControlPlane } from './controlplane.js'
+import { createKubelet, defaultImages } from './kubelet/index.js'
+import path from 'node:path'
+import { createLogger } from '../../node/src/util/logger.js'
+
+async function main (): Promise<void> {
+  const keep = process.argv.includes('--keep')
+  const logger = createLogger('warn', { service: 'lattice-local-cluster' })
+  const t0 = Date.now()
+  const cp = await startControlPlane({ controllerManager: true, scheduler: true, keepState: keep }, { logger })
+  const kubelet = createKubelet({
+    rootDir: path.join(cp.stateDir, 'kubelet'),
+    images: defaultImages(),
+    apiServer: { host: '127.0.0.1', port: cp.apiPort },
+    clusterCaFile: cp.pki.caCert,
+    server: { cert: cp.pki.kubeletCert, key: cp.pki.kubeletKey, ca: cp.pki.caCert }
+  }, { kubeConfig: cp.kubeConfig(), processes: cp.processes, logger })
+  await kubelet.start()
+  process.stdout.write([
+    `local Kubernetes ready in ${Date.now() - t0} ms: ${cp.server}, node ${kubelet.nodeName}`,
+    `  export KUBECONFIG=${cp.kubeconfigPath}`,
+    `  export PATH=${binDir()}:$PATH   # kubectl, helm`,
+    `  logs: ${path.join(cp.stateDir, 'logs')} and ${path.join(cp.stateDir, 'kubelet', 'pods')}/*/logs`,
+    'Ctrl-C stops everything.',
+    ''
+  ].join('\n'))
+  let stopping = false
+  const stop = async (): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    process.stdout.write('stopping...\n')
+    await kubelet.stop()
+    await cp.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => { void stop() })
+  process.on('SIGTERM', () => { void stop() })
+}
+
+await main()
