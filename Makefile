@@ -46,3 +46,13 @@ bench: build
 
 clean:
 	rm -rf dist
+
+# --- local Kubernetes (test/cluster; owner: control plane harness) ---
+.PHONY: cluster-up bench-controlplane
+# etcd, kube-apiserver (CRDs applied), controller-manager, scheduler and the local kubelet until Ctrl-C.
+cluster-up: build controlplane
+	$(NODE) dist/test/cluster/up.js
+# Warm start of etcd + kube-apiserver to /readyz with the CRDs Established (5 runs, JSON line).
+bench-controlplane: build controlplane
+	$(NODE) dist/test/cluster/bench-start.js 5
+# --- end local Kubernetes ---
