@@ -155,7 +155,7 @@ export async function withDump<T> (cluster: ClusterContext, logFiles: () => stri
 
 export { waitFor }
 
-/** A network is settled: n/n ready, every node up with `peers` peers in `mode`, one root. */
+/** A network is settled: n/n ready and updated, every node up with `peers` peers in `mode`, one root. */
 export async function waitSettled (api: Api, name: string, replicas: number, opts: { peers?: number, mode?: string, timeoutMs?: number } = {}): Promise<LatticeNetwork> {
   return await waitFor(`${name} ${replicas}/${replicas} ready, peers ${opts.peers ?? replicas - 1}, mode ${opts.mode ?? 'P2P'}, one root`, async () => {
     const net = await api.network(name)
@@ -165,7 +165,9 @@ export async function waitSettled (api: Api, name: string, replicas: number, opt
     const roots = new Set(nodes.map(n => n.merkleRoot))
     const ok = s.ready === `${replicas}/${replicas}` && s.readyReplicas === replicas && s.replicas === replicas &&
       s.peers === (opts.peers ?? replicas - 1) && s.mode === (opts.mode ?? 'P2P') && roots.size === 1 && s.merkleRoot !== undefined &&
-      nodes.every(n => n.up === true && n.synced === true) && s.observedGeneration === net?.metadata.generation
+      nodes.every(n => n.up === true && n.synced === true) && s.observedGeneration === net?.metadata.generation &&
+      // every pod runs its node's current spec (no replacement in flight)
+      s.updatedReplicas === replicas
     return ok ? net : undefined
   }, { timeoutMs: opts.timeoutMs ?? 180_000, intervalMs: 500 })
 }

@@ -108,9 +108,17 @@ describe('lattice-operator processes', () => {
       expect(after.spec?.leaseTransitions).toBeGreaterThanOrEqual(1)
       await kubectlApply(cluster, networkManifest('elect', { replicas: 3 }))
       await waitFor('the new leader reconciles', async () => (await api.nodes('elect')).length === 3, { timeoutMs: 60_000, intervalMs: 250 })
+      // A leader that dies without releasing: a standby takes over once the Lease expires (15 s).
+      const c = await launch()
+      await waitFor('third replica ready', async () => (await get(c.health, '/readyz').catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 250 })
+      other.child.kill('SIGKILL')
+      await other.exited
+      await waitFor('the standby leads after expiry', async () => (await get(c.metrics, '/metrics').catch(() => undefined))?.body.includes('\nlattice_operator_is_leader 1') === true, { timeoutMs: 90_000, intervalMs: 250 })
+      const expired = await coord.readNamespacedLease({ name: 'lattice-operator-leader', namespace: cluster.namespace })
+      expect(expired.spec?.holderIdentity).toContain(String(c.child.pid))
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err))
-      e.message += `\n--- operator a ---\n${a.out.join('').slice(-4000)}\n--- operator b ---\n${b.out.join('').slice(-4000)}`
+      e.message += procs.map((p, i) => `\n--- operator ${i} ---\n${p.out.join('').slice(-3000)}`).join('')
       throw e
     }
   }, 240_000)

@@ -219,6 +219,18 @@ describe('LatticeNetwork lifecycle', () => {
     })
   }, 420_000)
 
+  it('a hand edit of a network-owned LatticeNode is drift: the network rolls it back', async () => {
+    await step(async () => {
+      const r = await cluster.kubectl(['-n', cluster.namespace, 'patch', 'lnode', 'ledger-0', '--type=merge', '-p', JSON.stringify({ spec: { logLevel: 'debug' } })])
+      expect(r.code).toBe(0)
+      await waitFor('ledger-0 back on the network template', async () => {
+        const n = (await api.nodes(NET)).find(x => x.metadata.name === 'ledger-0')
+        return n?.spec.logLevel === 'info'
+      }, { timeoutMs: 120_000, intervalMs: 250 })
+      await waitSettled(api, NET, 3, { timeoutMs: 180_000 })
+    })
+  }, 300_000)
+
   it('a node that never becomes ready stops the rollout with Progressing=False, reason RolloutStalled; reverting recovers', async () => {
     await step(async () => {
       const before = new Map((await api.pods(NET)).map(p => [p.metadata?.name ?? '', p.metadata?.uid ?? '']))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { sampleNetwork } from '../testing/fixtures.js'
-import { ANNOTATION_TEMPLATE_HASH, buildLatticeNode, nodeTemplate, templateHash } from './lattice-node.js'
+import { ANNOTATION_TEMPLATE_HASH, buildLatticeNode, nodeHasTemplate, nodeTemplate, templateHash } from './lattice-node.js'
 import { MissingUidError } from './owner.js'
 
 describe('buildLatticeNode', () => {
@@ -25,5 +25,16 @@ describe('buildLatticeNode', () => {
   })
   it('matches the snapshot', () => {
     expect(buildLatticeNode(sampleNetwork(), 0)).toMatchSnapshot('lattice-node')
+  })
+})
+
+describe('nodeHasTemplate', () => {
+  it('is true for a node built from the network, false once its spec is edited or the network changes', () => {
+    const net = sampleNetwork({ sync: { mode: 'auto', heartbeatIntervalSeconds: 5 } })
+    const hash = templateHash(nodeTemplate(net))
+    const node = buildLatticeNode(net, 0)
+    expect(nodeHasTemplate(node, hash)).toBe(true)
+    expect(nodeHasTemplate({ ...node, spec: { ...node.spec, image: 'edited:1' } }, hash)).toBe(false)
+    expect(nodeHasTemplate(node, templateHash(nodeTemplate(sampleNetwork({ image: 'lattice-node:0.2.0' }))))).toBe(false)
   })
 })

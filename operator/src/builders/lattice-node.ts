@@ -13,14 +13,31 @@ const TEMPLATE_KEYS = [
   'tolerations', 'affinity', 'topologySpreadConstraints', 'service'
 ] as const satisfies ReadonlyArray<keyof NodeTemplateSpec>
 
-/** The part of a network spec that each node copies. */
-export function nodeTemplate (network: LatticeNetwork): NodeTemplateSpec {
+export const TEMPLATE_FIELDS: ReadonlyArray<keyof NodeTemplateSpec> = TEMPLATE_KEYS
+
+/** The template fields of a spec (a network's or a node's). */
+export function pickTemplate (spec: NodeTemplateSpec): NodeTemplateSpec {
   const out: Record<string, unknown> = {}
   for (const k of TEMPLATE_KEYS) {
-    const v = network.spec[k]
+    const v = spec[k]
     if (v !== undefined) out[k] = v
   }
   return out as unknown as NodeTemplateSpec
+}
+
+/** The part of a network spec that each node copies. */
+export function nodeTemplate (network: LatticeNetwork): NodeTemplateSpec {
+  return pickTemplate(network.spec)
+}
+
+/**
+ * Whether a node carries the network's current template. Compares the node's actual spec (not only
+ * the annotation), so an edit made to a network-owned LatticeNode by hand is seen as drift and rolled
+ * back through the normal one-at-a-time rollout. Both CRDs share the same template schema and
+ * defaults, so equal templates hash equal after the API server's defaulting.
+ */
+export function nodeHasTemplate (node: { spec: NodeTemplateSpec }, currentHash: string): boolean {
+  return templateHash(pickTemplate(node.spec)) === currentHash
 }
 
 export const templateHash = (template: NodeTemplateSpec): string => contentHash(template)

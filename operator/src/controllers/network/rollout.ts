@@ -1,10 +1,8 @@
 /** Carry out a rollout decision: give one node the network's current template. */
 import type { LatticeNetwork, LatticeNode } from '../../api/types.js'
-import { ANNOTATION_TEMPLATE_HASH, nodeTemplate, templateHash } from '../../builders/lattice-node.js'
+import { ANNOTATION_TEMPLATE_HASH, TEMPLATE_FIELDS, nodeTemplate, templateHash } from '../../builders/lattice-node.js'
 import { refOf } from '../../kube/client.js'
 import type { OperatorContext } from '../context.js'
-
-const TEMPLATE_FIELDS = ['image', 'imagePullPolicy', 'logLevel', 'sync', 'ports', 'storage', 'resources', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'service'] as const
 
 /** Merge patch that makes the node's template equal the network's (null removes fields dropped from it). */
 export function templatePatch (net: LatticeNetwork): Record<string, unknown> {

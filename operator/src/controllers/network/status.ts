@@ -1,7 +1,7 @@
 /** Network status: node views, divergence, aggregation; writes only what changed. */
 import type { LatticeNetwork, LatticeNetworkStatus, LatticeNode } from '../../api/types.js'
 import { resolveNetworkSpec } from '../../api/defaults.js'
-import { ANNOTATION_TEMPLATE_HASH, nodeTemplate, templateHash } from '../../builders/lattice-node.js'
+import { nodeHasTemplate, nodeTemplate, templateHash } from '../../builders/lattice-node.js'
 import { ordinalOf } from '../../builders/names.js'
 import { desiredPodSpecHash } from '../../builders/pod.js'
 import { canonicalJson } from '../../builders/hash.js'
@@ -48,7 +48,7 @@ export function observeNodes (ctx: OperatorContext, net: LatticeNetwork, nodes: 
       ...(s.peerCount !== undefined ? { peerCount: s.peerCount } : {}),
       ...(s.merkleRoot !== undefined ? { merkleRoot: s.merkleRoot } : {}),
       ...(s.podSpecHash !== undefined ? { podSpecHash: s.podSpecHash } : {}),
-      templateCurrent: n.metadata.annotations?.[ANNOTATION_TEMPLATE_HASH] === currentTemplateHash,
+      templateCurrent: nodeHasTemplate(n, currentTemplateHash),
       podCurrent: s.podSpecHash !== undefined && s.podSpecHash === desiredPodSpecHash(n),
       synced: v?.synced ?? false,
       diverged: v?.diverged ?? false,
