@@ -47,7 +47,7 @@ describe('failover to HTTP and recovery to P2P', () => {
       ids.push((await write(i % 2 === 0 ? a : b, `lattice-side-${i}`)).id)
     }
     await waitFor(async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000, message: 'records of both sides everywhere over HTTP' })
-    expect(await metric(cut, 'lattice_http_sync_rounds_total')).toBeGreaterThan(0)
+    await waitFor(async () => await metric(cut, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 20_000, message: 'a completed HTTP round' })
     expect(await metric(cut, 'lattice_catchup_records_total', { transport: 'http' })).toBeGreaterThanOrEqual(5)
     expect((await status(cut)).mode).toBe('HTTP')
 

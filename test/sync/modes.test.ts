@@ -39,7 +39,7 @@ describe('manual sync modes', () => {
     for (let i = 0; i < 3; i++) ids.push((await write(a, `http-mode-${i}`)).id)
     await waitFor(async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000, message: 'http-mode writes everywhere' })
     expect(await metric(a, 'lattice_gossip_published_total', { type: 'record' })).toBe(published)
-    expect(await metric(a, 'lattice_http_sync_rounds_total')).toBeGreaterThan(0)
+    await waitFor(async () => await metric(a, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 20_000, message: 'a completed HTTP round' })
     // a manual switch is not a failover
     expect(await metric(a, 'lattice_sync_failovers_total')).toBe(0)
 
