@@ -7,7 +7,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import http, { type Server } from 'node:http'
+import https from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
@@ -52,7 +55,7 @@ describe('HTTP sync between two in-process nodes', () => {
     for (const c of cleanups.reverse()) await c().catch(() => {})
   })
 
-  async function side (dir: string, name: string, token: string, clientToken: string): Promise<Side & { setNodes: (urls: string[], members: string[]) => Promise<void> }> {
+  async function side (dir: string, name: string, token: string, clientToken: string, tls?: { key: Buffer, cert: Buffer, caFile?: string }): Promise<Side & { setNodes: (urls: string[], members: string[]) => Promise<void> }> {
     const key = await generateKeyPair('Ed25519')
     const id = peerIdFromPrivateKey(key).toString()
     const registry = new Registry()
@@ -64,9 +67,10 @@ describe('HTTP sync between two in-process nodes', () => {
       if (req.get('authorization') !== `Bearer ${token}`) { res.status(401).json({ error: { code: 'unauthorized', message: 'bad token' } }); return }
       next()
     }, (req, res, next) => { (syncRef as SyncService).router()(req, res, next) })
-    const server = await new Promise<Server>(resolve => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    const server: Server = tls !== undefined ? https.createServer({ key: tls.key, cert: tls.cert }, app) : http.createServer(app)
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()))
     cleanups.push(async () => { await new Promise<void>(resolve => server.close(() => resolve())) })
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const url = `${tls !== undefined ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`
     // the peers file names every node, this one included: the service must skip itself
     const peersFile = join(dir, `${name}-peers.json`)
     const peers = await createPeerDirectory({ selfPeerId: id, bootstrap: [], latticeNodes: [], members: [], peersFile }, { logger: createSilentLogger() })
@@ -80,7 +84,8 @@ describe('HTTP sync between two in-process nodes', () => {
       mode: 'http',
       heartbeatIntervalMs: 200,
       peerlessTimeoutMs: 1500,
-      httpPollIntervalMs: 200
+      httpPollIntervalMs: 200,
+      ...(tls?.caFile !== undefined ? { caFile: tls.caFile } : {})
     }, { ledger, privateKey: key, peers, apiToken: clientToken, logger, registry })
     syncRef = sync
     cleanups.push(async () => { await sync.stop() })
@@ -135,5 +140,29 @@ describe('HTTP sync between two in-process nodes', () => {
     expect(b.ledger.recordCount()).toBe(0)
     expect(await metricValue(a.registry, 'lattice_http_sync_rounds_total')).toBe(0)
     expect(a.sync.health().http_sync.status).toBe('unhealthy')
+  })
+
+  it('syncs with an https node whose certificate is signed by the configured CA (AETHEL_TLS_CA_FILE)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'http-sync-tls-'))
+    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    const f = (n: string): string => join(dir, n)
+    // a per-network CA and a node certificate for 127.0.0.1, as the operator would issue them
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=lattice-test-ca'], { stdio: 'ignore' })
+    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('node.key'), '-out', f('node.csr'), '-subj', '/CN=node'], { stdio: 'ignore' })
+    await writeFile(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n')
+    execFileSync('openssl', ['x509', '-req', '-in', f('node.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('node.crt'), '-days', '1', '-extfile', f('ext.cnf')], { stdio: 'ignore' })
+    const key = readFileSync(f('node.key'))
+    const cert = readFileSync(f('node.crt'))
+    const server = await side(dir, 'srv', 'tok', 'tok', { key, cert })
+    const trusting = await side(dir, 'trusting', 'tok', 'tok', { key, cert, caFile: f('ca.crt') })
+    const untrusting = await side(dir, 'untrusting', 'tok', 'tok')
+    for (const c of [trusting, untrusting]) await c.setNodes([server.url], [server.id, trusting.id, untrusting.id])
+    await server.setNodes([], [server.id, trusting.id, untrusting.id])
+    await server.ledger.append([{ key: 'tls', payload: true }])
+    await trusting.sync.start()
+    await untrusting.sync.start()
+    await waitFor(() => trusting.ledger.recordCount() === 1, { timeoutMs: 20_000, message: 'record over https' })
+    await waitFor(async () => await metricValue(untrusting.registry, 'lattice_http_sync_errors_total') >= 1, { timeoutMs: 20_000, message: 'untrusted certificate refused' })
+    expect(untrusting.ledger.recordCount()).toBe(0)
   })
 })
