@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { createApiApp } from './api/app.js'
+import { storageIntact } from './api/health.js'
 import { startApiServer, type ApiServer } from './api/server.js'
 import type { NodeConfig } from './config/interface.js'
 import { createDashboard, type Dashboard } from './dashboard/index.js'
@@ -56,7 +57,7 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
     cleanups.push(async () => peers.stop())
 
     const ledger = await createLedger(
-      { dbPath: path.join(config.dataDir, 'ledger.db') },
+      { dbPath: path.join(config.dataDir, 'ledger.db'), integrityCheckOnOpen: false },
       { privateKey: identity.privateKey, isMember: origin => peers.isMember(origin), logger, registry }
     )
     cleanups.push(async () => ledger.close())
@@ -90,6 +91,7 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
     // node is serving; a failure turns /readyz and the data endpoints to 503.
     void ledger.integrityCheck().then(report => {
       if (report.status === 'healthy') logger.info('integrity check passed', { records: report.record_count, duration_ms: report.duration_ms })
+      else if (storageIntact(report)) logger.warn('integrity check found equivocating origins; the stored data is intact', { errors: report.errors })
       else logger.error('integrity check failed: the node will not serve its data', { errors: report.errors })
     }, (err: Error) => { logger.error('integrity check could not run', { error: err.message }) })
 

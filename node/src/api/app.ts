@@ -7,7 +7,7 @@ import type { Logger } from '../util/logger.js'
 import { requireToken } from './auth.js'
 import { changesHandler } from './changes.js'
 import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from './errors.js'
-import { healthReport, notReadyReasons } from './health.js'
+import { healthReport, notReadyReasons, storageIntact } from './health.js'
 import { createApiMetrics } from './metrics.js'
 import { recordsRouter } from './records.js'
 import { check, validateSwitchQuery } from './validation.js'
@@ -75,7 +75,7 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
   // A node whose integrity check failed must not serve its data as if it were right.
   const integrityGuard: RequestHandler = (_req, _res, next) => {
     const report = ledger.lastIntegrity()
-    if (report?.status === 'unhealthy') { next(new ServiceUnavailableError('integrity_check_failed', `the ledger failed its integrity check: ${report.errors.join('; ')}`)); return }
+    if (!storageIntact(report)) { next(new ServiceUnavailableError('integrity_check_failed', `the ledger failed its integrity check: ${report!.errors.join('; ')}`)); return }
     next()
   }
 

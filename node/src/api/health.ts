@@ -41,11 +41,20 @@ export function healthReport (ledger: Ledger, sync: SyncService, now: Date = new
   }
 }
 
+/**
+ * Whether the stored data can be vouched for: the file, the Merkle root and every signature check out.
+ * An equivocating origin also makes the report unhealthy, but that is another node's misbehaviour: it
+ * is shown in health and metrics and must not take every honest node out of service.
+ */
+export function storageIntact (report: IntegrityReport | undefined): boolean {
+  return report === undefined || (report.sqlite_ok && report.merkle_ok && report.signatures_ok)
+}
+
 /** Reasons the node must not take traffic: it would serve data it cannot vouch for. */
 export function notReadyReasons (ledger: Ledger, started: boolean): string[] {
   const reasons: string[] = []
   if (!started) reasons.push('starting')
   const integrity = ledger.lastIntegrity()
-  if (integrity !== undefined && integrity.status === 'unhealthy') reasons.push(`persistence integrity check failed: ${integrity.errors.join('; ')}`)
+  if (!storageIntact(integrity)) reasons.push(`persistence integrity check failed: ${integrity!.errors.join('; ')}`)
   return reasons
 }
