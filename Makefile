@@ -35,11 +35,14 @@ test-deps: controlplane
 test: build test-deps
 	$(JEST) $(JEST_ARGS)
 
-# The README's first command: a local three-node lattice on this machine (dashboards printed).
-run: build
-	$(NODE) dist/test/demo/local-lattice.js 3
+# The README's first command: the whole system on this machine: local control plane, local kubelet,
+# lattice-operator and the three-node network of manifests/samples/minimal.yaml (Ctrl-C stops it).
+run: build controlplane
+	$(NODE) dist/test/demo/operator-demo.js
 
-demo: run
+# Three lattice-node processes on loopback, without Kubernetes (dashboards printed).
+demo: build
+	$(NODE) dist/test/demo/local-lattice.js 3
 
 bench: build
 	$(NODE) dist/test/bench/run.js $(BENCH)
