@@ -113,6 +113,27 @@ describe('P2P transport (real libp2p on loopback)', () => {
     await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'b reconnected to a' })
   })
 
+  it('delivers to a peer that is not directly connected to the origin (lazy gossip, no mesh)', async () => {
+    // a line: a - b - c; c never connects to a
+    const psk = makePsk()
+    const a = await makeNode(psk)
+    nodes.push(a)
+    const b = await makeNode(psk, [addrOf(a)])
+    nodes.push(b)
+    const c = await makeNode(psk, [addrOf(b)])
+    nodes.push(c)
+    await waitFor(() => b.transport.peerCount() === 2 && c.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'line connected' })
+    expect(c.transport.peers().map(p => p.peerId)).toEqual([b.id])
+    let attempt = 0
+    await waitFor(async () => {
+      const record: LedgerRecord = { origin: a.id, seq: ++attempt, ts: Date.now(), key: 'line', payload: attempt, id: `line${attempt}`, sig: 's' }
+      await a.transport.publish(encodeGossip({ type: 'records', records: [record] }))
+      return c.received.some(r => r.msg.type === 'records' && r.msg.records[0].origin === a.id)
+    }, { timeoutMs: 30_000, intervalMs: 500, message: 'a record of a at c through b' })
+    const got = c.received.find(r => r.msg.type === 'records' && r.msg.records[0].origin === a.id)
+    expect(got?.from).toBe(b.id)
+  })
+
   it('streams a large catch-up to a slow consumer without overflowing (acknowledged window)', async () => {
     const psk = makePsk()
     const a = await makeNode(psk)

@@ -49,14 +49,17 @@ export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
           IPColocationFactorWeight: 0,
           IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
         },
-        // every node is given every other as a bootstrap peer and floodPublish reaches them directly:
-        // mesh forwarding only covers partial connectivity, so keep its fan-out (duplicate copies) small
-        D: 2,
-        Dlo: 2,
-        Dhi: 3,
-        Dout: 1,
-        Dscore: 1,
-        Dlazy: 2,
+        // every node is given every other as a bootstrap peer, so flood publishing delivers a record
+        // in one hop; a mesh would only add duplicate copies (each one Noise + pnet + Yamux work on
+        // both ends: measured 2-3x the propagation delay at 500 records/s on 5 nodes). Peers that are
+        // not directly connected still get every message through lazy gossip (IHAVE/IWANT to Dlazy
+        // peers each gossipsub heartbeat), and heartbeat catch-up remains the safety net.
+        D: 0,
+        Dlo: 0,
+        Dhi: 0,
+        Dout: 0,
+        Dscore: 0,
+        Dlazy: 4,
         heartbeatInterval: 700,
         // a mesh of a few nodes: never leave the topic's mesh for too long after a restart
         pruneBackoff: 5_000,
