@@ -168,6 +168,16 @@ export async function waitSettled (api: Api, name: string, replicas: number, opt
       nodes.every(n => n.up === true && n.synced === true) && s.observedGeneration === net?.metadata.generation &&
       // every pod runs its node's current spec (no replacement in flight)
       s.updatedReplicas === replicas
-    return ok ? net : undefined
+    if (!ok) return undefined
+    // The network status lags the pods by a reconcile: check the pods and nodes themselves too.
+    const pods = await api.pods(name)
+    const lnodes = await api.nodes(name)
+    const podsOk = pods.length === replicas && pods.every(p => podReady(p) && p.metadata?.deletionTimestamp === undefined)
+    const nodesOk = lnodes.length === replicas && lnodes.every(n => {
+      const pod = pods.find(p => p.metadata?.name === n.metadata.name)
+      return n.status?.observedGeneration === n.metadata.generation && n.status?.ready === true &&
+        pod?.metadata?.annotations?.['lattice.diotec360.com/pod-spec-hash'] === n.status?.podSpecHash
+    })
+    return podsOk && nodesOk ? net : undefined
   }, { timeoutMs: opts.timeoutMs ?? 180_000, intervalMs: 500 })
 }
