@@ -63,6 +63,11 @@ describe('LatticeNetwork lifecycle', () => {
       const table = await cluster.kubectl(['-n', ns, 'get', 'lnet', NET])
       const row = table.stdout.split('\n')[1] ?? ''
       expect(row).toMatch(new RegExp(`^${NET}\\s+3/3\\s+2\\s+P2P\\s+${(net.status?.merkleRoot ?? '').slice(0, 12)}\\s`))
+      // The PDB works with LatticeNode-controlled pods: exactly one voluntary disruption allowed.
+      await waitFor('PDB allows one disruption', async () => {
+        const pdb = await cluster.kubectl(['-n', ns, 'get', 'pdb', NET, '-o', 'jsonpath={.status.disruptionsAllowed}/{.status.expectedPods}'])
+        return pdb.stdout === '1/3'
+      }, { timeoutMs: 60_000, intervalMs: 500 })
       const conds = Object.fromEntries((net.status?.conditions ?? []).map(c => [c.type, c.status]))
       expect(conds).toEqual({ Ready: 'True', Progressing: 'True', Degraded: 'False', Diverged: 'False' })
     })

@@ -23,9 +23,12 @@ describe('Services and PDB', () => {
     expect(svc.spec?.selector).toEqual({ 'lattice.diotec360.com/node': 'ledger-1', 'app.kubernetes.io/component': 'node' })
     expect(svc.metadata?.ownerReferences?.[0]?.kind).toBe('LatticeNode')
   })
-  it('PDB allows one unavailable node', () => {
+  it('PDB allows one unavailable node (minAvailable replicas - 1)', () => {
     const pdb = buildPodDisruptionBudget(net)
-    expect(pdb.spec?.maxUnavailable).toBe(1)
+    expect(pdb.spec?.minAvailable).toBe(2)
+    expect(pdb.spec?.maxUnavailable).toBeUndefined()
+    expect(buildPodDisruptionBudget(sampleNetwork({ replicas: 5 })).spec?.minAvailable).toBe(4)
+    expect(buildPodDisruptionBudget(sampleNetwork({ replicas: 1 })).spec?.minAvailable).toBe(0)
     expect(pdb.spec?.selector?.matchLabels).toEqual({ 'lattice.diotec360.com/network': 'ledger', 'app.kubernetes.io/component': 'node' })
   })
   it('match the snapshots', () => {
