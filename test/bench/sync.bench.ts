@@ -5,7 +5,9 @@
  *  2. failover (last peer lost → HTTP sync on) and recovery (peer back → P2P mode) against the
  *     configured peerless timeout and heartbeat, from the nodes' own transition timestamps;
  *  3. convergence after a partition (default 30 s, BENCH_PARTITION_S) with writes on both sides:
- *     time from healing to equal roots, and the sync bytes it took.
+ *     time from healing to equal roots, and the sync bytes it took;
+ *  4. catch-up of 10,000 records after a restart: time and bytes received per record.
+ * BENCH_SYNC=gossip,failover,partition,catchup picks sections.
  */
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
@@ -192,9 +194,41 @@ async function partition (): Promise<void> {
   }
 }
 
+async function catchup (): Promise<void> {
+  const missing = 10_000
+  const lattice = await startLattice(2, { env: { AETHEL_LOG_LEVEL: 'warn', AETHEL_PEERLESS_TIMEOUT: '120' } })
+  try {
+    await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1), 60_000, 'connected', 100)
+    const [a, b] = lattice.nodes
+    await b.stop()
+    let bytes = 0
+    for (let done = 0; done < missing; done += 1000) {
+      const res = await a.api<{ records: unknown[] }>('/api/lattice/records/batch', { method: 'POST', body: { records: Array.from({ length: 1000 }, (_, i) => ({ key: `c/${done + i}`, payload: realisticPayload(done + i) })) } })
+      for (const r of res.body.records) bytes += Buffer.byteLength(JSON.stringify(r))
+    }
+    const rootA = (await a.api<{ merkle_root: string }>('/api/lattice/state', { auth: false })).body.merkle_root
+    const b2 = await b.restart()
+    lattice.replace(1, b2)
+    const ready = performance.now()
+    await until(async () => (await status(b2)).peer_count === 1, 60_000, 'reconnected', 5)
+    const connected = performance.now()
+    await until(async () => (await b2.api<{ merkle_root: string }>('/api/lattice/state', { auth: false })).body.merkle_root === rootA, 120_000, 'caught up', 10)
+    const done = performance.now()
+    const received = await metric(b2, 'lattice_catchup_bytes_total')
+    console.log(`catch-up of ${missing} records (1 KiB payloads) after a restart, 2 nodes:`)
+    report('  connected → equal roots', (done - connected) / 1000, 's', { value: 0.5, better: 'lower' })
+    report('  ready → connected', connected - ready, 'ms')
+    report('  received per record', received / missing / 1024, 'KiB', { value: 0.9, better: 'lower' })
+    report('  received / records as JSON', received / bytes, 'x', { value: 1.5, better: 'lower' })
+  } finally {
+    await lattice.destroy()
+  }
+}
+
 export async function run (): Promise<void> {
   const only = process.env.BENCH_SYNC
   if (only === undefined || only.includes('gossip')) await propagation()
   if (only === undefined || only.includes('failover')) await failover()
   if (only === undefined || only.includes('partition')) await partition()
+  if (only === undefined || only.includes('catchup')) await catchup()
 }

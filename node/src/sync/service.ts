@@ -305,8 +305,10 @@ class HybridSyncService implements SyncService {
       const outcome = await t.catchup(peerId, request, async (batch: SyncBatch, bytes: number) => {
         this.metrics.catchupBytes.inc({ transport: 'p2p' }, bytes)
         if (batch.records.length === 0) return
+        const started = performance.now()
         const result = await this.applyRemote(batch.records)
         applied += result.applied.length
+        this.c.logger.debug('catch-up batch applied', { peer: peerId, records: batch.records.length, applied: result.applied.length, buffered: result.buffered, bytes, apply_ms: Math.round(performance.now() - started) })
         this.metrics.catchupRecords.inc({ transport: 'p2p' }, result.applied.length)
       })
       this.lastSync = this.clock()

@@ -22,6 +22,8 @@ const MAX_FRAME = 16 * 1024 * 1024
 const WINDOW = 2
 /** Read buffer of a catch-up stream: WINDOW worst-case (incompressible 1 MiB) batches fit with room. */
 const READ_BUFFER = 8 * 1024 * 1024
+/** Catch-up batches a client applies at the same time. */
+const APPLY_CONCURRENCY = 2
 /** The client's "applied, send more" frame. */
 const ACK = new Uint8Array([0x61])
 
@@ -194,15 +196,27 @@ export class P2PTransport {
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: READ_BUFFER })
       await lp.write(await encodeFrame(request), deadline())
-      for (;;) {
-        const frame = await lp.read(deadline())
-        outcome.bytes += frame.byteLength
-        outcome.batches++
-        const batch = await decodeBatch(frame.subarray())
-        await onBatch(batch, frame.byteLength)
-        if (!batch.more) break
-        await lp.write(ACK, deadline())
+      // two batches apply at once: the ledger verifies signatures on the thread pool, so batch N+1's
+      // verification overlaps batch N's commit (a batch that overtakes its predecessor waits in the
+      // ledger's out-of-order buffer, bounded by two batches here)
+      const applying: Array<Promise<void>> = []
+      try {
+        for (;;) {
+          const frame = await lp.read(deadline())
+          outcome.bytes += frame.byteLength
+          outcome.batches++
+          const batch = await decodeBatch(frame.subarray())
+          const p = onBatch(batch, frame.byteLength)
+          p.catch(() => {}) // awaited below; this only keeps an early failure from being unhandled
+          applying.push(p)
+          if (!batch.more) break
+          if (applying.length >= APPLY_CONCURRENCY) await applying.shift()
+          await lp.write(ACK, deadline())
+        }
+      } finally {
+        await Promise.allSettled(applying)
       }
+      await Promise.all(applying)
       await stream.close(deadline())
       return outcome
     } catch (err) {
