@@ -42,6 +42,7 @@ describe('three-node lattice converges over gossip', () => {
     const s = await status(lattice.nodes[0])
     expect(s.sync_mode).toBe('auto')
     expect(s.peers.map(p => p.peer_id).sort()).toEqual([lattice.nodes[1].peerId, lattice.nodes[2].peerId].sort())
+    await waitFor(async () => (await status(lattice.nodes[0])).peers.every(p => typeof p.latency_ms === 'number' && p.latency_ms >= 0), { timeoutMs: 20_000, message: 'peer latencies' })
   })
 
   it('a record written to any node is on all three, roots equal', async () => {

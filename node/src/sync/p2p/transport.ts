@@ -75,6 +75,7 @@ export class P2PTransport {
   private readonly dialing = new Set<string>()
   private starting: Promise<void> | undefined
   private readonly inbound = new Set<Stream>()
+  private readonly firstRtt = new Map<string, number>()
 
   constructor (init: P2PTransportInit, handlers: P2PTransportHandlers, logger: Logger) {
     this.init = init
@@ -99,8 +100,13 @@ export class P2PTransport {
       this.dialState.set(id, afterSuccess(Date.now()))
       this.handlers.onPeersChanged(node.getPeers().length)
       this.handlers.onPeerConnected(id)
+      // one ping at connect so status shows a latency at once (the connection monitor refreshes it every 10 s)
+      node.services.ping.ping(evt.detail, { signal: AbortSignal.timeout(this.init.timeoutMs) })
+        .then((ms) => { this.firstRtt.set(id, ms) })
+        .catch(() => {})
     })
-    node.addEventListener('peer:disconnect', () => {
+    node.addEventListener('peer:disconnect', (evt) => {
+      this.firstRtt.delete(evt.detail.toString())
       this.handlers.onPeersChanged(node.getPeers().length)
     })
     const pubsub = node.services.pubsub
@@ -162,6 +168,7 @@ export class P2PTransport {
       const info = byPeer.get(id) ?? { peerId: id, addrs: [], rttMs: null }
       info.addrs.push(c.remoteAddr.toString())
       if (typeof c.rtt === 'number' && Number.isFinite(c.rtt)) info.rttMs = c.rtt
+      else if (info.rttMs === null) info.rttMs = this.firstRtt.get(id) ?? null
       byPeer.set(id, info)
     }
     return [...byPeer.values()]
