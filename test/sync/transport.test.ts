@@ -113,6 +113,17 @@ describe('P2P transport (real libp2p on loopback)', () => {
     await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'b reconnected to a' })
   })
 
+  it('dials bootstrap peers named by DNS (/dns4/…, as the operator writes them)', async () => {
+    const psk = makePsk()
+    const a = await makeNode(psk)
+    nodes.push(a)
+    const port = addrOf(a).split('/')[4]
+    const b = await makeNode(psk, [`/dns4/localhost/tcp/${port}/p2p/${a.id}`])
+    nodes.push(b)
+    await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'b connected to a by DNS name' })
+    expect(b.transport.peers()[0].peerId).toBe(a.id)
+  })
+
   it('delivers to a peer that is not directly connected to the origin (lazy gossip, no mesh)', async () => {
     // a line: a - b - c; c never connects to a
     const psk = makePsk()
