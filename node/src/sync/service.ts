@@ -44,7 +44,7 @@ class HybridSyncService implements SyncService {
   private readonly clock: () => number
   private readonly selfId: string
   private readonly metrics: SyncMetrics
-  private readonly mode: ModeMachine
+  private mode: ModeMachine
   private readonly limits: BatchLimits
   private readonly http: HttpSyncClient
   private transport: P2PTransport | undefined
@@ -120,6 +120,11 @@ class HybridSyncService implements SyncService {
       }
     }
     const now = this.clock()
+    // the peerless timeout counts from the start of sync, not from construction (the daemon may open
+    // and check the ledger in between); a node that connected meanwhile keeps its peer count
+    const peerCount = this.mode.view().peerCount
+    this.mode = new ModeMachine({ setting: this.mode.view().setting, peerlessTimeoutMs: this.init.peerlessTimeoutMs, now })
+    this.applyStep(this.mode.peers(peerCount, now))
     this.lastHeartbeatTick = now
     this.nextHeartbeatAt = now
     this.nextPollAt = now
