@@ -64,6 +64,8 @@ class HybridSyncService implements SyncService {
   private readonly pendingPublish: LedgerRecord[] = []
   /** Lattice node URLs that turned out to be this node (a peers file lists every node). */
   private readonly selfUrls = new Set<string>()
+  /** Lattice nodes whose last round failed: tried last. */
+  private readonly failedNodes = new Set<string>()
   private publishing: Promise<void> | undefined
 
   constructor (init: SyncInit, components: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined) {
@@ -374,10 +376,15 @@ class HybridSyncService implements SyncService {
   }
 
   private async pollRound (): Promise<void> {
-    const nodes = this.c.peers.latticeNodes().filter(u => !this.selfUrls.has(u))
+    // one node after the other, nodes that failed last time at the end: what the first node sent is
+    // not pulled again from the next (parallel rounds would fetch every missing record once per node)
+    const nodes = this.c.peers.latticeNodes()
+      .filter(u => !this.selfUrls.has(u))
+      .sort((x, y) => Number(this.failedNodes.has(x)) - Number(this.failedNodes.has(y)))
     let ok = 0
     let failed = 0
-    await Promise.all(nodes.map(async (url) => {
+    for (const url of nodes) {
+      if (!this.started) break
       try {
         const r = await this.http.round(url, this.selfId, this.c.ledger, async (records) => {
           const res = await this.applyRemote(records)
@@ -387,18 +394,20 @@ class HybridSyncService implements SyncService {
         if (r.self) {
           this.selfUrls.add(url)
           this.c.logger.info('lattice node is this node: skipped from now on', { url })
-          return
+          continue
         }
+        this.failedNodes.delete(url)
         this.metrics.catchupBytes.inc({ transport: 'http' }, r.bytesIn)
         this.metrics.httpRounds.inc()
         ok++
         if (r.pulled > 0 || r.pushed > 0) this.c.logger.info('http sync round', { url, pulled: r.pulled, pushed: r.pushed, bytes_in: r.bytesIn })
       } catch (err) {
         failed++
+        this.failedNodes.add(url)
         this.metrics.httpErrors.inc()
         this.c.logger.warn('http sync round failed', { url, err: (err as Error).message })
       }
-    }))
+    }
     const now = this.clock()
     this.lastHttpRound = { at: now, ok, failed }
     if (ok > 0) this.lastSync = now
