@@ -9,6 +9,7 @@ import type { Logger } from '../../node/src/util/logger.js'
 import { API_VERSION, LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NETWORK, LABEL_NODE, MANAGED_BY, NETWORK_KIND, NETWORK_PLURAL, NODE_KIND, NODE_PLURAL } from './api/constants.js'
 import type { AddressMode, LatticeNode } from './api/types.js'
 import { createKubeClient } from './kube/client.js'
+import { shareConnections } from './kube/connections.js'
 import { createEventRecorder } from './kube/events.js'
 import { createResourceInformer, type ResourceInformer, type ResourceSpec } from './kube/informer.js'
 import { createLeaderElector, type LeaderElector } from './leader/lease.js'
@@ -88,6 +89,7 @@ class LatticeOperator implements Operator {
 
   constructor (private readonly init: OperatorInit, private readonly c: OperatorComponents) {
     this.metrics = createOperatorMetrics({ defaultMetrics: true })
+    if (!shareConnections(c.kubeConfig)) c.logger.warn('could not share API connections: every request opens its own (client-node internals changed)')
     const onRequest = (verb: string, kind: string): void => this.metrics.apiRequest(verb, kind)
     const client = createKubeClient({}, { kubeConfig: c.kubeConfig, onRequest })
     const informer = <T extends KubernetesObject>(r: ResourceSpec, managedOnly: boolean): ResourceInformer<T> => createResourceInformer<T>({
