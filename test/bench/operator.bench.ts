@@ -15,7 +15,7 @@ import yaml from 'js-yaml'
 import winston from 'winston'
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node'
 import { startControlPlane } from '../cluster/controlplane.js'
-import { createKubelet, defaultImages } from '../cluster/kubelet/index.js'
+import { createLocalKubelet } from '../cluster/local-kubelet.js'
 import { createTestNamespace } from '../cluster/namespace.js'
 import { freePort } from '../cluster/ports.js'
 import { nodeBinary } from '../cluster/binaries.js'
@@ -53,13 +53,7 @@ async function childrenCreated (kc: KubeConfig, ns: string, net: string): Promis
 
 async function bringUp (): Promise<void> {
   const cp = await startControlPlane({ controllerManager: false })
-  const kubelet = createKubelet({
-    rootDir: path.join(cp.stateDir, 'kubelet'),
-    images: defaultImages(),
-    apiServer: { host: '127.0.0.1', port: cp.apiPort },
-    clusterCaFile: cp.pki.caCert,
-    bindUnscheduled: true
-  }, { kubeConfig: cp.kubeConfig(), processes: cp.processes })
+  const kubelet = createLocalKubelet(cp, { bindUnscheduled: true })
   const logger = winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] })
   let op: ReturnType<typeof createOperator> | undefined
   try {

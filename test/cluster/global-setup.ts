@@ -8,7 +8,8 @@
 import path from 'node:path'
 import { binDir } from './binaries.js'
 import { startControlPlane, type ControlPlane } from './controlplane.js'
-import { createKubelet, defaultImages, type Kubelet } from './kubelet/index.js'
+import type { Kubelet } from './kubelet/index.js'
+import { createLocalKubelet } from './local-kubelet.js'
 import { SHARED_CLUSTER_ENV, writeSharedCluster } from './shared.js'
 
 interface SharedHandles { cp: ControlPlane, kubelet: Kubelet }
@@ -18,14 +19,7 @@ export default async function globalSetup (): Promise<void> {
   const started = Date.now()
   const cp = await startControlPlane({ scheduler: true, controllerManager: true })
   const kubeletRoot = path.join(cp.stateDir, 'kubelet')
-  const kubelet = createKubelet({
-    rootDir: kubeletRoot,
-    images: defaultImages(),
-    apiServer: { host: '127.0.0.1', port: cp.apiPort },
-    clusterCaFile: cp.pki.caCert,
-    server: { cert: cp.pki.kubeletCert, key: cp.pki.kubeletKey, ca: cp.pki.caCert },
-    restartBackoff: { initialMs: 500, maxMs: 5000 }
-  }, { kubeConfig: cp.kubeConfig(), processes: cp.processes })
+  const kubelet = createLocalKubelet(cp, { rootDir: kubeletRoot, restartBackoff: { initialMs: 500, maxMs: 5000 } })
   try {
     await kubelet.start()
   } catch (err) {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll } from '@jest/globals'
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { locateBinaries } from './binaries.js'
 import { runCommand, startControlPlane, type CommandResult, type ControlPlane } from './controlplane.js'
-import { createKubelet, defaultImages, type ImageTable, type Kubelet, type KubeletInit } from './kubelet/index.js'
+import { defaultImages, type ImageTable, type Kubelet, type KubeletInit } from './kubelet/index.js'
+import { createLocalKubelet } from './local-kubelet.js'
 import { createTestNamespace, deleteTestNamespace } from './namespace.js'
 import { podLogsFromDisk, readSharedCluster } from './shared.js'
 
@@ -108,16 +109,13 @@ class SuiteCluster implements ClusterContext {
       this.server = cp.server
       if (opts.kubelet !== false) {
         this.kubeletRoot = path.join(cp.stateDir, 'kubelet')
-        const kubelet = createKubelet({
+        const kubelet = createLocalKubelet(cp, {
           rootDir: this.kubeletRoot,
           images: opts.images ?? defaultImages(),
-          apiServer: { host: '127.0.0.1', port: cp.apiPort },
-          clusterCaFile: cp.pki.caCert,
-          server: { cert: cp.pki.kubeletCert, key: cp.pki.kubeletKey, ca: cp.pki.caCert },
           bindUnscheduled: opts.scheduler !== true,
           restartBackoff: { initialMs: 500, maxMs: 5000 },
           ...opts.kubeletInit
-        }, { kubeConfig: cp.kubeConfig(), processes: cp.processes })
+        })
         this.kubelet = kubelet
         this.nodeName = kubelet.nodeName
         await kubelet.start()

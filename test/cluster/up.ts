@@ -6,7 +6,7 @@
  */
 import { binDir } from './binaries.js'
 import { startControlPlane } from './controlplane.js'
-import { createKubelet, defaultImages } from './kubelet/index.js'
+import { createLocalKubelet } from './local-kubelet.js'
 import path from 'node:path'
 import { createLogger } from '../../node/src/util/logger.js'
 
@@ -15,13 +15,7 @@ async function main (): Promise<void> {
   const logger = createLogger('warn', { service: 'lattice-local-cluster' })
   const t0 = Date.now()
   const cp = await startControlPlane({ controllerManager: true, scheduler: true, keepState: keep }, { logger })
-  const kubelet = createKubelet({
-    rootDir: path.join(cp.stateDir, 'kubelet'),
-    images: defaultImages(),
-    apiServer: { host: '127.0.0.1', port: cp.apiPort },
-    clusterCaFile: cp.pki.caCert,
-    server: { cert: cp.pki.kubeletCert, key: cp.pki.kubeletKey, ca: cp.pki.caCert }
-  }, { kubeConfig: cp.kubeConfig(), processes: cp.processes, logger })
+  const kubelet = createLocalKubelet(cp, {}, logger)
   await kubelet.start()
   process.stdout.write([
     `local Kubernetes ready in ${Date.now() - t0} ms: ${cp.server}, node ${kubelet.nodeName}`,

@@ -10,7 +10,7 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { binDir, createKubelet, defaultImages, repoRoot, startControlPlane } from '../cluster/index.js'
+import { binDir, createLocalKubelet, repoRoot, startControlPlane } from '../cluster/index.js'
 import { waitFor } from '../support/index.js'
 import { createLogger } from '../../node/src/util/logger.js'
 
@@ -31,13 +31,7 @@ async function main (): Promise<void> {
 
   say('starting the local control plane (etcd, kube-apiserver, controller-manager, scheduler) with the CRDs of crds/')
   const cp = await startControlPlane({ controllerManager: true, scheduler: true, keepState: keep }, { logger })
-  const kubelet = createKubelet({
-    rootDir: path.join(cp.stateDir, 'kubelet'),
-    images: defaultImages(),
-    apiServer: { host: '127.0.0.1', port: cp.apiPort },
-    clusterCaFile: cp.pki.caCert,
-    server: { cert: cp.pki.kubeletCert, key: cp.pki.kubeletKey, ca: cp.pki.caCert }
-  }, { kubeConfig: cp.kubeConfig(), processes: cp.processes, logger })
+  const kubelet = createLocalKubelet(cp, {}, logger)
   await kubelet.start()
   say(`control plane ready at ${cp.server}; local kubelet node ${kubelet.nodeName}`)
 
