@@ -3,11 +3,13 @@
  * persistence component unhealthy with a reason, /readyz to 503 and the data endpoints to 503.
  */
 import { spawn } from 'node:child_process'
-import { cp, mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { cp, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { NODE_MAIN, startNodeProcess, waitFor, type NodeProcess } from '../support/index.js'
+
+const CANARY = 'canary-7f3a'
 
 interface Health { overall: string, unhealthy_components: string[], components: { persistence: { status: string, errors: string[] } } }
 
@@ -31,49 +33,66 @@ describe('integrity check', () => {
     await Promise.all(dirs.map(async d => rm(d, { recursive: true, force: true })))
   })
 
-  it('reports a corrupted database copy as unhealthy with a reason and stops serving its data', async () => {
+  const damagedCopy = async (name: string, damage: (db: string) => Promise<void>): Promise<NodeProcess> => {
+    const copy = path.join(dirs[0], name)
+    await cp(path.join(dirs[0], 'original'), copy, { recursive: true })
+    await damage(path.join(copy, 'ledger.db'))
+    const node = await startNodeProcess({ dataDir: copy, token, env: { AETHEL_P2P_ENABLED: 'false' }, waitReady: false })
+    running.push(node)
+    return node
+  }
+  let token = ''
+
+  beforeAll(async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'integrity-'))
     dirs.push(dir)
-    const original = path.join(dir, 'original')
-    const node = await startNodeProcess({ dataDir: original, env: { AETHEL_P2P_ENABLED: 'false' } })
+    const node = await startNodeProcess({ dataDir: path.join(dir, 'original'), env: { AETHEL_P2P_ENABLED: 'false' } })
     running.push(node)
+    token = node.token
     for (let i = 0; i < 20; i++) {
-      const res = await node.api('/api/lattice/records/batch', { body: { records: Array.from({ length: 100 }, (_, j) => ({ key: `k/${i}/${j}`, payload: { i, j, text: 'lorem ipsum '.repeat(20) } })) } })
+      const res = await node.api('/api/lattice/records/batch', { body: { records: Array.from({ length: 100 }, (_, j) => ({ key: `k/${i}/${j}`, payload: { i, j, text: `${CANARY}-${i}-${j} ` + 'lorem ipsum '.repeat(20) } })) } })
       expect(res.status).toBe(201)
     }
+    // A graceful stop checkpoints the write-ahead log into ledger.db.
     expect(await node.stop()).toBe(0)
+  })
 
-    const copy = path.join(dir, 'copy')
-    await cp(original, copy, { recursive: true })
-    const db = path.join(copy, 'ledger.db')
-    const size = (await stat(db)).size
-    expect(size).toBeGreaterThan(100_000)
-    await flipBytes(db, Math.floor(size / 2), 64)
-
-    const damaged = await startNodeProcess({ dataDir: copy, token: node.token, env: { AETHEL_P2P_ENABLED: 'false' }, waitReady: false })
-    running.push(damaged)
-    const exited = new Promise<number | null>(resolve => damaged.child.once('exit', resolve))
-    // Either the node refuses to start with a named storage error, or it starts and reports the damage.
-    const outcome = await waitFor(async () => {
-      if (damaged.child.exitCode !== null) return { exit: await exited }
-      try {
-        const health = await damaged.api<Health>('/api/lattice/health', { auth: false })
-        return health.body.components.persistence.status === 'unhealthy' ? { health: health.body } : undefined
-      } catch { return undefined }
+  it('reports flipped bytes inside a stored record as unhealthy with a reason and stops serving its data', async () => {
+    const damaged = await damagedCopy('payload', async db => {
+      const bytes = await readFile(db)
+      const at = bytes.indexOf(`${CANARY}-10-50 `)
+      expect(at).toBeGreaterThan(0)
+      await flipBytes(db, at, 8)
+    })
+    const health = await waitFor(async () => {
+      const res = await damaged.api<Health>('/api/lattice/health', { auth: false })
+      return res.body.components.persistence.status === 'unhealthy' ? res.body : undefined
     }, { timeoutMs: 30000, message: () => `the damage to be reported; output:\n${damaged.logs()}` })
-
-    if ('exit' in outcome) {
-      expect(outcome.exit).not.toBe(0)
-      expect(damaged.logs()).toMatch(/Storage|corrupt|malformed/i)
-      return
-    }
-    expect(outcome.health.overall).toBe('degraded')
-    expect(outcome.health.unhealthy_components).toContain('persistence')
-    expect(outcome.health.components.persistence.errors.join(' ').length).toBeGreaterThan(0)
+    expect(health.overall).toBe('degraded')
+    expect(health.unhealthy_components).toContain('persistence')
+    expect(health.components.persistence.errors.join(' ')).toMatch(/signature|id|merkle/i)
     expect((await damaged.api('/readyz', { auth: false })).status).toBe(503)
     const state = await damaged.api<{ error: { code: string } }>('/api/lattice/state', { auth: false })
     expect(state.status).toBe(503)
     expect(state.body.error.code).toBe('integrity_check_failed')
+    expect((await damaged.api('/api/lattice/records?limit=5')).status).toBe(503)
+  })
+
+  it('never serves a copy with 64 bytes flipped mid-file: it reports the damage or refuses to start with a storage error', async () => {
+    const damaged = await damagedCopy('midfile', async db => { await flipBytes(db, Math.floor((await stat(db)).size / 2), 64) })
+    const exited = new Promise<number | null>(resolve => damaged.child.once('exit', resolve))
+    const outcome = await waitFor(async () => {
+      if (damaged.child.exitCode !== null) return { exit: await exited }
+      const health = await damaged.api<Health>('/api/lattice/health', { auth: false })
+      return health.body.components.persistence.status === 'unhealthy' ? { health: health.body } : undefined
+    }, { timeoutMs: 30000, message: () => `the damage to be reported; output:\n${damaged.logs()}` })
+    if ('exit' in outcome) {
+      expect(outcome.exit).not.toBe(0)
+      expect(damaged.logs()).toMatch(/StorageCorruptError|malformed|corrupt/i)
+    } else {
+      expect(outcome.health.unhealthy_components).toContain('persistence')
+      expect((await damaged.api('/readyz', { auth: false })).status).toBe(503)
+    }
   })
 })
 
