@@ -13,6 +13,7 @@ import { CatchupError, InvalidSyncModeError } from './errors.js'
 import { encodeGossip, MAX_GOSSIP_RECORDS, type GossipMessage, type SignedHeartbeat, type SyncBatch, type SyncRequest } from './codec.js'
 import { heartbeatCallsForCatchup, signHeartbeat, verifyHeartbeat } from './heartbeat.js'
 import { HttpSyncClient } from './http/client.js'
+import { HttpPoller } from './http/poller.js'
 import { createSyncRouter, type PushResult } from './http/router.js'
 import { createSyncMetrics, type SyncMetrics } from './metrics.js'
 import { ModeMachine, type ModeStep } from './mode.js'
@@ -47,6 +48,7 @@ class HybridSyncService implements SyncService {
   private mode: ModeMachine
   private readonly limits: BatchLimits
   private readonly http: HttpSyncClient
+  private readonly poller: HttpPoller
   private transport: P2PTransport | undefined
   private ticker: NodeJS.Timeout | undefined
   private started = false
@@ -63,10 +65,6 @@ class HybridSyncService implements SyncService {
   private readonly onApplied: (records: StoredRecord[]) => void
   private readonly onPeersChange: () => void
   private readonly pendingPublish: LedgerRecord[] = []
-  /** Lattice node URLs that turned out to be this node (a peers file lists every node). */
-  private readonly selfUrls = new Set<string>()
-  /** Lattice nodes whose last round failed: tried last. */
-  private readonly failedNodes = new Set<string>()
   private publishing: Promise<void> | undefined
 
   constructor (init: SyncInit, components: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined) {
@@ -79,6 +77,15 @@ class HybridSyncService implements SyncService {
     this.limits = { limit: init.batchLimit ?? DEFAULT_BATCH_LIMITS.limit, maxBytes: init.batchMaxBytes ?? DEFAULT_BATCH_LIMITS.maxBytes }
     const timeoutMs = init.requestTimeoutMs ?? 15_000
     this.http = new HttpSyncClient({ token: components.apiToken, ca, timeoutMs, limits: this.limits })
+    this.poller = new HttpPoller({
+      client: this.http,
+      selfPeerId: this.selfId,
+      nodes: () => this.c.peers.latticeNodes(),
+      source: this.c.ledger,
+      apply: async (records) => await this.applyRemote(records),
+      metrics: this.metrics,
+      logger: this.c.logger
+    })
     if (init.p2pEnabled) {
       this.transport = new P2PTransport({
         privateKey: components.privateKey,
@@ -389,38 +396,7 @@ class HybridSyncService implements SyncService {
   }
 
   private async pollRound (): Promise<void> {
-    // one node after the other, nodes that failed last time at the end: what the first node sent is
-    // not pulled again from the next (parallel rounds would fetch every missing record once per node)
-    const nodes = this.c.peers.latticeNodes()
-      .filter(u => !this.selfUrls.has(u))
-      .sort((x, y) => Number(this.failedNodes.has(x)) - Number(this.failedNodes.has(y)))
-    let ok = 0
-    let failed = 0
-    for (const url of nodes) {
-      if (!this.started) break
-      try {
-        const r = await this.http.round(url, this.selfId, this.c.ledger, async (records) => {
-          const res = await this.applyRemote(records)
-          this.metrics.catchupRecords.inc({ transport: 'http' }, res.applied.length)
-          return res
-        })
-        if (r.self) {
-          this.selfUrls.add(url)
-          this.c.logger.info('lattice node is this node: skipped from now on', { url })
-          continue
-        }
-        this.failedNodes.delete(url)
-        this.metrics.catchupBytes.inc({ transport: 'http' }, r.bytesIn)
-        this.metrics.httpRounds.inc()
-        ok++
-        if (r.pulled > 0 || r.pushed > 0) this.c.logger.info('http sync round', { url, pulled: r.pulled, pushed: r.pushed, bytes_in: r.bytesIn })
-      } catch (err) {
-        failed++
-        this.failedNodes.add(url)
-        this.metrics.httpErrors.inc()
-        this.c.logger.warn('http sync round failed', { url, err: (err as Error).message })
-      }
-    }
+    const { ok, failed } = await this.poller.poll(() => this.started)
     const now = this.clock()
     this.lastHttpRound = { at: now, ok, failed }
     if (ok > 0) this.lastSync = now
