@@ -1,0 +1,44 @@
+// Storage reclaim on network deletion, against the real garbage collector (kube-controller-manager):
+// reclaimPolicy Delete removes the PVCs with their nodes and puts no finalizer on the nodes;
+// switching a network from Retain to Delete removes the finalizer again.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { useCluster } from '../cluster/harness.js'
+import { Api, kubectlApply, mergePatchNetwork, networkManifest, startOperator, waitFor, withDump, type RunningOperator } from './helpers.js'
+
+const FINALIZER = 'lattice.diotec360.com/storage-reclaim'
+
+describe('storage reclaim policy', () => {
+  const cluster = useCluster({ kubelet: false, controllerManager: true }, 'reclaim')
+  let api: Api
+  let op: RunningOperator | undefined
+  beforeAll(async () => {
+    api = new Api(cluster)
+    op = await startOperator(cluster, {}, 'reclaim')
+  }, 60_000)
+  afterAll(async () => { await op?.stop() }, 60_000)
+
+  const pvcNames = async (network: string): Promise<string[]> => (await api.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace, labelSelector: `lattice.diotec360.com/network=${network}` })).items.map(p => p.metadata?.name ?? '').sort()
+
+  it('Delete: no finalizer; deleting the network deletes the PVCs', async () => {
+    await withDump(cluster, () => op !== undefined ? [op.logFile] : [], async () => {
+      await kubectlApply(cluster, networkManifest('gone', { replicas: 2, storage: { reclaimPolicy: 'Delete' } }))
+      await waitFor('2 PVCs', async () => JSON.stringify(await pvcNames('gone')) === '["gone-0-data","gone-1-data"]', { timeoutMs: 60_000, intervalMs: 250 })
+      const nodes = await api.nodes('gone')
+      expect(nodes.map(n => n.metadata.finalizers ?? [])).toEqual([[], []])
+      expect((await cluster.kubectl(['-n', cluster.namespace, 'delete', 'lnet', 'gone', '--wait=false'])).code).toBe(0)
+      await waitFor('nodes and PVCs gone', async () => (await api.nodes('gone')).length === 0 && (await pvcNames('gone')).length === 0, { timeoutMs: 120_000, intervalMs: 250 })
+    })
+  }, 200_000)
+
+  it('Retain puts the finalizer on; switching to Delete takes it off', async () => {
+    await withDump(cluster, () => op !== undefined ? [op.logFile] : [], async () => {
+      await kubectlApply(cluster, networkManifest('kept', { replicas: 1 }))
+      await waitFor('finalizer on kept-0', async () => (await api.nodes('kept'))[0]?.metadata.finalizers?.includes(FINALIZER) === true, { timeoutMs: 60_000, intervalMs: 250 })
+      await mergePatchNetwork(cluster, 'kept', { spec: { storage: { reclaimPolicy: 'Delete' } } })
+      await waitFor('finalizer off kept-0', async () => {
+        const n = (await api.nodes('kept'))[0]
+        return n !== undefined && n.spec.storage?.reclaimPolicy === 'Delete' && (n.metadata.finalizers ?? []).length === 0
+      }, { timeoutMs: 60_000, intervalMs: 250 })
+    })
+  }, 200_000)
+})
