@@ -1,7 +1,7 @@
 /**
- * Events on transitions (core/v1 Events, what `kubectl describe` shows). Fire-and-forget: failing to
- * record an Event is logged and never fails a reconcile. Callers emit only on transitions, so a
- * steady network writes none.
+ * Events on transitions (core/v1 Events, what `kubectl describe` shows), each also logged with the
+ * resource keys. Fire-and-forget: failing to record an Event is logged and never fails a reconcile.
+ * Callers emit only on transitions, so a steady network writes none.
  */
 import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
 import type { Logger } from '../../../node/src/util/logger.js'
@@ -33,6 +33,10 @@ class CoreEventRecorder implements EventRecorder {
 
   event (obj: KubernetesObject, type: EventType, reason: string, message: string): void {
     const namespace = obj.metadata?.namespace ?? 'default'
+    // Every Event is a transition worth a log line too (same fixed resource keys as all operator logs).
+    const meta = { resource_kind: obj.kind ?? '', resource_namespace: namespace, resource_name: obj.metadata?.name ?? '', reason }
+    if (type === 'Warning') this.c.logger.warn(message, meta)
+    else this.c.logger.info(message, meta)
     const now = new Date()
     const name = `${obj.metadata?.name ?? 'object'}.${now.getTime().toString(16)}${(this.seq++).toString(16)}`
     this.c.onRequest?.('create', 'Event')
