@@ -122,7 +122,8 @@ class LatticeOperator implements Operator {
         probeTimeoutMs: init.probeTimeoutMs ?? Math.min(2000, init.probeIntervalMs),
         divergenceGraceMs: init.divergenceGraceMs ?? 3 * init.probeIntervalMs
       },
-      now: () => new Date()
+      now: () => new Date(),
+      nodeNetworks: new Map()
     }
     this.networkCtl = createControllerRunner({ name: 'latticenetwork', kind: NETWORK_KIND }, { reconcile: async key => await reconcileNetwork(this.context, key), metrics: this.metrics, logger: c.logger })
     this.nodeCtl = createControllerRunner({ name: 'latticenode', kind: NODE_KIND }, { reconcile: async key => await reconcileNode(this.context, key), metrics: this.metrics, logger: c.logger })

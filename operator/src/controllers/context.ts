@@ -39,4 +39,6 @@ export interface OperatorContext {
   logger: Logger
   config: OperatorConfig
   now: () => Date
+  /** node key → network name, so a deleted node's metrics can be removed once the object is gone. */
+  nodeNetworks: Map<string, string>
 }

@@ -5,7 +5,6 @@
  * an owner reference, so the garbage collector removes them (PVCs follow their node's reclaim policy,
  * handled by the node controller's finalizer).
  */
-import type { LatticeNetwork } from '../../api/types.js'
 import { resolveNetworkSpec } from '../../api/defaults.js'
 import { aggregateNetworkStatus } from '../../status/aggregate.js'
 import { decideRollout } from '../../status/rollout.js'
@@ -84,11 +83,11 @@ export async function reconcileNetwork (ctx: OperatorContext, key: string): Prom
   })
   await writeNetworkStatus(ctx, net, status)
   publishNetworkMetrics(ctx, net, status)
-  return requeueFor(ctx, net, obs.views.map(v => v.divergingSince !== undefined && !v.diverged ? v.divergingSince : undefined), decision.kind === 'waiting' || decision.kind === 'update' ? rolloutStartTime : undefined, spec.rollout.progressDeadlineSeconds * 1000, now)
+  return requeueFor(ctx, obs.views.map(v => v.divergingSince !== undefined && !v.diverged ? v.divergingSince : undefined), decision.kind === 'waiting' || decision.kind === 'update' ? rolloutStartTime : undefined, spec.rollout.progressDeadlineSeconds * 1000, now)
 }
 
 /** Timed transitions nobody will send an event for: the divergence grace period and the rollout deadline. */
-function requeueFor (ctx: OperatorContext, _net: LatticeNetwork, divergingSince: Array<string | undefined>, rolloutStart: string | undefined, deadlineMs: number, now: Date): ReconcileOutcome | undefined {
+function requeueFor (ctx: OperatorContext, divergingSince: Array<string | undefined>, rolloutStart: string | undefined, deadlineMs: number, now: Date): ReconcileOutcome | undefined {
   const waits: number[] = []
   for (const since of divergingSince) if (since !== undefined) waits.push(Date.parse(since) + ctx.config.divergenceGraceMs - now.getTime())
   if (rolloutStart !== undefined) waits.push(Date.parse(rolloutStart) + deadlineMs - now.getTime())

@@ -16,19 +16,16 @@ import { currentPod, ensurePod } from './pod.js'
 import { ensurePvc, finalizeStorage, syncFinalizer } from './storage.js'
 import { desiredNodeStatus, probeTarget, writeNodeStatus } from './status.js'
 
-/** Remembers each node's network so its metrics can be removed after the object is gone. */
-const networkOf = new Map<string, string>()
-
 export async function reconcileNode (ctx: OperatorContext, key: string): Promise<ReconcileOutcome | undefined> {
   const { namespace, name } = splitKey(key)
   const node = ctx.caches.nodes.get(name, namespace)
   if (node === undefined) {
-    const network = networkOf.get(key)
+    const network = ctx.nodeNetworks.get(key)
     if (network !== undefined) ctx.metrics.removeNode(namespace, network, name)
-    networkOf.delete(key)
+    ctx.nodeNetworks.delete(key)
     return undefined
   }
-  networkOf.set(key, node.spec.networkName ?? node.metadata.labels?.[LABEL_NETWORK] ?? '')
+  ctx.nodeNetworks.set(key, node.spec.networkName ?? node.metadata.labels?.[LABEL_NETWORK] ?? '')
   if (node.metadata.deletionTimestamp !== undefined) {
     await finalizeStorage(ctx, node)
     return undefined
