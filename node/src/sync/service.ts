@@ -19,21 +19,14 @@ import { createSyncMetrics, type SyncMetrics } from './metrics.js'
 import { ModeMachine, type ModeStep } from './mode.js'
 import { P2PTransport } from './p2p/transport.js'
 import { SingleFlight } from './single-flight.js'
+import { buildHealth, buildStatus, heartbeatActive, type PeerHeartbeat, type SyncSnapshot } from './status.js'
 import { advance, batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
 import type { SyncComponents, SyncInit } from './init.js'
-import type { P2PStatus, PeerStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
+import type { P2PStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
 import type { IngestResult, LedgerRecord, StoredRecord } from '../ledger/interface.js'
 
 const TICK_MS = 100
 const MODES: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
-
-interface PeerHeartbeat {
-  at: number
-  merkleRoot: string
-  recordCount: number
-  vvDigest: string
-}
-
 
 function toWire (r: StoredRecord | LedgerRecord): LedgerRecord {
   return { origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: r.payload, id: r.id, sig: r.sig }
@@ -159,64 +152,31 @@ class HybridSyncService implements SyncService {
   }
 
   status (): P2PStatus {
-    const view = this.mode.view()
-    const now = this.clock()
-    const root = this.c.ledger.merkleRoot()
-    const peers: PeerStatus[] = (this.transport?.peers() ?? []).map(p => {
-      const hb = this.heartbeats.get(p.peerId)
-      return {
-        peer_id: p.peerId,
-        addrs: p.addrs,
-        latency_ms: p.rttMs,
-        last_heartbeat: hb !== undefined ? new Date(hb.at).toISOString() : null,
-        merkle_root: hb?.merkleRoot ?? null,
-        record_count: hb?.recordCount ?? null,
-        in_sync: hb !== undefined ? hb.merkleRoot === root : null
-      }
-    })
-    return {
-      started: this.transport?.running ?? false,
-      peer_count: view.peerCount,
-      has_peers: view.peerCount > 0,
-      http_sync_enabled: view.httpSyncEnabled,
-      heartbeat_active: this.heartbeatActive(now),
-      sync_mode: view.setting,
-      mode: view.effective,
-      peer_id: this.selfId,
-      listen_addrs: this.transport?.listenAddrs() ?? [],
-      peers,
-      last_sync: this.lastSync !== null ? new Date(this.lastSync).toISOString() : null,
-      merkle_root: root,
-      record_count: this.c.ledger.recordCount()
-    }
+    return buildStatus(this.snapshot())
   }
 
   health (): SyncHealth {
-    const view = this.mode.view()
-    const now = this.clock()
-    const running = this.transport?.running ?? false
-    const httpStatus = !view.httpSyncEnabled
-      ? 'disabled'
-      : (this.lastHttpRound !== null && this.lastHttpRound.ok === 0 && this.lastHttpRound.failed > 0 ? 'unhealthy' : 'healthy')
+    return buildHealth(this.snapshot())
+  }
+
+  private snapshot (): SyncSnapshot {
     return {
-      p2p: {
-        status: !this.init.p2pEnabled ? 'disabled' : running ? 'healthy' : 'unhealthy',
-        started: running,
-        peer_count: view.peerCount,
-        has_peers: view.peerCount > 0
-      },
-      http_sync: {
-        status: httpStatus,
-        mode: view.setting,
-        enabled: view.httpSyncEnabled,
-        nodes: this.c.peers.latticeNodes().length,
-        last_round: this.lastHttpRound !== null ? new Date(this.lastHttpRound.at).toISOString() : null
-      },
-      heartbeat: {
-        status: this.heartbeatActive(now) ? 'active' : 'inactive',
-        interval_ms: this.init.heartbeatIntervalMs,
-        last_tick: this.lastHeartbeatTick !== null ? new Date(this.lastHeartbeatTick).toISOString() : null
-      }
+      now: this.clock(),
+      view: this.mode.view(),
+      p2pEnabled: this.init.p2pEnabled,
+      running: this.transport?.running ?? false,
+      serviceStarted: this.started,
+      selfId: this.selfId,
+      listenAddrs: this.transport?.listenAddrs() ?? [],
+      peers: this.transport?.peers() ?? [],
+      heartbeats: this.heartbeats,
+      merkleRoot: this.c.ledger.merkleRoot(),
+      recordCount: this.c.ledger.recordCount(),
+      lastSync: this.lastSync,
+      lastHeartbeatTick: this.lastHeartbeatTick,
+      heartbeatIntervalMs: this.init.heartbeatIntervalMs,
+      latticeNodes: this.c.peers.latticeNodes().length,
+      lastHttpRound: this.lastHttpRound
     }
   }
 
@@ -442,7 +402,7 @@ class HybridSyncService implements SyncService {
   }
 
   private heartbeatActive (now: number): boolean {
-    return this.started && this.lastHeartbeatTick !== null && now - this.lastHeartbeatTick <= 2 * this.init.heartbeatIntervalMs
+    return heartbeatActive({ serviceStarted: this.started, lastHeartbeatTick: this.lastHeartbeatTick, now, heartbeatIntervalMs: this.init.heartbeatIntervalMs })
   }
 
   private applyStep (step: ModeStep): void {
