@@ -264,7 +264,7 @@ class HybridSyncService implements SyncService {
         const connected = this.transport?.peers().some(p => p.peerId === hb.peerId) === true
         this.triggerCatchup(connected ? hb.peerId : from, 'heartbeat')
       }
-    })
+    }).catch((err: Error) => { this.c.logger.warn('heartbeat handling failed', { from, err: err.message }) })
   }
 
   private triggerCatchup (peerId: string, reason: string): void {
@@ -375,7 +375,9 @@ class HybridSyncService implements SyncService {
     const view = this.mode.view()
     if (view.httpSyncEnabled && this.pollRunning === undefined && now >= this.nextPollAt) {
       this.nextPollAt = now + this.init.httpPollIntervalMs
-      this.pollRunning = this.pollRound().finally(() => { this.pollRunning = undefined })
+      this.pollRunning = this.pollRound()
+        .catch((err: Error) => { this.c.logger.error('http poll failed', { err: err.message }) })
+        .finally(() => { this.pollRunning = undefined })
     }
     if (view.awaitingCatchup) this.nudgeRecovery(false)
     this.updateGauges()

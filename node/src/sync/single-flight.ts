@@ -16,7 +16,8 @@ export class SingleFlight {
       try {
         do {
           next.again = false
-          await task()
+          // a failing task must not end as an unhandled rejection (it would stop the process)
+          await task().catch(() => {})
         } while (next.again && keepGoing())
       } finally {
         this.running.delete(key)
@@ -28,7 +29,7 @@ export class SingleFlight {
     return this.running.has(key)
   }
 
-  /** Resolves when every run in flight has finished (tasks must not throw: they handle their errors). */
+  /** Resolves when every run in flight has finished. Tasks report their own errors: a rejection is dropped here. */
   async settled (): Promise<void> {
     await Promise.allSettled([...this.running.values()].map(async s => { await s.done }))
   }
