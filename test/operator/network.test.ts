@@ -193,6 +193,11 @@ describe('LatticeNetwork lifecycle', () => {
         await expect(api.core.readNamespacedSecret({ name: `${gone}-identity`, namespace: cluster.namespace })).rejects.toMatchObject({ code: 404 })
       }
       for (const p of await api.pods(NET)) expect(p.metadata?.uid).toBe(before.get(p.metadata?.name ?? '')?.uid)
+      // Removed nodes leave no metric series behind.
+      const text = await metricsText(op?.operator ?? (() => { throw new Error('no operator') })())
+      expect(text).not.toContain('node="ledger-3"')
+      expect(text).not.toContain('node="ledger-4"')
+      expect(text).toContain(`lattice_network_desired_nodes{namespace="${cluster.namespace}",network="${NET}"} 3`)
     })
   }, 420_000)
 
@@ -253,6 +258,11 @@ describe('LatticeNetwork lifecycle', () => {
       }
       const events = await api.core.listNamespacedEvent({ namespace: cluster.namespace })
       expect(events.items.some(e => e.reason === 'RolloutStalled' && e.involvedObject.name === NET)).toBe(true)
+      // The broken node does not answer its probe: lattice_node_up 0 (and the operator carries on).
+      await waitFor('lattice_node_up 0 for the broken node', async () => {
+        const text = await metricsText(op?.operator ?? (() => { throw new Error('no operator') })())
+        return metricLine(text, 'lattice_node_up', `namespace="${cluster.namespace}",network="${NET}",node="ledger-2"`)?.endsWith(' 0') === true
+      }, { timeoutMs: 30_000, intervalMs: 500 })
       await mergePatchNetwork(cluster, NET, { spec: { image: 'lattice-node:0.2.0' } })
       await waitFor('rollout complete again', async () => (await api.network(NET))?.status?.conditions?.some(c => c.type === 'Progressing' && c.status === 'True' && c.reason === 'RolloutComplete') === true, { timeoutMs: 180_000, intervalMs: 500 })
       await waitSettled(api, NET, 3, { timeoutMs: 180_000 })
