@@ -10,6 +10,7 @@ import { headlessServiceName, networkSecretName, pdbName, peersConfigMapName } f
 import { ensureObject } from '../apply.js'
 import type { OperatorContext } from '../context.js'
 import { isAlreadyExists } from '../../kube/errors.js'
+import { refOf } from '../../kube/client.js'
 
 export async function ensureNetworkSecret (ctx: OperatorContext, net: LatticeNetwork): Promise<void> {
   const ns = net.metadata.namespace ?? ''
@@ -34,6 +35,11 @@ export async function ensureHeadlessService (ctx: OperatorContext, net: LatticeN
 export async function ensurePdb (ctx: OperatorContext, net: LatticeNetwork): Promise<void> {
   const desired = buildPodDisruptionBudget(net)
   const existing = ctx.caches.pdbs.get(pdbName(net.metadata.name ?? ''), net.metadata.namespace)
+  if (existing?.spec?.maxUnavailable !== undefined) {
+    // Written by an earlier version as maxUnavailable: both fields together are invalid, so swap them.
+    await ctx.client.mergePatch(refOf(desired), { spec: { maxUnavailable: null, minAvailable: desired.spec?.minAvailable } })
+    return
+  }
   await ensureObject<V1PodDisruptionBudget>(ctx.client, desired, existing, p => ({ spec: p.spec }))
 }
 
