@@ -1,6 +1,7 @@
 // Storage reclaim on network deletion, against the real garbage collector (kube-controller-manager):
 // reclaimPolicy Delete removes the PVCs with their nodes and puts no finalizer on the nodes;
-// switching a network from Retain to Delete removes the finalizer again.
+// switching a network from Retain to Delete removes the finalizer again. Also: spec.paused stops
+// scaling until it is cleared.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { useCluster } from '../cluster/harness.js'
 import { Api, kubectlApply, mergePatchNetwork, networkManifest, startOperator, waitFor, withDump, type RunningOperator } from './helpers.js'
@@ -39,6 +40,24 @@ describe('storage reclaim policy', () => {
         const n = (await api.nodes('kept'))[0]
         return n !== undefined && n.spec.storage?.reclaimPolicy === 'Delete' && (n.metadata.finalizers ?? []).length === 0
       }, { timeoutMs: 60_000, intervalMs: 250 })
+    })
+  }, 200_000)
+
+  it('paused: a scale is not carried out (Progressing=Unknown, Paused) until paused is cleared', async () => {
+    await withDump(cluster, () => op !== undefined ? [op.logFile] : [], async () => {
+      await kubectlApply(cluster, networkManifest('still', { replicas: 1 }))
+      await waitFor('1 node', async () => (await api.nodes('still')).length === 1, { timeoutMs: 60_000, intervalMs: 250 })
+      await mergePatchNetwork(cluster, 'still', { spec: { paused: true, replicas: 3 } })
+      const paused = await waitFor('Progressing=Unknown Paused for the new generation', async () => {
+        const n = await api.network('still')
+        const c = n?.status?.conditions?.find(x => x.type === 'Progressing')
+        return c?.status === 'Unknown' && c.reason === 'Paused' && n?.status?.observedGeneration === n?.metadata.generation ? n : undefined
+      }, { timeoutMs: 60_000, intervalMs: 250 })
+      // The status above was computed by the reconcile that saw replicas 3 and did not scale.
+      expect(paused.status?.replicas).toBe(1)
+      expect((await api.nodes('still')).length).toBe(1)
+      await mergePatchNetwork(cluster, 'still', { spec: { paused: false } })
+      await waitFor('3 nodes once unpaused', async () => (await api.nodes('still')).length === 3, { timeoutMs: 60_000, intervalMs: 250 })
     })
   }, 200_000)
 })
