@@ -20,6 +20,7 @@ import { requireToken } from '../../node/src/api/auth.js'
 import { HttpError } from '../../node/src/api/errors.js'
 import type { P2PStatus, SyncModeSetting } from '../../node/src/sync/interface.js'
 import { request, waitFor } from '../support/index.js'
+import { p2pStatus } from '../support/status-fixture.js'
 import { httpErrorLog, launchChromium, screenshot, watchPage } from './browser.js'
 import type { PageWatch } from './browser.js'
 import { textContrast } from './contrast.js'
@@ -31,14 +32,7 @@ const PEER_2 = '12D3KooWHzzTestPeerTwoBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'
 
 function healthy (): P2PStatus {
   const now = new Date().toISOString()
-  return {
-    started: true,
-    peer_count: 2,
-    has_peers: true,
-    http_sync_enabled: false,
-    heartbeat_active: true,
-    sync_mode: 'auto',
-    mode: 'P2P',
+  return p2pStatus({
     peer_id: '12D3KooWSelfNodeCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC',
     listen_addrs: ['/ip4/127.0.0.1/tcp/9000'],
     peers: [
@@ -48,7 +42,7 @@ function healthy (): P2PStatus {
     last_sync: now,
     merkle_root: ROOT_A,
     record_count: 42
-  }
+  })
 }
 
 describe('dashboard page in Chromium', () => {

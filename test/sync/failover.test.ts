@@ -5,15 +5,13 @@
  * off, nothing lost, roots equal.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, waitFor, type Lattice } from '../support/index.js'
-import { converged, metric, setP2P, SHORT_TIMINGS, state, status, write } from './helpers.js'
+import { waitFor, type Lattice } from '../support/index.js'
+import { converged, startConnectedLattice, metric, setP2P, state, status, write } from './helpers.js'
 
 describe('failover to HTTP and recovery to P2P', () => {
   let lattice: Lattice
   beforeAll(async () => {
-    lattice = await startLattice(3, { env: SHORT_TIMINGS })
-    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'),
-      { timeoutMs: 30_000, message: 'lattice connected' })
+    lattice = await startConnectedLattice()
   }, 120_000)
   afterAll(async () => { await lattice?.destroy() })
 

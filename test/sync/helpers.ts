@@ -1,7 +1,7 @@
 /** Shared helpers of the sync acceptance tests (real node processes on loopback). */
 import { randomBytes } from 'node:crypto'
-import type { NodeProcess } from '../support/index.js'
-import { request } from '../support/index.js'
+import type { Lattice, NodeProcess } from '../support/index.js'
+import { request, startLattice, waitFor } from '../support/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
 
@@ -75,4 +75,17 @@ export async function setP2P (node: NodeProcess, enabled: boolean): Promise<void
 
 export async function switchMode (node: NodeProcess, mode: string): Promise<{ status: number, body: { success?: boolean, message?: string, mode?: string, error?: { code: string } } }> {
   return await node.api(`/api/lattice/sync/switch?mode=${mode}`, { method: 'POST' })
+}
+
+/** Three nodes with the short timings, returned once every node has its two peers and is in P2P mode. */
+export async function startConnectedLattice (): Promise<Lattice> {
+  const lattice = await startLattice(3, { env: SHORT_TIMINGS })
+  try {
+    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'),
+      { timeoutMs: 30_000, message: 'lattice connected' })
+  } catch (err) {
+    await lattice.destroy()
+    throw err
+  }
+  return lattice
 }

@@ -4,15 +4,13 @@
  * automatic behaviour (recovery to P2P with peers, failover to HTTP without).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, waitFor, type Lattice } from '../support/index.js'
-import { converged, metric, setP2P, SHORT_TIMINGS, status, switchMode, write } from './helpers.js'
+import { waitFor, type Lattice } from '../support/index.js'
+import { converged, startConnectedLattice, metric, setP2P, status, switchMode, write } from './helpers.js'
 
 describe('manual sync modes', () => {
   let lattice: Lattice
   beforeAll(async () => {
-    lattice = await startLattice(3, { env: SHORT_TIMINGS })
-    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'),
-      { timeoutMs: 30_000, message: 'lattice connected' })
+    lattice = await startConnectedLattice()
   }, 120_000)
   afterAll(async () => { await lattice?.destroy() })
 

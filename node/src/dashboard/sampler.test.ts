@@ -1,24 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { createTimelineSampler } from './sampler.js'
 import type { P2PStatus } from '../sync/interface.js'
+import { p2pStatus } from '../../../test/support/status-fixture.js'
 
-function baseStatus (): P2PStatus {
-  return {
-    started: true,
-    peer_count: 2,
-    has_peers: true,
-    http_sync_enabled: false,
-    heartbeat_active: true,
-    sync_mode: 'auto',
-    mode: 'P2P',
-    peer_id: '12D3KooWTest',
-    listen_addrs: [],
-    peers: [],
-    last_sync: null,
-    merkle_root: 'cd'.repeat(32),
-    record_count: 0
-  }
-}
+const baseStatus = (): P2PStatus => p2pStatus({ merkle_root: 'cd'.repeat(32) })
 
 /** A status source and clock the test drives by hand. */
 function harness (init: { sampleIntervalMs?: number, windowMs?: number, checkIntervalMs?: number } = {}) {

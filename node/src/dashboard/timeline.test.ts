@@ -1,25 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { detectEvents, makeSample, observe, sampleDue, trimBefore } from './timeline.js'
 import type { P2PStatus } from '../sync/interface.js'
+import { p2pStatus } from '../../../test/support/status-fixture.js'
 
-function status (over: Partial<P2PStatus> = {}): P2PStatus {
-  return {
-    started: true,
-    peer_count: 2,
-    has_peers: true,
-    http_sync_enabled: false,
-    heartbeat_active: true,
-    sync_mode: 'auto',
-    mode: 'P2P',
-    peer_id: '12D3KooWTest',
-    listen_addrs: [],
-    peers: [],
-    last_sync: null,
-    merkle_root: 'ab'.repeat(32),
-    record_count: 0,
-    ...over
-  }
-}
+const status = p2pStatus
 
 describe('detectEvents', () => {
   const look = (mode: P2PStatus['mode'], syncMode: P2PStatus['sync_mode'] = 'auto', lastActive: 'P2P' | 'HTTP' | null = null) =>
