@@ -8,15 +8,7 @@ import { crdFiles } from './crds.js'
 import { httpsGet } from './http.js'
 import { isListening } from './ports.js'
 import { waitFor } from './wait.js'
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { isAlive } from './pid.js'
 
 describe('local control plane (etcd + kube-apiserver, real CRDs)', () => {
   let cp: ControlPlane
@@ -131,11 +123,11 @@ describe('control plane shutdown', () => {
     const pidsFile = path.join(cp.stateDir, 'pgids')
     const pids = fs.readFileSync(pidsFile, 'utf8').split('\n').map(Number).filter(n => n > 0)
     expect(pids.length).toBe(4)
-    for (const pid of pids) expect(alive(pid)).toBe(true)
+    for (const pid of pids) expect(isAlive(pid)).toBe(true)
     const port = cp.apiPort
     expect(await isListening('127.0.0.1', port)).toBe(true)
     await cp.stop()
-    for (const pid of pids) expect(alive(pid)).toBe(false)
+    for (const pid of pids) expect(isAlive(pid)).toBe(false)
     expect(await isListening('127.0.0.1', port)).toBe(false)
     expect(fs.existsSync(cp.stateDir)).toBe(false)
   }, 120_000)

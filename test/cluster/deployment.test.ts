@@ -3,15 +3,7 @@ import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node'
 import { useCluster } from './harness.js'
 import { httpGet } from './http.js'
 import { waitFor } from './wait.js'
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { isAlive } from './pid.js'
 
 describe('Deployment through kube-scheduler, kube-controller-manager and the local kubelet', () => {
   // The kubelet binds nothing itself here: only the scheduler can place the pod.
@@ -69,13 +61,13 @@ describe('Deployment through kube-scheduler, kube-controller-manager and the loc
     expect(res.status).toBe(200)
     expect(res.body).toContain(`hello from ${podName}`)
     const pid = Number((pod.status?.containerStatuses?.[0].containerID ?? '').replace('local://', ''))
-    expect(alive(pid)).toBe(true)
+    expect(isAlive(pid)).toBe(true)
 
     await apps.deleteNamespacedDeployment({ name: 'hello', namespace, propagationPolicy: 'Background' })
     await waitFor('ReplicaSet and pod garbage-collected', async () => {
       const left = (await apps.listNamespacedReplicaSet({ namespace })).items.length + (await core.listNamespacedPod({ namespace, labelSelector: 'app=hello' })).items.length
       return left === 0
     }, { timeoutMs: 90_000, intervalMs: 250 }).catch(diag)
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
   }, 240_000)
 })

@@ -7,15 +7,7 @@ import { useCluster } from './harness.js'
 import { httpGet } from './http.js'
 import { isListening } from './ports.js'
 import { waitFor } from './wait.js'
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { isAlive } from './pid.js'
 
 function pidOf (pod: V1Pod, container = 0): number {
   return Number((pod.status?.containerStatuses?.[container].containerID ?? '').replace('local://', ''))
@@ -98,7 +90,7 @@ describe('local kubelet', () => {
       expect(p.status?.hostIP).toBe('127.0.0.1')
       for (const t of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) expect(p.status?.conditions?.find(c => c.type === t)?.status).toBe('True')
       expect(p.status?.containerStatuses?.[0]).toMatchObject({ name: 'http', ready: true, restartCount: 0 })
-      expect(alive(pidOf(p))).toBe(true)
+      expect(isAlive(pidOf(p))).toBe(true)
     }
     expect(new Set(ips).size).toBe(2)
 
@@ -144,7 +136,7 @@ describe('local kubelet', () => {
     await httpGet(`http://${ip}:8080/sick`)
     const after = await waitPod('web', 'restarted by liveness and Ready again', p => (p.status?.containerStatuses?.[0].restartCount ?? 0) >= 1 && isReady(p))
     expect(pidOf(after)).not.toBe(pidOf(before))
-    expect(alive(pidOf(before))).toBe(false)
+    expect(isAlive(pidOf(before))).toBe(false)
     expect(after.status?.podIP).toBe(ip)
     expect((await httpGet(`http://${ip}:8080/healthz`)).status).toBe(200)
     expect((await httpGet(`http://${ip}:8080/file?path=${encodeURIComponent(path.join(root, 'var/lib/data/marker.txt'))}`)).body).toBe('kept')
@@ -230,7 +222,7 @@ try {
     const pod = await core().readNamespacedPod({ name: 'web2', namespace: ns() })
     const pid = pidOf(pod)
     const ip = pod.status?.podIP ?? ''
-    expect(alive(pid)).toBe(true)
+    expect(isAlive(pid)).toBe(true)
     await core().deleteNamespacedPod({ name: 'web2', namespace: ns() })
     await waitFor('pod web2 gone', async () => {
       try {
@@ -240,7 +232,7 @@ try {
         return (err as { code?: number }).code === 404
       }
     }, { timeoutMs: 60_000, intervalMs: 200 })
-    expect(alive(pid)).toBe(false)
+    expect(isAlive(pid)).toBe(false)
     expect(await isListening(ip, 8080)).toBe(false)
     // The other pod is untouched.
     expect(isReady(await core().readNamespacedPod({ name: 'web', namespace: ns() }))).toBe(true)

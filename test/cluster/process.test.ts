@@ -6,15 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals'
 import { fileURLToPath } from 'node:url'
 import { ProcessRegistry } from './process.js'
 import { waitFor } from './wait.js'
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+import { isAlive } from './pid.js'
 
 const dirs: string[] = []
 function tmp (): string {
@@ -36,11 +28,11 @@ describe('ProcessRegistry', () => {
         const m = /child (\d+)/.exec(p.tail())
         return m != null ? Number(m[1]) : undefined
       }, { timeoutMs: 10_000 })
-      expect(alive(p.pid)).toBe(true)
-      expect(alive(childPid)).toBe(true)
+      expect(isAlive(p.pid)).toBe(true)
+      expect(isAlive(childPid)).toBe(true)
       await p.stop(300)
       expect(p.hasExited()).toBe(true)
-      await waitFor('child gone', () => !alive(childPid), { timeoutMs: 10_000 })
+      await waitFor('child gone', () => !isAlive(childPid), { timeoutMs: 10_000 })
     } finally {
       reg.close()
     }
@@ -59,9 +51,9 @@ setInterval(() => {}, 1000)`
     let out = ''
     parent.stdout.on('data', (b: Buffer) => { out += b.toString() })
     const sleeper = await waitFor('sleeper pid', () => /^\d+\n/.test(out) ? Number(out.trim()) : undefined, { timeoutMs: 20_000 })
-    expect(alive(sleeper)).toBe(true)
+    expect(isAlive(sleeper)).toBe(true)
     parent.kill('SIGKILL')
-    await waitFor('sleeper reaped after its parent died', () => !alive(sleeper), { timeoutMs: 20_000, intervalMs: 100 })
+    await waitFor('sleeper reaped after its parent died', () => !isAlive(sleeper), { timeoutMs: 20_000, intervalMs: 100 })
     expect(fs.existsSync(path.join(dir, 'pgids'))).toBe(false)
   }, 60_000)
 })

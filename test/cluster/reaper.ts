@@ -5,22 +5,14 @@
  * parent removes the file (clean shutdown).
  */
 import fs from 'node:fs'
+import { isAlive } from './pid.js'
 
 const parentPid = Number(process.argv[2])
 const pgidFile = process.argv[3]
 
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 function tick (): void {
   if (!fs.existsSync(pgidFile)) process.exit(0)
-  if (alive(parentPid)) return
+  if (isAlive(parentPid)) return
   const pgids = fs.readFileSync(pgidFile, 'utf8').split('\n').map(Number).filter(n => Number.isInteger(n) && n > 1)
   for (const pgid of pgids) {
     try { process.kill(-pgid, 'SIGKILL') } catch { /* already gone */ }
