@@ -22,16 +22,7 @@ export class ComponentStartError extends Error {
   }
 }
 
-export class WaitTimeoutError extends Error {
-  readonly what: string
-  readonly timeoutMs: number
-  constructor (what: string, timeoutMs: number, lastError?: unknown) {
-    super(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: last error: ${lastError.message}` : ''}`)
-    this.name = 'WaitTimeoutError'
-    this.what = what
-    this.timeoutMs = timeoutMs
-  }
-}
+export { WaitTimeoutError } from '../support/wait.js'
 
 export class CommandFailedError extends Error {
   readonly command: string[]

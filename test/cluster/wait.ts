@@ -1,27 +1,8 @@
-import { WaitTimeoutError } from './errors.js'
+import { waitFor as poll, type WaitOptions as PollOptions } from '../support/wait.js'
 
-export interface WaitOptions {
-  timeoutMs?: number
-  intervalMs?: number
-}
+export type WaitOptions = Pick<PollOptions, 'timeoutMs' | 'intervalMs'>
 
-/**
- * Polls `check` until it returns a value other than undefined/false, or throws WaitTimeoutError
- * after the deadline. Tests wait on conditions with a deadline, never on fixed sleeps.
- */
+/** The harness's form of the one polling loop: what is awaited first, a 60 s default deadline. */
 export async function waitFor<T> (what: string, check: () => Promise<T | undefined | false> | T | undefined | false, opts: WaitOptions = {}): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 60_000
-  const intervalMs = opts.intervalMs ?? 100
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v !== undefined && v !== false) return v
-    } catch (err) {
-      lastError = err
-    }
-    if (Date.now() > deadline) throw new WaitTimeoutError(what, timeoutMs, lastError)
-    await new Promise(resolve => setTimeout(resolve, intervalMs))
-  }
+  return await poll(check, { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: opts.intervalMs ?? 100, message: what })
 }

@@ -1,10 +1,28 @@
-/** Poll a condition until it holds or the deadline passes: tests wait on conditions, never on sleeps. */
+export interface WaitOptions {
+  timeoutMs?: number
+  intervalMs?: number
+  /** What is awaited, for the timeout error; a function is called only when the wait fails. */
+  message?: string | (() => string)
+}
+
+export class WaitTimeoutError extends Error {
+  override readonly name = 'WaitTimeoutError'
+  constructor (readonly what: string, readonly timeoutMs: number, lastError?: unknown) {
+    super(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`)
+  }
+}
+
+/**
+ * Poll a condition until it returns a value other than undefined/false, or throw WaitTimeoutError
+ * after the deadline: tests wait on conditions, never on fixed sleeps. A probe that throws counts as
+ * "not yet"; its last error is part of the timeout message.
+ */
 export async function waitFor<T> (
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  options: { timeoutMs?: number, intervalMs?: number, message?: string | (() => string) } = {}
+  options: WaitOptions = {}
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20000)
-  const interval = options.intervalMs ?? 50
+  const timeoutMs = options.timeoutMs ?? 20000
+  const deadline = Date.now() + timeoutMs
   let lastError: unknown
   for (;;) {
     try {
@@ -14,9 +32,9 @@ export async function waitFor<T> (
       lastError = err
     }
     if (Date.now() > deadline) {
-      const message = typeof options.message === 'function' ? options.message() : options.message ?? 'condition'
-      throw new Error(`timed out after ${options.timeoutMs ?? 20000} ms waiting for ${message}${lastError !== undefined ? ` (last error: ${(lastError as Error).message})` : ''}`)
+      const what = typeof options.message === 'function' ? options.message() : options.message ?? 'condition'
+      throw new WaitTimeoutError(what, timeoutMs, lastError)
     }
-    await new Promise(resolve => setTimeout(resolve, interval))
+    await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 50))
   }
 }
