@@ -13,6 +13,7 @@ import { createPeerDirectory } from './peers/index.js'
 import type { PeerDirectory } from './peers/interface.js'
 import { createSyncService } from './sync/index.js'
 import type { SyncService } from './sync/interface.js'
+import { createTlsFiles } from './tls/index.js'
 import type { Logger } from './util/logger.js'
 
 export interface Daemon {
@@ -46,6 +47,11 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
     const registry = new Registry()
     collectDefaultMetrics({ register: registry })
 
+    // Certificate, key and CA bundle: read now (a bad file stops the start), re-read when they change.
+    const tls = createTlsFiles({ ...config.http.tls, caFile: config.http.caFile }, { logger, registry })
+    await tls.start()
+    cleanups.push(async () => tls.stop())
+
     const peers: PeerDirectory = await createPeerDirectory({
       selfPeerId: identity.peerId,
       bootstrap: config.p2p.bootstrap,
@@ -72,12 +78,12 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
       peerlessTimeoutMs: config.sync.peerlessTimeoutMs,
       httpPollIntervalMs: config.sync.httpPollIntervalMs,
       caFile: config.http.caFile
-    }, { ledger, privateKey: identity.privateKey, peers, apiToken: apiToken.token, logger, registry })
+    }, { ledger, privateKey: identity.privateKey, peers, apiToken: apiToken.token, logger, registry, trust: () => tls.trust() })
 
     const dashboard: Dashboard = createDashboard({ peerlessTimeoutMs: config.sync.peerlessTimeoutMs }, { status: () => sync.status(), logger })
     let started = false
     const app = createApiApp({ token: apiToken.token }, { ledger, sync, registry, logger, dashboard: dashboard.router, isStarted: () => started })
-    const server: ApiServer = await startApiServer({ host: config.http.host, port: config.http.port, tls: config.http.tls }, app)
+    const server: ApiServer = await startApiServer({ host: config.http.host, port: config.http.port, ...(config.http.tls !== undefined ? { tls } : {}) }, app)
     cleanups.push(async () => server.close())
 
     await sync.start()

@@ -26,6 +26,11 @@ export interface NodeProcessOptions {
   env?: Record<string, string>
   /** Wait for /readyz before resolving (default true). */
   waitReady?: boolean
+  /**
+   * Serve HTTPS with these PEM files (AETHEL_TLS_CERT_FILE / _KEY_FILE, and AETHEL_TLS_CA_FILE when
+   * caFile is set); the handle's URL is then https:// and its requests trust `ca`.
+   */
+  tls?: { certFile: string, keyFile: string, caFile?: string, ca: Buffer }
 }
 
 export interface NodeProcess {
@@ -82,6 +87,8 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
     AETHEL_API_TOKEN_FILE: tokenFile,
     AETHEL_LOG_LEVEL: 'info',
     ...(options.pskFile !== undefined ? { AETHEL_P2P_PSK_FILE: options.pskFile } : {}),
+    ...(options.tls !== undefined ? { AETHEL_TLS_CERT_FILE: options.tls.certFile, AETHEL_TLS_KEY_FILE: options.tls.keyFile } : {}),
+    ...(options.tls?.caFile !== undefined ? { AETHEL_TLS_CA_FILE: options.tls.caFile } : {}),
     ...options.env
   }
   const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -92,7 +99,8 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
   let exitCode: number | null | undefined
   void exited.then(code => { exitCode = code })
 
-  const url = `http://${host}:${httpPort}`
+  const url = `${options.tls !== undefined ? 'https' : 'http'}://${host}:${httpPort}`
+  const ca = options.tls?.ca
   const handle: NodeProcess = {
     url,
     host,
@@ -114,14 +122,14 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
       return await startNodeProcess({ ...options, host, httpPort, p2pPort, token })
     },
     async api<T = unknown> (pathname: string, opts: { method?: string, body?: unknown, auth?: boolean, headers?: Record<string, string> } = {}) {
-      return await request<T>(`${url}${pathname}`, { method: opts.method, body: opts.body, headers: opts.headers, token: opts.auth === false ? undefined : token })
+      return await request<T>(`${url}${pathname}`, { method: opts.method, body: opts.body, headers: opts.headers, token: opts.auth === false ? undefined : token, ...(ca !== undefined ? { ca } : {}) })
     }
   }
 
   if (options.waitReady !== false) {
     await waitFor(async () => {
       if (exitCode !== undefined) throw new Error(`lattice-node exited with ${String(exitCode)}:\n${output}`)
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })
+      const res = await request(`${url}/readyz`, { timeoutMs: 2000, ...(ca !== undefined ? { ca } : {}) })
       return res.status === 200
     }, { timeoutMs: 30000, message: () => `lattice-node at ${url} to be ready; output:\n${output}` }).catch(async (err: Error) => {
       child.kill('SIGKILL')
@@ -138,6 +146,8 @@ export interface LatticeOptions {
   nodeEnv?: (index: number) => Record<string, string>
   /** Use a private-network key (default true). */
   psk?: boolean
+  /** HTTPS per node (files by index); lattice node URLs become https://. */
+  tls?: (index: number) => NonNullable<NodeProcessOptions['tls']>
 }
 
 export interface Lattice {
@@ -184,9 +194,10 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
         p2pPort: spec.p2pPort,
         token,
         pskFile,
+        ...(options.tls !== undefined ? { tls: options.tls(i) } : {}),
         env: {
           AETHEL_P2P_BOOTSTRAP: others.map(o => `/ip4/127.0.0.1/tcp/${o.p2pPort}/p2p/${o.peerId}`).join(','),
-          AETHEL_LATTICE_NODES: others.map(o => `http://127.0.0.1:${o.httpPort}`).join(','),
+          AETHEL_LATTICE_NODES: others.map(o => `${options.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${o.httpPort}`).join(','),
           AETHEL_MEMBERS: specs.map(s => s.peerId).join(','),
           ...options.env,
           ...options.nodeEnv?.(i)

@@ -1,13 +1,14 @@
-import { readFile } from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Application } from 'express'
+import type { ServingMaterial, TlsFiles } from '../tls/interface.js'
 
 export interface ApiServerInit {
   host: string
   port: number
-  tls?: { certFile: string, keyFile: string }
+  /** Serve HTTPS with these files; a reloaded certificate applies to new connections at once. */
+  tls?: Pick<TlsFiles, 'serving' | 'on' | 'off'>
   /** How long shutdown waits for in-flight requests before closing their connections. */
   drainTimeoutMs?: number
 }
@@ -21,9 +22,13 @@ export interface ApiServer {
 }
 
 export async function startApiServer (init: ApiServerInit, app: Application): Promise<ApiServer> {
-  const server = init.tls !== undefined
-    ? https.createServer({ cert: await readFile(init.tls.certFile), key: await readFile(init.tls.keyFile) }, app)
+  const material = init.tls?.serving()
+  const server = material !== undefined
+    ? https.createServer({ cert: material.cert, key: material.key }, app)
     : http.createServer(app)
+  // Rotation without downtime: open connections keep their session, new handshakes get the new pair.
+  const onServing = (m: ServingMaterial): void => { (server as https.Server).setSecureContext({ cert: m.cert, key: m.key }) }
+  if (material !== undefined) init.tls?.on('serving', onServing)
   // Count requests that have not finished, so shutdown knows when acknowledged writes are all answered.
   let inFlight = 0
   const drained: Array<() => void> = []
@@ -43,12 +48,13 @@ export async function startApiServer (init: ApiServerInit, app: Application): Pr
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `${init.tls !== undefined ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`
+  const url = `${material !== undefined ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`
 
   return {
     url,
     port: address.port,
     async close () {
+      init.tls?.off('serving', onServing)
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeIdleConnections()
       if (inFlight > 0) {

@@ -26,7 +26,7 @@ export interface SyncInit {
   heartbeatIntervalMs: number
   peerlessTimeoutMs: number
   httpPollIntervalMs: number
-  /** AETHEL_TLS_CA_FILE: CA trusted for https lattice nodes. */
+  /** AETHEL_TLS_CA_FILE: CA trusted for https lattice nodes, read once (the daemon passes `trust` instead, which reloads). */
   caFile?: string
   /** Records per sync batch (default 1000). */
   batchLimit?: number
@@ -48,6 +48,8 @@ export interface SyncComponents {
   apiToken: string
   logger: Logger
   registry: Registry
+  /** The CA bundle in force for https lattice nodes (AETHEL_TLS_CA_FILE, reloaded on change); overrides init.caFile. */
+  trust?: () => Buffer | undefined
   /** ms since the epoch; injected for tests (default Date.now). */
   clock?: () => number
 }

@@ -16,6 +16,7 @@ export interface SyncMetrics {
   catchupBytes: Counter<'transport'>
   httpRounds: Counter
   httpErrors: Counter
+  tlsRejected: Counter<'reason'>
   rejected: Counter<'reason'>
   gossipPublished: Counter<'type'>
   setMode: (mode: EffectiveMode) => void
@@ -45,6 +46,7 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     catchupBytes: new Counter({ name: 'lattice_catchup_bytes_total', help: 'Compressed catch-up bytes received', labelNames: ['transport'] as const, registers }),
     httpRounds: new Counter({ name: 'lattice_http_sync_rounds_total', help: 'Completed HTTP sync rounds (one per lattice node)', registers }),
     httpErrors: new Counter({ name: 'lattice_http_sync_errors_total', help: 'Failed HTTP sync exchanges', registers }),
+    tlsRejected: new Counter({ name: 'lattice_http_sync_tls_rejected_total', help: 'HTTP sync exchanges refused because the other node\'s certificate did not verify against the trusted CA bundle, by reason', labelNames: ['reason'] as const, registers }),
     rejected: new Counter({ name: 'lattice_p2p_rejected_messages_total', help: 'Messages or records dropped, by reason', labelNames: ['reason'] as const, registers }),
     gossipPublished: new Counter({ name: 'lattice_gossip_published_total', help: 'Gossip published: records (counted per record) and heartbeats', labelNames: ['type'] as const, registers }),
     setMode: (current: EffectiveMode) => {

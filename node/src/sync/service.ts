@@ -69,7 +69,7 @@ class HybridSyncService implements SyncService {
     this.mode = new ModeMachine({ setting: init.mode, peerlessTimeoutMs: init.peerlessTimeoutMs, now: this.clock() })
     this.limits = { limit: init.batchLimit ?? DEFAULT_BATCH_LIMITS.limit, maxBytes: init.batchMaxBytes ?? DEFAULT_BATCH_LIMITS.maxBytes }
     const timeoutMs = init.requestTimeoutMs ?? 15_000
-    this.http = new HttpSyncClient({ token: components.apiToken, ca, timeoutMs, limits: this.limits })
+    this.http = new HttpSyncClient({ token: components.apiToken, ca: components.trust ?? ca, timeoutMs, limits: this.limits })
     this.poller = new HttpPoller({
       client: this.http,
       selfPeerId: this.selfId,
@@ -439,6 +439,6 @@ class HybridSyncService implements SyncService {
 
 export async function createSyncService (init: SyncInit, components: SyncComponents): Promise<SyncService> {
   const psk = init.p2pEnabled && init.pskFile !== undefined ? new Uint8Array(await readFile(init.pskFile)) : undefined
-  const ca = init.caFile !== undefined ? await readFile(init.caFile) : undefined
+  const ca = init.caFile !== undefined && components.trust === undefined ? await readFile(init.caFile) : undefined
   return new HybridSyncService(init, components, psk, ca)
 }

@@ -6,6 +6,9 @@
 import http from 'node:http'
 import https from 'node:https'
 import { HttpSyncError } from '../errors.js'
+import { PeerCertificateRejectedError } from '../../tls/errors.js'
+import { certificateRejection } from '../../tls/verify.js'
+import { pemBlocks } from '../../tls/files.js'
 import { decodeBatch, encodeFrame, type SyncBatch } from '../codec.js'
 import { advance, batchesFor, type BatchLimits, type RecordSource } from '../reconcile.js'
 import type { IngestResult, LedgerRecord, VersionVector } from '../../ledger/interface.js'
@@ -14,7 +17,8 @@ export const BATCH_CONTENT_TYPE = 'application/vnd.aethel.sync-batch+br'
 
 export interface HttpSyncClientInit {
   token: string
-  ca?: Buffer
+  /** CA bundle trusted for https:// nodes; a function is asked before each request (the bundle reloads). */
+  ca?: Buffer | (() => Buffer | undefined)
   timeoutMs: number
   limits: BatchLimits
 }
@@ -39,11 +43,33 @@ interface Reply { status: number, contentType: string, body: Buffer }
 export class HttpSyncClient {
   private readonly init: HttpSyncClientInit
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 })
-  private readonly httpsAgent: https.Agent
+  private httpsAgent: https.Agent
+  private agentCa: Buffer | undefined
 
   constructor (init: HttpSyncClientInit) {
     this.init = init
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4, ...(init.ca !== undefined ? { ca: init.ca } : {}) })
+    this.agentCa = this.currentCa()
+    this.httpsAgent = this.newHttpsAgent(this.agentCa)
+  }
+
+  private currentCa (): Buffer | undefined {
+    return typeof this.init.ca === 'function' ? this.init.ca() : this.init.ca
+  }
+
+  private newHttpsAgent (ca: Buffer | undefined): https.Agent {
+    // one entry per certificate: OpenSSL stops at a bundle whose blocks are not newline-separated
+    return new https.Agent({ keepAlive: true, maxSockets: 4, ...(ca !== undefined ? { ca: pemBlocks(ca) } : {}) })
+  }
+
+  /** The https agent for the bundle in force: a new bundle gets a new agent (kept-alive sockets verified the old one). */
+  private agentForHttps (): https.Agent {
+    const ca = this.currentCa()
+    if (ca !== this.agentCa) {
+      this.httpsAgent.destroy()
+      this.agentCa = ca
+      this.httpsAgent = this.newHttpsAgent(ca)
+    }
+    return this.httpsAgent
   }
 
   close (): void {
@@ -100,7 +126,7 @@ export class HttpSyncClient {
     return await new Promise<Reply>((resolve, reject) => {
       const req = lib.request(url, {
         method: 'POST',
-        agent: isHttps ? this.httpsAgent : this.httpAgent,
+        agent: isHttps ? this.agentForHttps() : this.httpAgent,
         headers: {
           authorization: `Bearer ${this.init.token}`,
           'content-type': contentType,
@@ -118,7 +144,11 @@ export class HttpSyncClient {
           else reject(new HttpSyncError(baseUrl, `${path} answered ${reply.status}: ${reply.body.toString('utf8').slice(0, 200)}`, reply.status))
         })
       })
-      req.on('error', (err) => { reject(new HttpSyncError(baseUrl, err.message, undefined, { cause: err })) })
+      req.on('error', (err) => {
+        const refused = certificateRejection(err)
+        const cause = refused !== undefined ? new PeerCertificateRejectedError(baseUrl, refused, { cause: err }) : err
+        reject(new HttpSyncError(baseUrl, cause.message, undefined, { cause }))
+      })
       req.end(body)
     })
   }

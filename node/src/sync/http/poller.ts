@@ -8,6 +8,7 @@ import type { HttpSyncClient, RoundSource } from './client.js'
 import type { IngestResult, LedgerRecord } from '../../ledger/interface.js'
 import type { SyncMetrics } from '../metrics.js'
 import type { Logger } from '../../util/logger.js'
+import { PeerCertificateRejectedError } from '../../tls/errors.js'
 
 export interface PollOutcome {
   ok: number
@@ -61,7 +62,14 @@ export class HttpPoller {
         out.failed++
         this.failedNodes.add(url)
         this.c.metrics.httpErrors.inc()
-        this.c.logger.warn('http sync round failed', { url, err: (err as Error).message })
+        const refused = (err as Error).cause
+        if (refused instanceof PeerCertificateRejectedError) {
+          // Another CA than the network's (or a certificate for another host): never sync with it.
+          this.c.metrics.tlsRejected.inc({ reason: refused.reason })
+          this.c.logger.warn('lattice node certificate refused', { url, reason: refused.reason, err: refused.message })
+        } else {
+          this.c.logger.warn('http sync round failed', { url, err: (err as Error).message })
+        }
       }
     }
     return out
