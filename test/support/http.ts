@@ -9,7 +9,7 @@ export interface JsonResponse<T = unknown> {
 export interface RequestOptions {
   method?: string
   body?: unknown
-  rawBody?: string
+  rawBody?: string | Uint8Array
   token?: string
   headers?: Record<string, string>
   timeoutMs?: number
@@ -21,7 +21,7 @@ export interface RequestOptions {
 export async function request<T = unknown> (url: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
-  let body: string | undefined = options.rawBody
+  let body: string | Uint8Array<ArrayBuffer> | undefined = typeof options.rawBody === 'string' || options.rawBody === undefined ? options.rawBody : new Uint8Array(options.rawBody)
   if (options.body !== undefined) body = JSON.stringify(options.body)
   if (body !== undefined) headers['content-type'] ??= 'application/json'
   const method = options.method ?? (body === undefined ? 'GET' : 'POST')
@@ -35,7 +35,7 @@ export async function request<T = unknown> (url: string, options: RequestOptions
 }
 
 /** One https request trusting `ca`; resolves with the status, body text and headers, rejects on TLS errors. */
-export async function httpsText (url: string, o: { method: string, headers: Record<string, string>, body?: string, timeoutMs: number, ca: Buffer | string }): Promise<{ status: number, text: string, headers: Headers }> {
+export async function httpsText (url: string, o: { method: string, headers: Record<string, string>, body?: string | Uint8Array, timeoutMs: number, ca: Buffer | string }): Promise<{ status: number, text: string, headers: Headers }> {
   return await new Promise((resolve, reject) => {
     const req = https.request(url, { method: o.method, headers: o.headers, ca: o.ca, agent: false, signal: AbortSignal.timeout(o.timeoutMs) }, res => {
       const chunks: Buffer[] = []

@@ -98,6 +98,17 @@ describe('three-node lattice converges over gossip', () => {
     expect((await state(target)).version_vector[origin]).toBeUndefined()
   })
 
+  it('serves no catch-up to a non-member that has the network key', async () => {
+    const target = lattice.nodes[0]
+    expect((await state(target)).record_count).toBeGreaterThan(0)
+    const before = await metric(target, 'lattice_p2p_rejected_messages_total', { reason: 'non_member' })
+    const received: string[] = []
+    await expect(outsider!.catchup(target.peerId, { version_vector: {} }, async (batch) => { received.push(...batch.records.map(r => r.id)) }))
+      .rejects.toThrow(/catch-up from/)
+    expect(received).toEqual([])
+    expect(await metric(target, 'lattice_p2p_rejected_messages_total', { reason: 'non_member' })).toBeGreaterThan(before)
+  })
+
   it('a node process without the pre-shared key cannot join', async () => {
     intruderDir = await mkdtemp(join(tmpdir(), 'intruder-'))
     const wrongPsk = await writePskFile(intruderDir)

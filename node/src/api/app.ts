@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
 import express, { type Application, type ErrorRequestHandler, type RequestHandler, type Router } from 'express'
 import type { Registry } from 'prom-client'
@@ -6,11 +7,11 @@ import type { SyncService } from '../sync/interface.js'
 import type { Logger } from '../util/logger.js'
 import { requireToken } from './auth.js'
 import { changesHandler } from './changes.js'
-import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from './errors.js'
+import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnsupportedMediaTypeError } from './errors.js'
 import { healthReport, notReadyReasons, storageIntact } from './health.js'
 import { createApiMetrics } from './metrics.js'
 import { recordsRouter } from './records.js'
-import { check, validateSwitchQuery } from './validation.js'
+import { parseSwitchQuery } from './validation.js'
 
 export interface ApiInit {
   /** Bearer token for mutations, record reads and node-to-node sync. */
@@ -46,6 +47,21 @@ function fromLedgerError (err: Error): HttpError | undefined {
     case 'LedgerClosedError': return new ServiceUnavailableError('shutting_down', err.message)
     default: return undefined
   }
+}
+
+/**
+ * Errors that express and its body parser raise for a bad request (a path whose percent-encoding does
+ * not decode, a body that does not inflate) carry a 4xx `status`: they are the client's, not ours.
+ */
+function fromClientError (err: Error): HttpError | undefined {
+  const status = (err as { status?: unknown }).status
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined
+  return new HttpError(status, status === 400 ? 'bad_request' : 'client_error', err.message)
+}
+
+/** body-parser `verify`: refuse bytes that are not UTF-8 instead of decoding them to U+FFFD. */
+function requireUtf8 (_req: unknown, _res: unknown, buf: Buffer): void {
+  if (!isUtf8(buf)) throw new BadRequestError('invalid_utf8', 'the body is not valid UTF-8')
 }
 
 export function createApiApp (init: ApiInit, components: ApiComponents): Application {
@@ -94,16 +110,19 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
   })
 
   app.post('/api/lattice/sync/switch', auth, (req, res) => {
-    const { mode } = check(validateSwitchQuery, { ...req.query }, 'query', 'invalid_mode')
+    const { mode } = parseSwitchQuery({ ...req.query }, 'invalid_mode')
     const result = sync.switchMode(mode)
     logger.info('sync mode switched', { mode, success: result.success })
     res.status(result.success ? 200 : 409).json(result)
   })
   app.use('/api/lattice/sync', auth, sync.router())
 
+  // The token is checked before a body is read: an unauthenticated client costs no parsing and no
+  // inflation. Bodies must be valid UTF-8 (a replaced byte would silently change what is signed).
   const records = recordsRouter(ledger)
-  app.use('/api/lattice/records/batch', express.json({ limit: init.batchBodyLimit ?? '16mb' }))
-  app.use(['/api/lattice/records', '/api/lattice/keys'], auth, integrityGuard, express.json({ limit: init.recordBodyLimit ?? '256kb' }))
+  app.use(['/api/lattice/records', '/api/lattice/keys'], auth, integrityGuard)
+  app.use('/api/lattice/records/batch', express.json({ limit: init.batchBodyLimit ?? '16mb', verify: requireUtf8 }))
+  app.use(['/api/lattice/records', '/api/lattice/keys'], express.json({ limit: init.recordBodyLimit ?? '256kb', verify: requireUtf8 }))
   app.use('/api/lattice', records)
   app.get('/api/lattice/changes', auth, integrityGuard, changesHandler({}, ledger))
 
@@ -118,8 +137,9 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
     if (error instanceof HttpError) http = error
     else if (parserType === 'entity.parse.failed') http = new BadRequestError('malformed_json', `the body is not valid JSON: ${error.message}`)
     else if (parserType === 'entity.too.large') http = new PayloadTooLargeError(`the body is larger than this endpoint accepts (${error.message})`)
+    else if (parserType === 'encoding.unsupported' || parserType === 'charset.unsupported') http = new UnsupportedMediaTypeError(error.message)
     else if (parserType !== undefined) http = new BadRequestError('bad_body', error.message)
-    else http = fromLedgerError(error)
+    else http = fromLedgerError(error) ?? fromClientError(error)
     if (http === undefined) {
       logger.error('request failed', { request_id: res.locals.requestId, error: error.message, stack: error.stack })
       http = new HttpError(500, 'internal', 'internal error; see the node log for request id ' + String(res.locals.requestId))

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express'
 import type { Ledger, StoredRecord } from '../ledger/interface.js'
-import { check, validateChangesQuery } from './validation.js'
+import { parseChangesQuery } from './validation.js'
 
 export interface ChangesInit {
   /** Comment line sent this often so proxies keep the stream open. */
@@ -20,7 +20,7 @@ export function changesHandler (init: ChangesInit, ledger: Ledger): (req: Reques
   const keepAliveMs = init.keepAliveMs ?? 15000
   const maxQueued = init.maxQueued ?? 10000
   return (req, res) => {
-    const query = check(validateChangesQuery, { ...req.query }, 'query')
+    const query = parseChangesQuery({ ...req.query })
     const lastEventId = Number(req.get('last-event-id'))
     let cursor = query.cursor ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : ledger.lastLsn())
 

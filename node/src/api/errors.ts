@@ -34,6 +34,11 @@ export class PayloadTooLargeError extends HttpError {
   constructor (message: string) { super(413, 'payload_too_large', message) }
 }
 
+export class UnsupportedMediaTypeError extends HttpError {
+  override name = 'UnsupportedMediaTypeError'
+  constructor (message: string) { super(415, 'unsupported_media_type', message) }
+}
+
 export class ServiceUnavailableError extends HttpError {
   override name = 'ServiceUnavailableError'
   constructor (code: string, message: string) { super(503, code, message) }

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express'
 import type { Ledger, LedgerRecord, StoredRecord } from '../ledger/interface.js'
 import { BadRequestError, NotFoundError } from './errors.js'
-import { check, IDEMPOTENCY_KEY, RECORD_ID, validateBatch, validateEntry, validateListQuery } from './validation.js'
+import { check, IDEMPOTENCY_KEY, RECORD_ID, validateBatch, validateEntry, parseListQuery } from './validation.js'
 
 /** The wire form of a record: the signed fields only (`lsn` is this node's local apply order). */
 export function toWire (record: StoredRecord): LedgerRecord {
@@ -46,7 +46,7 @@ export function recordsRouter (ledger: Ledger): Router {
   // Two ways to page: one origin by seq range (`origin`, `from_seq`, `to_seq`), or everything in this
   // node's apply order after a cursor (`after`). `next` is the query for the following page, or null.
   router.get('/records', (req, res) => {
-    const query = check(validateListQuery, { ...req.query }, 'query')
+    const query = parseListQuery({ ...req.query })
     if (query.origin !== undefined) {
       const records = ledger.listByOrigin(query.origin, query.from_seq, query.to_seq, query.limit)
       const last = records.at(-1)

@@ -28,8 +28,32 @@ export const validateBatch = bodies.compile<{ records: NewEntry[] }>({
   properties: { records: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: entry } }
 })
 
+/**
+ * Query strings are strings: integers are coerced, then ranges validated. ajv's coercion alone would
+ * also turn "Infinity", "1e999" or "1.0" into numbers (and SQLite then fails on them), so an integer
+ * in a query must be plain decimal digits first.
+ */
+const DECIMAL = /^(0|[1-9][0-9]{0,14})$/
+type QuerySchema = { type: 'object', properties: Record<string, { type?: string } & Record<string, unknown>> } & Record<string, unknown>
+
+export type QueryParser<T> = (query: Record<string, unknown>, code?: string) => T
+
+function compileQuery<T> (schema: QuerySchema): QueryParser<T> {
+  const validate = queries.compile<T>(schema)
+  const integers = Object.entries(schema.properties).filter(([, p]) => p.type === 'integer').map(([name]) => name)
+  return (query, code = 'invalid_request') => {
+    for (const name of integers) {
+      const value = query[name]
+      if (value !== undefined && (typeof value !== 'string' || !DECIMAL.test(value))) {
+        throw new BadRequestError(code, `query.${name} must be a whole number written in decimal digits`)
+      }
+    }
+    return check(validate, query, 'query', code)
+  }
+}
+
 export interface ListQuery { origin?: string, from_seq: number, to_seq?: number, after: number, limit: number }
-export const validateListQuery = queries.compile<ListQuery>({
+export const parseListQuery = compileQuery<ListQuery>({
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -42,14 +66,14 @@ export const validateListQuery = queries.compile<ListQuery>({
 })
 
 export interface ChangesQuery { cursor?: number }
-export const validateChangesQuery = queries.compile<ChangesQuery>({
+export const parseChangesQuery = compileQuery<ChangesQuery>({
   type: 'object',
   additionalProperties: false,
   properties: { cursor: { type: 'integer', minimum: 0 } }
 })
 
 export interface SwitchQuery { mode: 'p2p' | 'http' | 'auto' }
-export const validateSwitchQuery = queries.compile<SwitchQuery>({
+export const parseSwitchQuery = compileQuery<SwitchQuery>({
   type: 'object',
   additionalProperties: false,
   required: ['mode'],

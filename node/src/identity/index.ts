@@ -1,10 +1,10 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import path from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
 
 import { IdentityError } from './errors.js'
+import { writeSecretFile } from './secret-file.js'
 
 export { IdentityError }
 
@@ -43,11 +43,7 @@ export async function loadOrCreateIdentity (file: string): Promise<NodeIdentity>
     return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), created: false }
   }
   const privateKey = await generateKeyPair('Ed25519')
-  await mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, privateKeyToProtobuf(privateKey), { mode: 0o600 })
-  await chmod(tmp, 0o600)
-  await rename(tmp, file)
+  await writeSecretFile(file, privateKeyToProtobuf(privateKey))
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString(), created: true }
 }
 export { loadOrCreateToken, type ApiToken } from './token.js'

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { IdentityError } from './errors.js'
+import { writeSecretFile } from './secret-file.js'
 
 export interface ApiToken {
   token: string
@@ -28,7 +29,6 @@ export async function loadOrCreateToken (configured: string | undefined, dataDir
     }
   }
   const token = randomBytes(32).toString('base64url')
-  await mkdir(path.dirname(file), { recursive: true })
-  await writeFile(file, token + '\n', { mode: 0o600, flag: 'wx' })
+  await writeSecretFile(file, token + '\n')
   return { token, file, created: true }
 }

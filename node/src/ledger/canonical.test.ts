@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { canonicalize, canonicalizeText, NonCanonicalValueError } from './canonical.js'
+import { canonicalize, canonicalizeText, MAX_JSON_DEPTH, NonCanonicalValueError } from './canonical.js'
 
 function fromBits (hex: string): number {
   const buf = Buffer.from(hex, 'hex')
@@ -68,6 +68,15 @@ describe('RFC 8785 canonical JSON', () => {
     expect(() => canonicalize({ a: () => 1 })).toThrow(NonCanonicalValueError)
     expect(() => canonicalize(new Date(0))).toThrow(NonCanonicalValueError)
     expect(() => canonicalize(10n)).toThrow(NonCanonicalValueError)
+  })
+
+  it(`refuses values nested deeper than ${MAX_JSON_DEPTH} levels (JSON.stringify could not serve them)`, () => {
+    const nest = (depth: number, inner: unknown, wrap: (v: unknown) => unknown): unknown => depth === 0 ? inner : nest(depth - 1, wrap(inner), wrap)
+    const atLimit = nest(MAX_JSON_DEPTH, 1, v => [v])
+    expect(canonicalize(atLimit)).toBe('['.repeat(MAX_JSON_DEPTH) + '1' + ']'.repeat(MAX_JSON_DEPTH))
+    expect(() => canonicalize([atLimit])).toThrow(/nested deeper than 64 levels/)
+    expect(() => canonicalize(nest(MAX_JSON_DEPTH + 1, 'x', v => ({ a: v })))).toThrow(NonCanonicalValueError)
+    expect(() => canonicalizeText('['.repeat(100_000) + ']'.repeat(100_000))).toThrow(NonCanonicalValueError)
   })
 
   it('gives the same text for equal values whatever the member order and whitespace', () => {

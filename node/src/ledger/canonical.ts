@@ -9,6 +9,14 @@
  */
 import type { JsonValue } from './interface.js'
 
+/**
+ * Deepest nesting of arrays and objects a canonical value may have. JSON.stringify, used on every path
+ * that serves or gossips a record, overflows the stack on a few thousand levels: a record it cannot
+ * serialise would be stored yet never replicated, so such values are refused before anything is
+ * written. 64 levels is far beyond any real document.
+ */
+export const MAX_JSON_DEPTH = 64
+
 /** Thrown for values JSON cannot represent canonically (NaN, Infinity, lone surrogates, undefined, …). */
 export class NonCanonicalValueError extends Error {
   static readonly NAME = 'NonCanonicalValueError'
@@ -22,7 +30,7 @@ export class NonCanonicalValueError extends Error {
 
 export function canonicalize (value: unknown): string {
   const out: string[] = []
-  write(value, out, '')
+  write(value, out, '', 0)
   return out.join('')
 }
 
@@ -39,7 +47,7 @@ export function canonicalNumber (n: number, path = ''): string {
   return JSON.stringify(n)
 }
 
-function write (value: unknown, out: string[], path: string): void {
+function write (value: unknown, out: string[], path: string, depth: number): void {
   switch (typeof value) {
     case 'string':
       out.push(canonicalString(value, path))
@@ -55,11 +63,12 @@ function write (value: unknown, out: string[], path: string): void {
         out.push('null')
         return
       }
+      if (depth >= MAX_JSON_DEPTH) throw new NonCanonicalValueError(`nested deeper than ${MAX_JSON_DEPTH} levels`, path)
       if (Array.isArray(value)) {
         out.push('[')
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out.push(',')
-          write(value[i], out, `${path}[${i}]`)
+          write(value[i], out, `${path}[${i}]`, depth + 1)
         }
         out.push(']')
         return
@@ -67,14 +76,14 @@ function write (value: unknown, out: string[], path: string): void {
       if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
         throw new NonCanonicalValueError('not a plain object', path)
       }
-      writeObject(value as Record<string, unknown>, out, path)
+      writeObject(value as Record<string, unknown>, out, path, depth + 1)
       return
     default:
       throw new NonCanonicalValueError(`${typeof value} is not JSON`, path)
   }
 }
 
-function writeObject (obj: Record<string, unknown>, out: string[], path: string): void {
+function writeObject (obj: Record<string, unknown>, out: string[], path: string, depth: number): void {
   // Default sort compares UTF-16 code units, which is exactly JCS's order.
   const keys = Object.keys(obj).sort()
   out.push('{')
@@ -86,7 +95,7 @@ function writeObject (obj: Record<string, unknown>, out: string[], path: string)
     if (!first) out.push(',')
     first = false
     out.push(canonicalString(k, path), ':')
-    write(v, out, `${path}.${k}`)
+    write(v, out, `${path}.${k}`, depth)
   }
   out.push('}')
 }

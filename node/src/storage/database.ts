@@ -3,7 +3,7 @@
  * PRAGMA user_version. Failures come out as named errors, never as an uncaught exception.
  */
 import { DatabaseSync } from 'node:sqlite'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { classifyStorageError, SchemaVersionError, StorageError } from './errors.js'
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js'
@@ -13,15 +13,28 @@ export interface OpenDatabaseInit {
   migrations?: readonly Migration[]
 }
 
+/**
+ * The ledger files are readable by their owner only, whatever the umask or the data directory's mode:
+ * SQLite gives the -wal and -shm files the mode of the database file, so creating it 0600 first
+ * covers all three; files made by an older version are narrowed.
+ */
+function restrictToOwner (path: string): void {
+  closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600)
+  }
+}
+
 export function openDatabase (init: OpenDatabaseInit): DatabaseSync {
   const { path } = init
   const migrations = init.migrations ?? MIGRATIONS
   const supported = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version
   if (path !== ':memory:') {
     try {
-      mkdirSync(dirname(path), { recursive: true })
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+      restrictToOwner(path)
     } catch (err) {
-      throw new StorageError(path, `cannot create the directory: ${(err as Error).message}`, { cause: err })
+      throw new StorageError(path, `cannot create the directory or the file: ${(err as Error).message}`, { cause: err })
     }
   }
   let db: DatabaseSync | undefined

@@ -96,7 +96,12 @@ class HybridSyncService implements SyncService {
         },
         onPeerConnected: (peerId) => { this.triggerCatchup(peerId, 'connect') },
         onPeersChanged: (count) => { this.applyStep(this.mode.peers(count, this.clock())) },
-        serve: (req) => {
+        serve: (req, from) => {
+          // the PSK admits a connection; only members may read the ledger (as over HTTP, where reads need the token)
+          if (!this.c.peers.isMember(from)) {
+            this.metrics.rejected.inc({ reason: 'non_member' })
+            throw new CatchupError(from, 'not a network member: P2P catch-up refused')
+          }
           // http mode means no libp2p sync at all: a requester must not count this as a P2P catch-up
           if (!this.mode.view().gossipEnabled) throw new CatchupError('self', 'sync mode is http: P2P catch-up refused')
           return batchesFor(this.c.ledger, req.version_vector, this.clampLimits(req))

@@ -47,7 +47,7 @@ export interface P2PTransportHandlers {
   onPeerConnected: (peerId: string) => void
   onPeersChanged: (count: number) => void
   /** Serve an inbound catch-up request: the bounded batches the requester lacks. */
-  serve: (req: SyncRequest) => Iterable<ServedBatch>
+  serve: (req: SyncRequest, from: string) => Iterable<ServedBatch>
   /** The current bootstrap multiaddrs (re-read each tick: the peers file may change). */
   bootstrap: () => string[]
 }
@@ -241,7 +241,7 @@ export class P2PTransport {
       const request = await decodeRequest((await lp.read(deadline())).subarray())
       let sent = 0
       let unacked = 0
-      for (const batch of this.handlers.serve(request)) {
+      for (const batch of this.handlers.serve(request, connection.remotePeer.toString())) {
         if (unacked >= WINDOW) {
           await lp.read(deadline())
           unacked--
