@@ -3,6 +3,7 @@
  * persistence component unhealthy with a reason, /readyz to 503 and the data endpoints to 503.
  */
 import { spawn } from 'node:child_process'
+import { DatabaseSync } from 'node:sqlite'
 import { cp, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -76,6 +77,27 @@ describe('integrity check', () => {
     expect(state.status).toBe(503)
     expect(state.body.error.code).toBe('integrity_check_failed')
     expect((await damaged.api('/api/lattice/records?limit=5')).status).toBe(503)
+  })
+
+  it('answers a row altered through SQL with 503, never with 200 and the altered content, before and after the verdict', async () => {
+    const damaged = await damagedCopy('sql-altered', async (db) => {
+      const sql = new DatabaseSync(db)
+      sql.prepare("UPDATE records SET payload = '{\"forged\":true}' WHERE key = 'k/10/50'").run()
+      sql.close()
+    })
+    await waitFor(async () => (await damaged.api('/healthz', { auth: false }).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 30000, message: 'the damaged copy to serve' })
+    const answers: Array<{ status: number, forged: boolean, verdict: string }> = []
+    await waitFor(async () => {
+      const verdict = (await damaged.api<Health>('/api/lattice/health', { auth: false })).body.components.persistence.status
+      for (const pathname of ['/api/lattice/keys/k%2F10%2F50', '/api/lattice/records?after=1000&limit=100']) {
+        const res = await damaged.api(pathname)
+        answers.push({ status: res.status, forged: JSON.stringify(res.body).includes('forged'), verdict })
+      }
+      return verdict === 'unhealthy' && answers.length >= 10
+    }, { timeoutMs: 30000, intervalMs: 20, message: () => `the damage to be reported; output:\n${damaged.logs()}` })
+    process.stdout.write(`altered row: ${answers.length} reads, ${answers.filter(a => a.verdict !== 'unhealthy').length} before the verdict\n`)
+    expect(answers.filter(a => a.status === 200 || a.forged)).toEqual([])
+    expect(answers.every(a => a.status === 503)).toBe(true)
   })
 
   it('never serves a copy with 64 bytes flipped mid-file: it reports the damage or refuses to start with a storage error', async () => {

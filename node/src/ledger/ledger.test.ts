@@ -484,6 +484,31 @@ describe('corruption', () => {
     }
   })
 
+  it('never serves a row altered on disk before the integrity check has covered it', async () => {
+    const path = await populated('orig-reads.db', 300)
+    const copy = join(dir, 'altered-reads.db')
+    copyFileSync(path, copy)
+    const db = new DatabaseSync(copy)
+    const victim = db.prepare('SELECT id, origin, seq FROM records WHERE lsn = 123').get() as { id: string, origin: string, seq: number }
+    db.prepare('UPDATE records SET payload = ? WHERE lsn = 123').run('{"forged":true}')
+    db.close()
+    const l = await createLedger({ dbPath: copy, integrityCheckOnOpen: false }, { privateKey: nodes[0].key, isMember: () => true, logger: createSilentLogger() })
+    open.push(l)
+    // No check has run: every path that would serve the altered row refuses it.
+    expect(l.lastIntegrity()).toBeUndefined()
+    expect(() => l.get(victim.id)).toThrow(StorageCorruptError)
+    expect(() => l.get(victim.id)).toThrow(/lsn 123/)
+    expect(() => l.list({ after: 100, limit: 50 })).toThrow(StorageCorruptError)
+    expect(() => l.listByOrigin(victim.origin, victim.seq, victim.seq, 1)).toThrow(StorageCorruptError)
+    expect(() => l.missingFor({}, 1000)).toThrow(StorageCorruptError)
+    // Untouched rows are served.
+    expect(l.list({ after: 0, limit: 100 })).toHaveLength(100)
+    expect(l.get(l.list({ after: 200, limit: 1 })[0].id)?.lsn).toBe(201)
+    // The check reports it; reads keep refusing it.
+    expect((await l.integrityCheck()).status).toBe('unhealthy')
+    expect(() => l.get(victim.id)).toThrow(StorageCorruptError)
+  })
+
   it.each([
     ['in a worker thread', true],
     ['in-process', false]

@@ -38,6 +38,7 @@ import type {
 } from './interface.js'
 import { buildReport, describeEquivocation, IntegrityWorkerError, scanInProcess, scanInWorker, type IntegrityScan, type RunningScan } from './integrity.js'
 import { EMPTY_ROOT, MERKLE_BUCKETS } from './merkle.js'
+import { createReadGuard, type ReadGuard } from './read-guard.js'
 import { createLedgerMetrics, type LedgerMetrics } from './metrics.js'
 import {
   checkEntry,
@@ -125,6 +126,8 @@ class SqliteLedger implements Ledger {
   private readonly isMember: (origin: string) => boolean
   private readonly chunkSize: number
   private report?: IntegrityReport
+  /** Verifies rows read before an integrity check has covered them (set by load()). */
+  private readGuard: ReadGuard
   private running?: Promise<IntegrityReport>
   private scan?: RunningScan
   private readonly dbPath: string
@@ -144,6 +147,7 @@ class SqliteLedger implements Ledger {
     this.store = createRecordStore(db)
     this.signer = createRecordSigner(components.privateKey, origin)
     this.limits = { maxKeyBytes: init.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES, maxPayloadBytes: init.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES }
+    this.readGuard = createReadGuard({ dbPath: init.dbPath, lastLsnAtOpen: 0, limits: this.limits })
     this.maxBuffered = init.maxBufferedRecords ?? 10_000
     this.metrics = createLedgerMetrics(components.registry)
     this.log = components.logger.child({ component: 'ledger' })
@@ -191,6 +195,7 @@ class SqliteLedger implements Ledger {
       ids.push(id)
     }
     this.state.lastLsn = lastLsn
+    this.readGuard = createReadGuard({ dbPath: this.dbPath, lastLsnAtOpen: lastLsn, limits: this.limits })
     this.state.merkle.bulkLoad(ids)
     for (const e of this.store.listEquivocations()) this.state.loadEquivocation({ ...e })
     const root = this.state.merkle.root()
@@ -490,23 +495,23 @@ class SqliteLedger implements Ledger {
 
   get (id: string): StoredRecord | undefined {
     if (typeof id !== 'string' || id.length !== 64) return undefined
-    return this.read(() => this.store.getById(id))
+    return this.readGuard.check(this.read(() => this.store.getById(id)))
   }
 
   listByOrigin (origin: string, fromSeq: number, toSeq: number | undefined, limit: number): StoredRecord[] {
     const head = this.state.head(origin)
     const to = Math.min(toSeq ?? head, head)
     if (limit <= 0 || to < fromSeq) return []
-    return this.read(() => this.store.listByOrigin(origin, Math.max(1, fromSeq), to, limit))
+    return this.readGuard.checkAll(this.read(() => this.store.listByOrigin(origin, Math.max(1, fromSeq), to, limit)))
   }
 
   list (options: ListOptions): StoredRecord[] {
     if (options.limit <= 0) return []
-    return this.read(() => this.store.listAfter(options.after ?? 0, options.limit))
+    return this.readGuard.checkAll(this.read(() => this.store.listAfter(options.after ?? 0, options.limit)))
   }
 
   latestByKey (key: string): StoredRecord | undefined {
-    return this.read(() => this.store.latestByKey(key))
+    return this.readGuard.check(this.read(() => this.store.latestByKey(key)))
   }
 
   versionVector (): VersionVector {
@@ -560,7 +565,7 @@ class SqliteLedger implements Ledger {
       if (ours <= have) continue
       let from = have + 1
       while (from <= ours && out.length < limit) {
-        const rows = this.read(() => this.store.listByOrigin(origin, from, ours, Math.min(limit - out.length, 500)))
+        const rows = this.readGuard.checkAll(this.read(() => this.store.listByOrigin(origin, from, ours, Math.min(limit - out.length, 500))))
         if (rows.length === 0) break
         for (const s of rows) {
           const r: LedgerRecord = { id: s.id, origin: s.origin, seq: s.seq, ts: s.ts, key: s.key, payload: s.payload, sig: s.sig }
@@ -616,6 +621,7 @@ class SqliteLedger implements Ledger {
       durationMs: performance.now() - started
     })
     this.setReport(report)
+    if (report.status === 'healthy') this.readGuard.verifiedUpTo(snapshot.lastLsn)
     if (report.status === 'unhealthy') this.log.warn('ledger integrity check failed', { errors: report.errors.slice(0, 5) })
     return report
   }
