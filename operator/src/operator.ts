@@ -123,7 +123,8 @@ class LatticeOperator implements Operator {
         divergenceGraceMs: init.divergenceGraceMs ?? 3 * init.probeIntervalMs
       },
       now: () => new Date(),
-      nodeNetworks: new Map()
+      nodeNetworks: new Map(),
+      externalPeerMemory: new Map()
     }
     this.networkCtl = createControllerRunner({ name: 'latticenetwork', kind: NETWORK_KIND }, { reconcile: async key => await reconcileNetwork(this.context, key), metrics: this.metrics, logger: c.logger })
     this.nodeCtl = createControllerRunner({ name: 'latticenode', kind: NODE_KIND }, { reconcile: async key => await reconcileNode(this.context, key), metrics: this.metrics, logger: c.logger })

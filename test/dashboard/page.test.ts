@@ -36,8 +36,8 @@ function healthy (): P2PStatus {
     peer_id: '12D3KooWSelfNodeCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC',
     listen_addrs: ['/ip4/127.0.0.1/tcp/9000'],
     peers: [
-      { peer_id: PEER_1, addrs: ['/ip4/127.0.0.1/tcp/9001'], latency_ms: 0.7, last_heartbeat: now, merkle_root: ROOT_A, record_count: 42, in_sync: true },
-      { peer_id: PEER_2, addrs: ['/ip4/127.0.0.1/tcp/9002'], latency_ms: 12, last_heartbeat: now, merkle_root: ROOT_B, record_count: 41, in_sync: false }
+      { peer_id: PEER_1, addrs: ['/ip4/127.0.0.1/tcp/9001'], latency_ms: 0.7, last_heartbeat: now, merkle_root: ROOT_A, record_count: 42, in_sync: true, state_diverged: false },
+      { peer_id: PEER_2, addrs: ['/ip4/127.0.0.1/tcp/9002'], latency_ms: 12, last_heartbeat: now, merkle_root: ROOT_B, record_count: 41, in_sync: false, state_diverged: false }
     ],
     last_sync: now,
     merkle_root: ROOT_A,

@@ -112,7 +112,7 @@ describe('LatticeNetwork lifecycle', () => {
       const labels = `namespace="${cluster.namespace}",network="${NET}",node="ledger-1"`
       await waitFor('metrics show ledger-1 peerless in HTTP mode', async () => {
         const text = await metricsText(op?.operator ?? (() => { throw new Error('no operator') })())
-        return metricLine(text, 'lattice_node_peer_count', labels)?.endsWith(' 0') === true &&
+        return metricLine(text, 'lattice_node_peers', labels)?.endsWith(' 0') === true &&
           metricLine(text, 'lattice_node_sync_mode', `${labels},mode="HTTP"`)?.endsWith(' 1') === true &&
           metricLine(text, 'lattice_node_sync_mode', `${labels},mode="P2P"`)?.endsWith(' 0') === true &&
           metricLine(text, 'lattice_node_http_sync_enabled', labels)?.endsWith(' 1') === true

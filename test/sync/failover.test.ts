@@ -29,8 +29,8 @@ describe('failover to HTTP and recovery to P2P', () => {
     expect(cutStatus.has_peers).toBe(false)
     expect(cutStatus.started).toBe(false)
     expect(await metric(cut, 'lattice_sync_failovers_total')).toBe(1)
-    expect(await metric(cut, 'lattice_http_sync_enabled')).toBe(1)
-    expect(await metric(cut, 'lattice_sync_mode', { mode: 'HTTP' })).toBe(1)
+    expect(await metric(cut, 'lattice_node_http_sync_enabled')).toBe(1)
+    expect(await metric(cut, 'lattice_node_sync_mode', { mode: 'HTTP' })).toBe(1)
     expect(await metric(cut, 'lattice_sync_last_failover_timestamp_seconds')).toBeGreaterThan(0)
     // the others still have each other: they stay in P2P
     const others = await Promise.all([a, b].map(status))
@@ -57,7 +57,7 @@ describe('failover to HTTP and recovery to P2P', () => {
     }, { timeoutMs: 30_000, message: 'cut node back in P2P mode' })
     expect(back.started).toBe(true)
     expect(await metric(cut, 'lattice_sync_recoveries_total')).toBe(1)
-    expect(await metric(cut, 'lattice_http_sync_enabled')).toBe(0)
+    expect(await metric(cut, 'lattice_node_http_sync_enabled')).toBe(0)
 
     // and gossip works again from the restored node
     ids.push((await write(cut, 'after-restore')).id)

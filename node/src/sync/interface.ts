@@ -23,6 +23,11 @@ export interface PeerStatus {
   record_count: number | null
   /** The peer's last heartbeat root equals ours (null before the first heartbeat). */
   in_sync: boolean | null
+  /**
+   * The peer's state differs from ours beyond the grace period (or its version vector equals ours and
+   * its root does not); null without a heartbeat in the last three intervals.
+   */
+  state_diverged: boolean | null
 }
 
 /** `GET /api/lattice/p2p/status`: the seed's fields, snake_case. */

@@ -19,6 +19,7 @@ export interface SyncMetrics {
   tlsRejected: Counter<'reason'>
   rejected: Counter<'reason'>
   gossipPublished: Counter<'type'>
+  peerDiverged: Gauge<'peer'>
   setMode: (mode: EffectiveMode) => void
 }
 
@@ -26,12 +27,12 @@ const MODES: EffectiveMode[] = ['P2P', 'HTTP', 'NONE']
 
 export function createSyncMetrics (registry: Registry): SyncMetrics {
   const registers = [registry]
-  const mode = new Gauge({ name: 'lattice_sync_mode', help: 'Effective sync mode (1 for the current one)', labelNames: ['mode'] as const, registers })
+  const mode = new Gauge({ name: 'lattice_node_sync_mode', help: 'Effective sync mode (1 for the current one)', labelNames: ['mode'] as const, registers })
   const m: SyncMetrics = {
-    peers: new Gauge({ name: 'lattice_p2p_peers', help: 'Connected libp2p peers', registers }),
+    peers: new Gauge({ name: 'lattice_node_peers', help: 'Connected libp2p peers', registers }),
     mode,
-    httpSyncEnabled: new Gauge({ name: 'lattice_http_sync_enabled', help: '1 while HTTP sync polls the lattice nodes', registers }),
-    heartbeatActive: new Gauge({ name: 'lattice_heartbeat_active', help: '1 while the heartbeat monitor runs and ticked recently', registers }),
+    httpSyncEnabled: new Gauge({ name: 'lattice_node_http_sync_enabled', help: '1 while HTTP sync polls the lattice nodes', registers }),
+    heartbeatActive: new Gauge({ name: 'lattice_node_heartbeat_active', help: '1 while the heartbeat monitor runs and ticked recently', registers }),
     failovers: new Counter({ name: 'lattice_sync_failovers_total', help: 'Automatic switches to HTTP sync after the peerless timeout', registers }),
     recoveries: new Counter({ name: 'lattice_sync_recoveries_total', help: 'Automatic switches back to P2P after peers returned and caught up', registers }),
     lastFailover: new Gauge({ name: 'lattice_sync_last_failover_timestamp_seconds', help: 'Time of the last failover (0 if none)', registers }),
@@ -48,6 +49,7 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     httpErrors: new Counter({ name: 'lattice_http_sync_errors_total', help: 'Failed HTTP sync exchanges', registers }),
     tlsRejected: new Counter({ name: 'lattice_http_sync_tls_rejected_total', help: 'HTTP sync exchanges refused because the other node\'s certificate did not verify against the trusted CA bundle, by reason', labelNames: ['reason'] as const, registers }),
     rejected: new Counter({ name: 'lattice_p2p_rejected_messages_total', help: 'Messages or records dropped, by reason', labelNames: ['reason'] as const, registers }),
+    peerDiverged: new Gauge({ name: 'lattice_peer_diverged', help: '1 when the peer\'s state differs from this node\'s beyond the grace period (per peer heard from in the last three heartbeats)', labelNames: ['peer'] as const, registers }),
     gossipPublished: new Counter({ name: 'lattice_gossip_published_total', help: 'Gossip published: records (counted per record) and heartbeats', labelNames: ['type'] as const, registers }),
     setMode: (current: EffectiveMode) => {
       for (const x of MODES) mode.set({ mode: x }, x === current ? 1 : 0)

@@ -19,7 +19,8 @@ import { createSyncMetrics, type SyncMetrics } from './metrics.js'
 import { ModeMachine, type ModeStep } from './mode.js'
 import { P2PTransport } from './p2p/transport.js'
 import { SingleFlight } from './single-flight.js'
-import { buildHealth, buildStatus, heartbeatActive, type PeerHeartbeat, type SyncSnapshot } from './status.js'
+import { buildHealth, buildStatus, heartbeatActive, heartbeatFresh, type PeerHeartbeat, type SyncSnapshot } from './status.js'
+import { peerGraceMs, trackPeerState } from './peer-state.js'
 import { advance, batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
 import type { SyncComponents, SyncInit } from './init.js'
 import type { P2PStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
@@ -262,9 +263,13 @@ class HybridSyncService implements SyncService {
         this.metrics.rejected.inc({ reason: 'bad_heartbeat_signature' })
         return
       }
-      this.heartbeats.set(hb.peerId, { at: this.clock(), merkleRoot: hb.merkleRoot, recordCount: hb.recordCount, vvDigest: hb.vvDigest })
       const ledger = this.c.ledger
-      if (heartbeatCallsForCatchup(hb, ledger.merkleRoot(), vvDigest(ledger.versionVector()))) {
+      const own = { merkleRoot: ledger.merkleRoot(), vvDigest: vvDigest(ledger.versionVector()) }
+      const now = this.clock()
+      const state = trackPeerState(this.heartbeats.get(hb.peerId), hb, own, now, peerGraceMs(this.init.heartbeatIntervalMs))
+      this.heartbeats.set(hb.peerId, { at: now, merkleRoot: hb.merkleRoot, recordCount: hb.recordCount, vvDigest: hb.vvDigest, ...state })
+      this.metrics.peerDiverged.set({ peer: hb.peerId }, state.diverged ? 1 : 0)
+      if (heartbeatCallsForCatchup(hb, own.merkleRoot, own.vvDigest)) {
         // ask the sender itself when connected to it, else the peer that forwarded its heartbeat
         const connected = this.transport?.peers().some(p => p.peerId === hb.peerId) === true
         this.triggerCatchup(connected ? hb.peerId : from, 'heartbeat')
@@ -432,6 +437,11 @@ class HybridSyncService implements SyncService {
     this.metrics.setMode(view.effective)
     this.metrics.httpSyncEnabled.set(view.httpSyncEnabled ? 1 : 0)
     this.metrics.heartbeatActive.set(this.heartbeatActive(this.clock()) ? 1 : 0)
+    // A peer not heard from lately has no current verdict: drop its series rather than keep a stale one.
+    const now = this.clock()
+    for (const [peer, hb] of this.heartbeats) {
+      if (!heartbeatFresh(hb, now, this.init.heartbeatIntervalMs)) this.metrics.peerDiverged.remove({ peer })
+    }
   }
 
   private clampLimits (req: SyncRequest): BatchLimits {

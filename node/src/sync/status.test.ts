@@ -14,7 +14,7 @@ function snapshot (over: Partial<SyncSnapshot> = {}): SyncSnapshot {
     selfId: 'self',
     listenAddrs: ['/ip4/127.0.0.1/tcp/1/p2p/self'],
     peers: [{ peerId: 'p1', addrs: ['/ip4/127.0.0.1/tcp/2'], rttMs: 0.4 }, { peerId: 'p2', addrs: [], rttMs: null }],
-    heartbeats: new Map([['p1', { at: 9_000, merkleRoot: 'root', recordCount: 3, vvDigest: 'd' }]]),
+    heartbeats: new Map([['p1', { at: 9_000, merkleRoot: 'root', recordCount: 3, vvDigest: 'd', differingSince: null, diverged: false }]]),
     merkleRoot: 'root',
     recordCount: 3,
     lastSync: 9_500,
@@ -34,6 +34,14 @@ describe('status and health views', () => {
     expect(s.peers[1]).toMatchObject({ peer_id: 'p2', in_sync: null, last_heartbeat: null, merkle_root: null })
     expect(buildStatus(snapshot({ merkleRoot: 'other' })).peers[0].in_sync).toBe(false)
     expect(s.last_sync).toBe(new Date(9_500).toISOString())
+  })
+
+  it('reports a peer\'s divergence verdict only while its heartbeat is current (three intervals)', () => {
+    const diverged = new Map([['p1', { at: 9_000, merkleRoot: 'other', recordCount: 4, vvDigest: 'e', differingSince: 1_000, diverged: true }]])
+    expect(buildStatus(snapshot({ heartbeats: diverged })).peers[0]).toMatchObject({ in_sync: false, state_diverged: true })
+    expect(buildStatus(snapshot({ heartbeats: diverged, now: 10_500 })).peers[0].state_diverged).toBe(true)
+    expect(buildStatus(snapshot({ heartbeats: diverged, now: 10_501 })).peers[0].state_diverged).toBeNull()
+    expect(buildStatus(snapshot()).peers.map(p => p.state_diverged)).toEqual([false, null])
   })
 
   it('heartbeat monitor: active up to two intervals after its last tick, and only while started', () => {

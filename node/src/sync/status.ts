@@ -11,6 +11,15 @@ export interface PeerHeartbeat {
   merkleRoot: string
   recordCount: number
   vvDigest: string
+  /** Since when its root has differed from ours (ms), null while they match (peer-state.ts). */
+  differingSince: number | null
+  /** Its state differs from ours beyond the grace period, or at once for an equal version vector. */
+  diverged: boolean
+}
+
+/** A heartbeat is current while it is at most three intervals old. */
+export function heartbeatFresh (hb: Pick<PeerHeartbeat, 'at'>, now: number, heartbeatIntervalMs: number): boolean {
+  return now - hb.at <= 3 * heartbeatIntervalMs
 }
 
 export interface ConnectedPeer {
@@ -56,7 +65,8 @@ export function buildStatus (s: SyncSnapshot): P2PStatus {
       last_heartbeat: iso(hb?.at ?? null),
       merkle_root: hb?.merkleRoot ?? null,
       record_count: hb?.recordCount ?? null,
-      in_sync: hb !== undefined ? hb.merkleRoot === s.merkleRoot : null
+      in_sync: hb !== undefined ? hb.merkleRoot === s.merkleRoot : null,
+      state_diverged: hb !== undefined && heartbeatFresh(hb, s.now, s.heartbeatIntervalMs) ? hb.diverged : null
     }
   })
   return {

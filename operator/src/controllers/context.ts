@@ -9,6 +9,7 @@ import type { EventRecorder } from '../kube/events.js'
 import type { ResourceInformer } from '../kube/informer.js'
 import type { OperatorMetrics } from '../metrics/metrics.js'
 import type { NodeProber } from '../probe/prober.js'
+import type { ExternalPeerMemory } from '../status/external-peers.js'
 
 export interface Caches {
   networks: ResourceInformer<LatticeNetwork>
@@ -41,4 +42,6 @@ export interface OperatorContext {
   now: () => Date
   /** node key → network name, so a deleted node's metrics can be removed once the object is gone. */
   nodeNetworks: Map<string, string>
+  /** `<namespace>/<network>` → external peer name → divergence bookkeeping (external-peers.ts). */
+  externalPeerMemory: Map<string, Map<string, ExternalPeerMemory>>
 }

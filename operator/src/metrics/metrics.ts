@@ -22,6 +22,8 @@ export interface OperatorMetrics {
   informerRestart(kind: string): void
   setNode(namespace: string, network: string, node: string, v: NodeGaugeValues): void
   setNodeDiverged(namespace: string, network: string, node: string, diverged: boolean): void
+  /** Divergence of the network's external peers (label node = the peer's name); drops peers no longer listed. */
+  setExternalPeersDiverged(namespace: string, network: string, diverged: ReadonlyMap<string, boolean>): void
   removeNode(namespace: string, network: string, node: string): void
   setNetwork(namespace: string, network: string, v: { divergent: number, ready: number, desired: number }): void
   removeNetwork(namespace: string, network: string): void
@@ -44,16 +46,17 @@ class PromOperatorMetrics implements OperatorMetrics {
   private readonly apiRequests = new Counter({ name: 'lattice_operator_api_requests_total', help: 'Requests to the Kubernetes API by verb and kind.', labelNames: ['verb', 'kind'], registers: [this.registry] })
   private readonly informerRestarts = new Counter({ name: 'lattice_operator_informer_restarts_total', help: 'Informers restarted after they stopped on an error.', labelNames: ['kind'], registers: [this.registry] })
   private readonly nodeUp = new Gauge({ name: 'lattice_node_up', help: '1 when the last probe of the node API answered.', labelNames: this.nodeLabels, registers: [this.registry] })
-  private readonly peerCount = new Gauge({ name: 'lattice_node_peer_count', help: 'P2P peers of the node.', labelNames: this.nodeLabels, registers: [this.registry] })
+  private readonly peerCount = new Gauge({ name: 'lattice_node_peers', help: 'P2P peers of the node.', labelNames: this.nodeLabels, registers: [this.registry] })
   private readonly httpSync = new Gauge({ name: 'lattice_node_http_sync_enabled', help: '1 when HTTP sync is on.', labelNames: this.nodeLabels, registers: [this.registry] })
   private readonly syncMode = new Gauge({ name: 'lattice_node_sync_mode', help: '1 for the node\'s effective sync mode.', labelNames: [...this.nodeLabels, 'mode'], registers: [this.registry] })
   private readonly heartbeat = new Gauge({ name: 'lattice_node_heartbeat_active', help: '1 when the heartbeat monitor runs.', labelNames: this.nodeLabels, registers: [this.registry] })
   private readonly diverged = new Gauge({ name: 'lattice_node_diverged', help: '1 when the node\'s Merkle root differs from the network\'s beyond the grace period.', labelNames: this.nodeLabels, registers: [this.registry] })
-  private readonly records = new Gauge({ name: 'lattice_node_record_count', help: 'Records in the node\'s ledger.', labelNames: this.nodeLabels, registers: [this.registry] })
+  private readonly records = new Gauge({ name: 'lattice_ledger_records', help: 'Records in the node\'s ledger.', labelNames: this.nodeLabels, registers: [this.registry] })
   private readonly netDivergent = new Gauge({ name: 'lattice_network_divergent_nodes', help: 'Diverged nodes of the network.', labelNames: this.netLabels, registers: [this.registry] })
   private readonly netReady = new Gauge({ name: 'lattice_network_ready_nodes', help: 'Ready nodes of the network.', labelNames: this.netLabels, registers: [this.registry] })
   private readonly netDesired = new Gauge({ name: 'lattice_network_desired_nodes', help: 'Desired nodes (spec.replicas).', labelNames: this.netLabels, registers: [this.registry] })
   private readonly knownNodes = new Map<string, Set<string>>()
+  private readonly knownExternal = new Map<string, Set<string>>()
 
   constructor (init: OperatorMetricsInit) {
     if (init.defaultMetrics === true) collectDefaultMetrics({ register: this.registry })
@@ -94,6 +97,14 @@ class PromOperatorMetrics implements OperatorMetrics {
     this.diverged.set({ namespace, network, node }, diverged ? 1 : 0)
   }
 
+  setExternalPeersDiverged (namespace: string, network: string, diverged: ReadonlyMap<string, boolean>): void {
+    const key = `${namespace}/${network}`
+    for (const old of this.knownExternal.get(key) ?? []) if (!diverged.has(old)) this.diverged.remove({ namespace, network, node: old })
+    for (const [node, d] of diverged) this.diverged.set({ namespace, network, node }, d ? 1 : 0)
+    if (diverged.size === 0) this.knownExternal.delete(key)
+    else this.knownExternal.set(key, new Set(diverged.keys()))
+  }
+
   removeNode (namespace: string, network: string, node: string): void {
     const l = { namespace, network, node }
     for (const g of [this.nodeUp, this.peerCount, this.httpSync, this.heartbeat, this.diverged, this.records]) g.remove(l)
@@ -113,6 +124,7 @@ class PromOperatorMetrics implements OperatorMetrics {
     for (const g of [this.netDivergent, this.netReady, this.netDesired]) g.remove(l)
     for (const node of this.knownNodes.get(`${namespace}/${network}`) ?? []) this.removeNode(namespace, network, node)
     this.knownNodes.delete(`${namespace}/${network}`)
+    this.setExternalPeersDiverged(namespace, network, new Map())
   }
 
   async text (): Promise<string> { return await this.registry.metrics() }

@@ -4,6 +4,8 @@
  * result with up=false, never an exception: one dead node must not stall or crash the operator.
  */
 
+import type { PeerReport } from '../status/external-peers.js'
+
 /** The fields of `GET /api/lattice/p2p/status` the operator reads (node/src/sync/interface.ts). */
 export interface ProbedStatus {
   started: boolean
@@ -17,6 +19,8 @@ export interface ProbedStatus {
   last_sync: string | null
   merkle_root: string
   record_count: number
+  /** Connected peers with what their last heartbeat said (external peers' roots come from here). */
+  peers?: PeerReport[]
 }
 
 /** `GET /api/lattice/state` */

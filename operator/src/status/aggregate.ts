@@ -15,6 +15,8 @@ export interface AggregateInput {
   rolloutNode?: string
   rolloutStartTime?: string
   currentPodSpecHash?: string
+  /** External peers (spec.externalPeers) judged diverged; they count as divergent nodes. */
+  externalDiverged?: readonly string[]
   previous?: LatticeNetworkStatus
   now: Date
 }
@@ -45,7 +47,7 @@ export function aggregateNetworkStatus (input: AggregateInput): LatticeNetworkSt
   const ready = nodes.filter(n => n.ready).length
   const synced = nodes.filter(n => n.synced).length
   const updated = nodes.filter(n => n.templateCurrent && n.podCurrent).length
-  const divergent = nodes.filter(n => n.diverged).map(n => n.name)
+  const divergent = [...nodes.filter(n => n.diverged).map(n => n.name), ...(input.externalDiverged ?? [])]
   const up = nodes.filter(n => n.up)
   const peerCounts = up.map(n => n.peerCount).filter((c): c is number => c !== undefined)
   const mode = commonMode(nodes)

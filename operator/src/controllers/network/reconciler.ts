@@ -21,6 +21,7 @@ export async function reconcileNetwork (ctx: OperatorContext, key: string): Prom
   const net = ctx.caches.networks.get(name, namespace)
   if (net === undefined) {
     ctx.metrics.removeNetwork(namespace, name)
+    ctx.externalPeerMemory.delete(`${namespace}/${name}`)
     return undefined
   }
   if (net.metadata.deletionTimestamp !== undefined) return undefined
@@ -78,12 +79,16 @@ export async function reconcileNetwork (ctx: OperatorContext, key: string): Prom
     ...(rolloutNode !== undefined ? { rolloutNode } : {}),
     ...(rolloutStartTime !== undefined ? { rolloutStartTime } : {}),
     currentPodSpecHash: obs.currentTemplateHash,
+    externalDiverged: obs.externalPeers.filter(p => p.diverged).map(p => p.name),
     ...(net.status !== undefined ? { previous: net.status } : {}),
     now
   })
   await writeNetworkStatus(ctx, net, status)
-  publishNetworkMetrics(ctx, net, status)
-  return requeueFor(ctx, obs.views.map(v => v.divergingSince !== undefined && !v.diverged ? v.divergingSince : undefined), decision.kind === 'waiting' || decision.kind === 'update' ? rolloutStartTime : undefined, spec.rollout.progressDeadlineSeconds * 1000, now)
+  publishNetworkMetrics(ctx, net, status, obs.externalPeers)
+  const outcome = requeueFor(ctx, [...obs.views, ...obs.externalPeers].map(v => v.divergingSince !== undefined && !v.diverged ? v.divergingSince : undefined), decision.kind === 'waiting' || decision.kind === 'update' ? rolloutStartTime : undefined, spec.rollout.progressDeadlineSeconds * 1000, now)
+  // External peers change no object the operator watches: look at what the nodes report every probe interval.
+  if (spec.externalPeers.length === 0) return outcome
+  return { requeueAfterMs: Math.min(outcome?.requeueAfterMs ?? Infinity, ctx.config.probeIntervalMs) }
 }
 
 /** Timed transitions nobody will send an event for: the divergence grace period and the rollout deadline. */

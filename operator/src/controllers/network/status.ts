@@ -5,7 +5,10 @@ import { nodeHasTemplate, nodeTemplate, templateHash } from '../../builders/latt
 import { ordinalOf } from '../../builders/names.js'
 import { desiredPodSpecHash } from '../../builders/pod.js'
 import { canonicalJson } from '../../builders/hash.js'
-import { evaluateDivergence, type DivergenceResult } from '../../status/divergence.js'
+import { evaluateDivergence, type DivergenceResult, type NodeDivergence } from '../../status/divergence.js'
+import { observeExternalPeers, type ExternalPeerMemory, type PeerReport } from '../../status/external-peers.js'
+import { currentPod } from '../node/pod.js'
+import { probeTarget } from '../node/status.js'
 import type { NodeView } from '../../status/node-view.js'
 import { transitions } from '../../status/conditions.js'
 import { refOf } from '../../kube/client.js'
@@ -15,13 +18,28 @@ export interface NetworkObservation {
   views: NodeView[]
   divergence: DivergenceResult
   currentTemplateHash: string
+  /** Verdicts about spec.externalPeers, by name. */
+  externalPeers: NodeDivergence[]
+}
+
+/** What the in-cluster nodes' last probes say about their peers (for the external peers' roots). */
+function peerReports (ctx: OperatorContext, nodes: readonly LatticeNode[]): PeerReport[][] {
+  return nodes.map(n => {
+    const target = probeTarget(n, currentPod(ctx, n))
+    const last = target !== undefined ? ctx.prober.last(target.key) : undefined
+    return last?.up === true ? last.status?.peers ?? [] : []
+  })
 }
 
 export function observeNodes (ctx: OperatorContext, net: LatticeNetwork, nodes: readonly LatticeNode[]): NetworkObservation {
   const name = net.metadata.name ?? ''
   const previous = new Map((net.status?.nodes ?? []).map(n => [n.name, n]))
   const live = nodes.filter(n => n.metadata.deletionTimestamp === undefined)
-  const divergence = evaluateDivergence(live.map(n => {
+  const memoryKey = `${net.metadata.namespace ?? ''}/${name}`
+  const memory = ctx.externalPeerMemory.get(memoryKey) ?? new Map<string, ExternalPeerMemory>()
+  const externalPeers = resolveNetworkSpec(net.spec).externalPeers
+  const external = observeExternalPeers(externalPeers, peerReports(ctx, live), memory)
+  const divergence = evaluateDivergence([...live.map(n => {
     const prev = previous.get(n.metadata.name ?? '')
     const since = n.status?.divergingSince ?? prev?.divergingSince
     return {
@@ -31,7 +49,10 @@ export function observeNodes (ctx: OperatorContext, net: LatticeNetwork, nodes: 
       ...(since !== undefined ? { divergingSince: since } : {}),
       diverged: n.status?.diverged === true || prev?.diverged === true
     }
-  }), ctx.config.divergenceGraceMs, ctx.now())
+  }), ...external], ctx.config.divergenceGraceMs, ctx.now())
+  const externalNames = new Set(externalPeers.map(p => p.name))
+  const externalVerdicts = divergence.nodes.filter(d => externalNames.has(d.name))
+  ctx.externalPeerMemory.set(memoryKey, new Map(externalVerdicts.map(d => [d.name, { diverged: d.diverged, ...(d.divergingSince !== undefined ? { divergingSince: d.divergingSince } : {}) }])))
   const verdicts = new Map(divergence.nodes.map(d => [d.name, d]))
   const currentTemplateHash = templateHash(nodeTemplate(net))
   const views = live.map((n): NodeView => {
@@ -55,7 +76,7 @@ export function observeNodes (ctx: OperatorContext, net: LatticeNetwork, nodes: 
       ...(v?.divergingSince !== undefined ? { divergingSince: v.divergingSince } : {})
     }
   })
-  return { views, divergence, currentTemplateHash }
+  return { views, divergence, currentTemplateHash, externalPeers: externalVerdicts }
 }
 
 /** Write each node's divergence verdict into its status (the node controller turns it into a condition). */
@@ -88,9 +109,10 @@ export async function writeNetworkStatus (ctx: OperatorContext, net: LatticeNetw
   return true
 }
 
-export function publishNetworkMetrics (ctx: OperatorContext, net: LatticeNetwork, status: LatticeNetworkStatus): void {
+export function publishNetworkMetrics (ctx: OperatorContext, net: LatticeNetwork, status: LatticeNetworkStatus, externalPeers: readonly NodeDivergence[]): void {
   const ns = net.metadata.namespace ?? ''
   const name = net.metadata.name ?? ''
   ctx.metrics.setNetwork(ns, name, { divergent: status.divergentNodeCount ?? 0, ready: status.readyReplicas ?? 0, desired: resolveNetworkSpec(net.spec).replicas })
   for (const n of status.nodes ?? []) ctx.metrics.setNodeDiverged(ns, name, n.name, n.diverged === true)
+  ctx.metrics.setExternalPeersDiverged(ns, name, new Map(externalPeers.map(p => [p.name, p.diverged])))
 }
