@@ -2,6 +2,7 @@
 # Keeps the Helm chart's copies identical to their one source:
 #   crds/*.yaml                              -> charts/lattice-operator/crds/
 #   manifests/monitoring/lattice-rules.yaml  -> charts/lattice-operator/files/lattice-rules.yaml
+#   manifests/monitoring/lattice-dashboard.json -> charts/lattice-operator/files/lattice-dashboard.json
 # Usage: sync-crds.sh          copy (make target)
 #        sync-crds.sh --check  fail, listing the differences, when a copy is stale (CI)
 set -euo pipefail
@@ -15,6 +16,7 @@ pairs=()
 shopt -s nullglob
 for f in "$root"/crds/*.yaml; do pairs+=("$f|$chart/crds/$(basename "$f")"); done
 pairs+=("$root/manifests/monitoring/lattice-rules.yaml|$chart/files/lattice-rules.yaml")
+pairs+=("$root/manifests/monitoring/lattice-dashboard.json|$chart/files/lattice-dashboard.json")
 if [[ ${#pairs[@]} -lt 2 ]]; then
   echo "sync-crds: no CRDs in $root/crds" >&2
   exit 1

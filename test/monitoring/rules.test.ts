@@ -57,9 +57,9 @@ const alerts = ruleFile.groups.flatMap(g => g.rules).filter((r): r is AlertRule 
 const ruleTests = yaml.load(readFileSync(RULE_TESTS, 'utf8')) as RuleTestFile
 
 describe('lattice alert rules', () => {
-  it('has the five alerts of the contract', () => {
+  it('has the six alerts of the contract', () => {
     expect(alerts.map(a => a.alert).sort()).toEqual([
-      'LatticeHTTPSyncFailure', 'LatticeNodeDown', 'LatticeOperatorReconcileErrors', 'LatticeP2PPeerLoss',
+      'LatticeHTTPSyncFailure', 'LatticeNodeDown', 'LatticeOperatorDown', 'LatticeOperatorReconcileErrors', 'LatticeP2PPeerLoss',
       'LatticeStateDivergence'
     ])
   })
@@ -73,6 +73,7 @@ describe('lattice alert rules', () => {
     expect(byName.get('LatticeStateDivergence')?.labels?.severity).toBe('critical')
     expect(byName.get('LatticeNodeDown')?.labels?.severity).toBe('warning')
     expect(byName.get('LatticeOperatorReconcileErrors')?.labels?.severity).toBe('warning')
+    expect(byName.get('LatticeOperatorDown')?.labels?.severity).toBe('critical')
   })
 
   it('passes promtool check rules', () => {

@@ -331,9 +331,9 @@ describe('local appends', () => {
     const commits = await metricValue(registry, 'lattice_ledger_commits_total')
     expect(commits).toBeGreaterThanOrEqual(1)
     expect(commits).toBeLessThan(n)
-    const batch = await registry.getSingleMetric('lattice_ledger_commit_batch_size')?.get()
-    const count = batch?.values.find((v) => (v as { metricName?: string }).metricName === 'lattice_ledger_commit_batch_size_count')?.value
-    const sum = batch?.values.find((v) => (v as { metricName?: string }).metricName === 'lattice_ledger_commit_batch_size_sum')?.value
+    const batch = await registry.getSingleMetric('lattice_ledger_commit_batch_operations')?.get()
+    const count = batch?.values.find((v) => (v as { metricName?: string }).metricName === 'lattice_ledger_commit_batch_operations_count')?.value
+    const sum = batch?.values.find((v) => (v as { metricName?: string }).metricName === 'lattice_ledger_commit_batch_operations_sum')?.value
     expect(count).toBe(commits)
     expect(sum).toBe(n)
     expect(await metricValue(registry, 'lattice_ledger_writes_total')).toBe(n)

@@ -35,7 +35,7 @@ export function createLedgerMetrics (registry?: Registry): LedgerMetrics {
     equivocations: new Counter({ name: 'lattice_ledger_equivocations_total', help: 'Distinct records seen for an (origin, seq) that already had another', registers }),
     buffered: new Gauge({ name: 'lattice_ledger_buffered_records', help: 'Remote records waiting for an earlier seq of their origin', registers }),
     commitBatchSize: new Histogram({
-      name: 'lattice_ledger_commit_batch_size',
+      name: 'lattice_ledger_commit_batch_operations',
       help: 'Operations (append/ingest calls) written by one group commit',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
       registers
