@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { Registry } from 'prom-client'
+import { collectProcessMetrics } from './util/process-metrics.js'
 import { createApiApp } from './api/app.js'
 import { storageIntact } from './api/health.js'
 import { startApiServer, type ApiServer } from './api/server.js'
@@ -45,7 +46,7 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
     const identity = await loadOrCreateIdentity(config.identityFile)
     const apiToken = await loadOrCreateToken(config.apiTokenFile, config.dataDir)
     const registry = new Registry()
-    collectDefaultMetrics({ register: registry })
+    collectProcessMetrics(registry)
 
     // Certificate, key and CA bundle: read now (a bad file stops the start), re-read when they change.
     const tls = createTlsFiles({ ...config.http.tls, caFile: config.http.caFile }, { logger, registry })

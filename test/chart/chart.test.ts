@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { V1Deployment, V1PolicyRule, V1Role, V1Service } from '@kubernetes/client-node'
 import yaml from 'js-yaml'
 import { CHART, NAMESPACE, ROOT, findObject, helm, parseManifests, render, runCommand, type K8sObject } from './helm.js'
+import { nodeLabels } from '../../operator/src/builders/names.js'
 
 const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']
 /** What the operator needs, written out independently of the chart: (group/resource) -> verbs. */
@@ -229,7 +230,7 @@ describe('values.schema.json', () => {
   })
 })
 
-describe('ServiceMonitor and PrometheusRule', () => {
+describe('ServiceMonitor, PodMonitor, PrometheusRule and the Grafana dashboard', () => {
   const objects = parseManifests(render({ values: ['ha-monitoring'] }))
 
   it('scrape the metrics port with honorLabels, selecting the metrics Service', () => {
@@ -238,6 +239,40 @@ describe('ServiceMonitor and PrometheusRule', () => {
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s', honorLabels: true }])
     const svc = findObject(objects, 'Service') as unknown as V1Service
     expect(svc.metadata?.labels).toMatchObject(sm.spec.selector.matchLabels)
+  })
+
+  it('the PodMonitor scrapes every lattice-node pod\'s http port, labelled with its network and node', () => {
+    const pm = findObject(objects, 'PodMonitor') as unknown as { metadata: { labels: Record<string, string> }, spec: { selector: { matchLabels: Record<string, string> }, namespaceSelector: Record<string, unknown>, podMetricsEndpoints: Array<{ port: string, path: string, interval: string, relabelings: Array<{ sourceLabels: string[], targetLabel: string }> }> } }
+    expect(pm.metadata.labels.release).toBe('kube-prometheus-stack')
+    // the labels the operator puts on node pods (operator/src/builders/names.ts)
+    const podLabels = nodeLabels('aethel', 'aethel-0', 0, 'node')
+    expect(podLabels).toMatchObject(pm.spec.selector.matchLabels)
+    expect(pm.spec.namespaceSelector).toEqual({ any: true })
+    const [endpoint] = pm.spec.podMetricsEndpoints
+    expect(endpoint).toMatchObject({ port: 'http', path: '/metrics', interval: '15s' })
+    expect(endpoint?.relabelings.map(r => [r.sourceLabels[0], r.targetLabel])).toEqual([
+      ['__meta_kubernetes_pod_label_lattice_diotec360_com_network', 'network'],
+      ['__meta_kubernetes_pod_label_lattice_diotec360_com_node', 'node']
+    ])
+    // what prometheus-scrape.yaml's lattice-node job keeps is what the PodMonitor selects
+    const scrape = yaml.load(readFileSync(join(ROOT, 'manifests/monitoring/prometheus-scrape.yaml'), 'utf8')) as { scrape_configs: Array<{ job_name: string, relabel_configs: Array<{ source_labels: string[], regex?: string, action?: string }> }> }
+    const keep = scrape.scrape_configs.find(j => j.job_name === 'lattice-node')?.relabel_configs.find(r => r.action === 'keep')
+    const selected = Object.fromEntries((keep?.source_labels ?? []).map((l, i) => [l, (keep?.regex ?? '').split(';')[i]]))
+    for (const [k, v] of Object.entries(pm.spec.selector.matchLabels)) expect(selected[`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9]/g, '_')}`]).toBe(v)
+    expect(selected.__meta_kubernetes_pod_container_port_name).toBe(endpoint?.port)
+  })
+
+  it('the PodMonitor looks only at the watched namespaces when the operator is namespaced', () => {
+    const pm = findObject(parseManifests(render({ values: ['namespaced'], set: ['podMonitor.enabled=true'] })), 'PodMonitor') as unknown as { spec: { namespaceSelector: { matchNames?: string[] } } }
+    expect(pm.spec.namespaceSelector.matchNames?.length).toBeGreaterThan(0)
+  })
+
+  it('the dashboard ConfigMap carries manifests/monitoring/lattice-dashboard.json for the Grafana sidecar', () => {
+    const cm = findObject(objects, 'ConfigMap') as unknown as { metadata: { labels: Record<string, string>, annotations: Record<string, string> }, data: Record<string, string> }
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1')
+    expect(cm.metadata.annotations.grafana_folder).toBe('Lattice')
+    const json = cm.data['lattice-network-overview.json'] ?? ''
+    expect(JSON.parse(json)).toEqual(JSON.parse(readFileSync(join(ROOT, 'manifests/monitoring/lattice-dashboard.json'), 'utf8')))
   })
 
   it('builds the PrometheusRule from manifests/monitoring/lattice-rules.yaml with the runbook base URL', () => {
@@ -254,7 +289,7 @@ describe('ServiceMonitor and PrometheusRule', () => {
     try {
       writeFileSync(join(dir, 'rules.yaml'), yaml.dump(rule.spec))
       const r = runCommand('promtool', ['check', 'rules', join(dir, 'rules.yaml')])
-      expect(r.stdout).toContain('SUCCESS: 5 rules found')
+      expect(r.stdout).toContain('SUCCESS: 6 rules found')
       expect(r.status).toBe(0)
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -262,7 +297,9 @@ describe('ServiceMonitor and PrometheusRule', () => {
   })
 
   it('are not rendered by default', () => {
-    expect(parseManifests(render()).filter(o => o.apiVersion.startsWith('monitoring.coreos.com'))).toEqual([])
+    const defaults = parseManifests(render())
+    expect(defaults.filter(o => o.apiVersion.startsWith('monitoring.coreos.com'))).toEqual([])
+    expect(defaults.filter(o => o.kind === 'ConfigMap')).toEqual([])
   })
 })
 

@@ -80,7 +80,7 @@ describe('chart and manifests on a real API server', () => {
     it('accepts the monitoring rendering except the prometheus-operator objects (their CRDs are not installed)', async () => {
       const objects = parseManifests(render({ values: ['ha-monitoring'] }))
       const plain = objects.filter(o => !o.apiVersion.startsWith('monitoring.coreos.com/'))
-      expect(objects.length - plain.length).toBe(2)
+      expect(objects.length - plain.length).toBe(3)
       expectOk(await dryRun(dump(plain)), 'dry run')
     })
 

@@ -1,5 +1,6 @@
 /** The operator's Prometheus metrics (names are the contract the alert rules use). */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectProcessMetrics } from '../../../node/src/util/process-metrics.js'
 
 export type ControllerName = 'latticenetwork' | 'latticenode'
 export type ReconcileResult = 'success' | 'error' | 'requeue'
@@ -59,7 +60,7 @@ class PromOperatorMetrics implements OperatorMetrics {
   private readonly knownExternal = new Map<string, Set<string>>()
 
   constructor (init: OperatorMetricsInit) {
-    if (init.defaultMetrics === true) collectDefaultMetrics({ register: this.registry })
+    if (init.defaultMetrics === true) collectProcessMetrics(this.registry)
     this.leader.set(0)
     for (const c of ['latticenetwork', 'latticenode']) {
       this.depth.set({ controller: c }, 0)
