@@ -40,10 +40,12 @@ images-host:
 images: install images-host
 	bash images/build.sh
 
-# What the tests need besides npm packages: promtool, Chromium (Debian packages), the control plane and
-# the container images (test/images runs them through testcontainers and podman).
+# What the tests need besides npm packages: promtool, amtool and Alertmanager, Chromium (Debian packages),
+# the control plane and Prometheus 3 (Go builds, cached under ~/.cache/lattice), and the container images
+# (test/images runs them through testcontainers and podman).
 test-deps: controlplane images
 	bash test/monitoring/install-promtool.sh
+	bash test/monitoring/install-prometheus.sh
 	bash test/dashboard/install-chromium.sh
 
 test: build test-deps

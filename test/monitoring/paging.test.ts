@@ -40,7 +40,7 @@ const RUNBOOKS = 'https://github.com/diotec360/lattice/blob/main/docs/runbooks/'
 interface Panel { title: string, targets: Array<{ expr: string, refId: string }> }
 
 describe('paging: Prometheus scrapes, rules fire, Alertmanager delivers', () => {
-  const cluster = useCluster({ shared: false, controllerManager: true, scheduler: true }, 'paging')
+  const cluster = useCluster({ shared: false, controllerManager: true }, 'paging')
   let api: Api
   let dir = ''
   let webhook: WebhookReceiver | undefined
@@ -105,7 +105,7 @@ describe('paging: Prometheus scrapes, rules fire, Alertmanager delivers', () => 
     if (dir !== '') rmSync(dir, { recursive: true, force: true })
   }, 120_000)
 
-  it('Prometheus discovers and scrapes the operator (endpointslice) and every node pod (pod role)', async () => {
+  it('Prometheus discovers and scrapes the operator and every node pod (kubernetes_sd_configs, role pod)', async () => {
     await step(async () => {
       await waitSettled(api, NET, 3)
       const p = requireProm()

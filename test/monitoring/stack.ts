@@ -26,7 +26,7 @@ export const DASHBOARD_FILE = join(ROOT, 'manifests/monitoring/lattice-dashboard
 export class MonitoringBinaryMissingError extends Error {
   override readonly name = 'MonitoringBinaryMissingError'
   constructor (what: string, tried: string[]) {
-    super(`${what} not found (tried ${tried.join(', ')}): run test/monitoring/install-monitoring.sh (make test-deps)`)
+    super(`${what} not found (tried ${tried.join(', ')}): run make test-deps (test/monitoring/install-prometheus.sh, install-promtool.sh)`)
   }
 }
 
@@ -36,12 +36,16 @@ function firstExisting (what: string, candidates: string[]): string {
   return found
 }
 
-/** The Prometheus server: $LATTICE_PROMETHEUS, the Go build of install-monitoring.sh, else Debian's. */
+/** Version of the Prometheus the tests build (test/monitoring/install-prometheus.sh). */
+export const PROMETHEUS_VERSION = 'v0.316.0'
+
+/**
+ * The Prometheus server: $LATTICE_PROMETHEUS, else the Go build of install-prometheus.sh. Not Debian's
+ * 2.42: it is built without the Kubernetes service discovery.
+ */
 export function prometheusBinary (): string {
   const cache = process.env.LATTICE_CACHE_DIR ?? join(process.env.HOME ?? '', '.cache/lattice')
-  const stamp = join(cache, 'prometheus.path')
-  const built = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : ''
-  return firstExisting('prometheus', [process.env.LATTICE_PROMETHEUS ?? '', built, '/usr/bin/prometheus'])
+  return firstExisting('prometheus', [process.env.LATTICE_PROMETHEUS ?? '', join(cache, `prometheus-${PROMETHEUS_VERSION}`, 'bin', 'prometheus')])
 }
 
 /** Debian's Alertmanager (package prometheus-alertmanager). */
@@ -141,6 +145,16 @@ export function testRoute (url: string): RouteConfig {
   return cfg
 }
 
+/** Wait for `<url>/-/ready`; a server that exits fails at once with its log. */
+async function waitReady (name: string, url: string, proc: ManagedProcess, timeoutMs: number): Promise<void> {
+  let exited = false
+  await waitFor(`${name} ready at ${url}`, async () => {
+    if (proc.hasExited()) { exited = true; return true }
+    return (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok
+  }, { timeoutMs, intervalMs: 250 })
+  if (exited) throw new Error(`${name} exited before it was ready:\n${proc.tail(3000)}`)
+}
+
 export interface RunningServer {
   readonly url: string
   readonly process: ManagedProcess
@@ -161,10 +175,7 @@ export async function startAlertmanager (processes: ProcessRegistry, dir: string
     logFile: join(dir, 'logs', 'alertmanager.log')
   })
   const url = `http://127.0.0.1:${port}`
-  await waitFor(`alertmanager ready at ${url}`, async () => {
-    if (proc.hasExited()) throw new Error(`alertmanager exited:\n${proc.tail(3000)}`)
-    return (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok
-  }, { timeoutMs: 60_000, intervalMs: 250 })
+  await waitReady('alertmanager', url, proc, 60_000)
   return { url, process: proc, stop: async () => { await proc.stop(5000) } }
 }
 
@@ -215,10 +226,7 @@ export async function startPrometheus (processes: ProcessRegistry, dir: string, 
     logFile: join(dir, 'logs', 'prometheus.log')
   })
   const url = `http://127.0.0.1:${port}`
-  await waitFor(`prometheus ready at ${url}`, async () => {
-    if (proc.hasExited()) throw new Error(`prometheus exited:\n${proc.tail(3000)}`)
-    return (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok
-  }, { timeoutMs: 90_000, intervalMs: 250 })
+  await waitReady('prometheus', url, proc, 90_000)
 
   const api = async <T>(path: string): Promise<T> => {
     const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(10_000) })
