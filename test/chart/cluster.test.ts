@@ -11,6 +11,7 @@ import { useCluster } from '../cluster/harness.js'
 import { locateBinaries } from '../cluster/binaries.js'
 import { runCommand, type CommandResult } from '../cluster/controlplane.js'
 import { CHART, ROOT, VALUES_DIR, parseManifests, render, type K8sObject } from './helm.js'
+import { monitoringCrdsDir } from '../monitoring/stack.js'
 
 const SAMPLES = ['minimal', 'production', 'three-site']
 
@@ -77,11 +78,17 @@ describe('chart and manifests on a real API server', () => {
       expect(r.stdout.split('\n').filter(l => l.endsWith('(server dry run)'))).toHaveLength(objects.length)
     })
 
-    it('accepts the monitoring rendering except the prometheus-operator objects (their CRDs are not installed)', async () => {
+    it('accepts the monitoring rendering, its ServiceMonitor, PodMonitor and PrometheusRule checked against prometheus-operator\'s own CRDs', async () => {
+      // prometheus-operator v0.85's CRDs, from its Go module (test/monitoring/install-monitoring-crds.sh)
+      const crds = monitoringCrdsDir()
+      expectOk(await cluster.kubectl(['apply', '--server-side', '-f', crds]), 'apply prometheus-operator CRDs')
+      expectOk(await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', crds]), 'CRDs established')
       const objects = parseManifests(render({ values: ['ha-monitoring'] }))
-      const plain = objects.filter(o => !o.apiVersion.startsWith('monitoring.coreos.com/'))
-      expect(objects.length - plain.length).toBe(3)
-      expectOk(await dryRun(dump(plain)), 'dry run')
+      expect(objects.filter(o => o.apiVersion.startsWith('monitoring.coreos.com/')).map(o => o.kind).sort()).toEqual(['PodMonitor', 'PrometheusRule', 'ServiceMonitor'])
+      // strict field validation: a field the CRD schema does not know is an error, not pruned
+      const r = await cluster.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: dump(objects) })
+      expectOk(r, 'dry run')
+      expect(r.stdout.split('\n').filter(l => l.endsWith('(server dry run)'))).toHaveLength(objects.length)
     })
 
     it('accepts manifests/install.yaml (CRDs, namespace, operator)', async () => {

@@ -26,7 +26,7 @@ export const DASHBOARD_FILE = join(ROOT, 'manifests/monitoring/lattice-dashboard
 export class MonitoringBinaryMissingError extends Error {
   override readonly name = 'MonitoringBinaryMissingError'
   constructor (what: string, tried: string[]) {
-    super(`${what} not found (tried ${tried.join(', ')}): run make test-deps (test/monitoring/install-prometheus.sh, install-promtool.sh)`)
+    super(`${what} not found (tried ${tried.join(', ')}): run make test-deps (test/monitoring/install-prometheus.sh, install-monitoring-crds.sh, install-promtool.sh)`)
   }
 }
 
@@ -46,6 +46,13 @@ export const PROMETHEUS_VERSION = 'v0.316.0'
 export function prometheusBinary (): string {
   const cache = process.env.LATTICE_CACHE_DIR ?? join(process.env.HOME ?? '', '.cache/lattice')
   return firstExisting('prometheus', [process.env.LATTICE_PROMETHEUS ?? '', join(cache, `prometheus-${PROMETHEUS_VERSION}`, 'bin', 'prometheus')])
+}
+
+/** prometheus-operator's ServiceMonitor, PodMonitor and PrometheusRule CRDs (install-monitoring-crds.sh). */
+export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0'
+export function monitoringCrdsDir (): string {
+  const cache = process.env.LATTICE_CACHE_DIR ?? join(process.env.HOME ?? '', '.cache/lattice')
+  return firstExisting('prometheus-operator CRDs', [join(cache, `prometheus-operator-${PROMETHEUS_OPERATOR_VERSION}`, 'crds', 'monitoring.coreos.com_podmonitors.yaml')]).replace(/\/[^/]+$/, '')
 }
 
 /** Debian's Alertmanager (package prometheus-alertmanager). */
