@@ -266,7 +266,10 @@ class HybridSyncService implements SyncService {
       const ledger = this.c.ledger
       const own = { merkleRoot: ledger.merkleRoot(), vvDigest: vvDigest(ledger.versionVector()) }
       const now = this.clock()
-      const state = trackPeerState(this.heartbeats.get(hb.peerId), hb, own, now, peerGraceMs(this.init.heartbeatIntervalMs))
+      // A verdict from before a silence is not carried over: the grace period starts again.
+      const previous = this.heartbeats.get(hb.peerId)
+      const current = previous !== undefined && heartbeatFresh(previous, now, this.init.heartbeatIntervalMs) ? previous : undefined
+      const state = trackPeerState(current, hb, own, now, peerGraceMs(this.init.heartbeatIntervalMs))
       this.heartbeats.set(hb.peerId, { at: now, merkleRoot: hb.merkleRoot, recordCount: hb.recordCount, vvDigest: hb.vvDigest, ...state })
       this.metrics.peerDiverged.set({ peer: hb.peerId }, state.diverged ? 1 : 0)
       if (heartbeatCallsForCatchup(hb, own.merkleRoot, own.vvDigest)) {
