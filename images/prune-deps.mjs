@@ -5,7 +5,7 @@
 // follows the compiled program's static and literal dynamic imports from ENTRY, collects the packages
 // it imports, rewrites APP_DIR/package.json to list only those, and lets `npm prune` remove the rest
 // (their own dependencies stay, as the lockfile says), then deletes what Node never loads from
-// node_modules: type declarations, TypeScript sources, source maps and Markdown. An import of a package that is not a production
+// node_modules: type declarations (and @types packages), TypeScript sources, source maps and Markdown. An import of a package that is not a production
 // dependency stops the build: the image would fail at run time.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -75,6 +75,14 @@ for (const entry of readdirSync(resolve(appDir, 'node_modules'), { recursive: tr
   const file = resolve(entry.parentPath, entry.name)
   removedBytes += statSync(file).size
   rmSync(file)
+}
+// Type-only packages (@types/*), which some libraries list as dependencies for their declarations.
+const typesDir = resolve(appDir, 'node_modules', '@types')
+if (existsSync(typesDir)) {
+  for (const entry of readdirSync(typesDir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) removedBytes += statSync(resolve(entry.parentPath, entry.name)).size
+  }
+  rmSync(typesDir, { recursive: true })
 }
 console.log(`prune-deps: removed ${(removedBytes / 2 ** 20).toFixed(1)} MiB of type declarations, TypeScript sources, source maps and Markdown`)
 console.log(`prune-deps: ${entry} (${files} files) imports ${kept.length} of ${Object.keys(dependencies).length} dependencies: ${kept.join(' ')}`)

@@ -1,4 +1,4 @@
-/** Shared helpers of the sync acceptance tests (real node processes on loopback). */
+/** Shared helpers of the sync acceptance tests (real node processes on loopback; test/images uses them on containers). */
 import { randomBytes } from 'node:crypto'
 import type { Lattice, NodeProcess } from '../support/index.js'
 import { request, startLattice, waitFor } from '../support/index.js'
@@ -13,7 +13,10 @@ export const SHORT_TIMINGS: Record<string, string> = {
   AETHEL_LOG_LEVEL: 'warn'
 }
 
-export async function status (node: NodeProcess): Promise<P2PStatus> {
+/** What these helpers need of a node: its base URL and its API with the token (a process or a container). */
+export type NodeApi = Pick<NodeProcess, 'url' | 'api'>
+
+export async function status (node: NodeApi): Promise<P2PStatus> {
   const res = await node.api<P2PStatus>('/api/lattice/p2p/status', { auth: false })
   if (res.status !== 200) throw new Error(`status of ${node.url}: ${res.status}`)
   return res.body
@@ -21,14 +24,14 @@ export async function status (node: NodeProcess): Promise<P2PStatus> {
 
 export interface StateBody { merkle_root: string, record_count: number, version_vector: Record<string, number> }
 
-export async function state (node: NodeProcess): Promise<StateBody> {
+export async function state (node: NodeApi): Promise<StateBody> {
   const res = await node.api<StateBody>('/api/lattice/state', { auth: false })
   if (res.status !== 200) throw new Error(`state of ${node.url}: ${res.status}`)
   return res.body
 }
 
 /** Sum of a metric's samples whose labels include `labels` (0 when absent). */
-export async function metric (node: NodeProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metric (node: NodeApi, name: string, labels: Record<string, string> = {}): Promise<number> {
   const res = await request<string>(`${node.url}/metrics`)
   if (res.status !== 200 || typeof res.body !== 'string') throw new Error(`metrics of ${node.url}: ${res.status}`)
   let sum = 0
@@ -42,25 +45,25 @@ export async function metric (node: NodeProcess, name: string, labels: Record<st
   return sum
 }
 
-export async function write (node: NodeProcess, key: string, payload: unknown = { note: randomBytes(16).toString('hex') }): Promise<LedgerRecord> {
+export async function write (node: NodeApi, key: string, payload: unknown = { note: randomBytes(16).toString('hex') }): Promise<LedgerRecord> {
   const res = await node.api<LedgerRecord>('/api/lattice/records', { method: 'POST', body: { key, payload } })
   if (res.status !== 201) throw new Error(`write on ${node.url}: ${res.status} ${JSON.stringify(res.body)}`)
   return res.body
 }
 
-export async function writeBatch (node: NodeProcess, entries: Array<{ key: string, payload: unknown }>): Promise<LedgerRecord[]> {
+export async function writeBatch (node: NodeApi, entries: Array<{ key: string, payload: unknown }>): Promise<LedgerRecord[]> {
   const res = await node.api<{ records: LedgerRecord[] }>('/api/lattice/records/batch', { method: 'POST', body: { records: entries } })
   if (res.status !== 201) throw new Error(`batch on ${node.url}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`)
   return res.body.records
 }
 
-export async function has (node: NodeProcess, id: string): Promise<boolean> {
+export async function has (node: NodeApi, id: string): Promise<boolean> {
   const res = await node.api(`/api/lattice/records/${id}`)
   return res.status === 200
 }
 
 /** True when every node holds every id and all roots are equal. */
-export async function converged (nodes: NodeProcess[], ids: string[]): Promise<boolean> {
+export async function converged (nodes: NodeApi[], ids: string[]): Promise<boolean> {
   for (const n of nodes) {
     for (const id of ids) if (!await has(n, id)) return false
   }
