@@ -77,3 +77,15 @@ cluster-up: build controlplane
 bench-controlplane: build controlplane
 	$(NODE) dist/test/cluster/bench-start.js 5
 # --- end local Kubernetes ---
+
+# --- real Kubernetes node (test/realnode, test/cluster/realnode; owner: real node harness) ---
+.PHONY: realnode realnode-up
+# containerd, kubelet, kube-proxy, CoreDNS and pause built from Go modules into
+# ~/.cache/lattice/realnode (a no-op when cached), runc, CNI plugins and nft from Debian.
+realnode:
+	bash test/realnode/install-packages.sh
+	nice -n 10 bash test/realnode/build.sh
+# The control plane and a real node (containerd, kubelet, kube-proxy, CoreDNS) until Ctrl-C.
+realnode-up: build controlplane realnode
+	$(NODE) dist/test/cluster/realnode/up.js
+# --- end real node ---

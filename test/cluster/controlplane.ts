@@ -6,12 +6,10 @@ import { KubeConfig } from '@kubernetes/client-node'
 import { createSilentLogger, type Logger } from '../../node/src/util/logger.js'
 import { locateBinaries, repoRoot, type ControlPlaneBinary } from './binaries.js'
 import { applyCrds, crdFiles } from './crds.js'
-import { ComponentStartError } from './errors.js'
 import { httpGet, httpsGet } from './http.js'
 import { generatePki, writeKubeconfig, type Pki } from './pki.js'
 import { freePort } from './ports.js'
-import { ProcessRegistry, type ManagedProcess } from './process.js'
-import { waitFor } from './wait.js'
+import { ProcessRegistry, waitUntilUp, type ManagedProcess } from './process.js'
 
 export interface ControlPlane {
   /** https://127.0.0.1:<port> */
@@ -59,6 +57,12 @@ export interface ControlPlaneInit {
   startTimeoutMs?: number
   /** Service network the API server allocates ClusterIPs from. */
   serviceCidr?: string
+  /**
+   * The address the API server binds and advertises (default 127.0.0.1). A real node's pods reach
+   * it through the `kubernetes` Service, so the real node passes its bridge address: the API server
+   * then keeps that Service's endpoints itself and its certificate names the address.
+   */
+  advertiseAddress?: string
 }
 
 export interface ControlPlaneComponents {
@@ -66,6 +70,7 @@ export interface ControlPlaneComponents {
 }
 
 const SERVICE_CIDR = '10.0.0.0/24'
+const LOOPBACK = '127.0.0.1'
 
 export async function runCommand (cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string, cwd?: string, timeoutMs?: number }): Promise<CommandResult> {
   return await new Promise(resolve => {
@@ -109,7 +114,8 @@ class LocalControlPlane implements ControlPlane {
   async start (): Promise<void> {
     const timeoutMs = this.init.startTimeoutMs ?? 60_000
     try {
-      this.pki = await generatePki(path.join(this.stateDir, 'pki'))
+      const address = this.address()
+      this.pki = await generatePki(path.join(this.stateDir, 'pki'), undefined, address === LOOPBACK ? [] : [address])
       await this.startEtcd(timeoutMs)
       await this.startApiServer(timeoutMs)
       const crdsDir = this.init.crdsDir === undefined ? path.join(repoRoot(), 'crds') : this.init.crdsDir
@@ -126,6 +132,10 @@ class LocalControlPlane implements ControlPlane {
     }
   }
 
+  private address (): string {
+    return this.init.advertiseAddress ?? LOOPBACK
+  }
+
   private spawn (name: string, args: string[]): ManagedProcess {
     const bin = this.binaries[name as ControlPlaneBinary]
     const proc = this.processes.spawn({ name, command: bin, args, logFile: path.join(this.stateDir, 'logs', `${name}.log`) })
@@ -134,15 +144,7 @@ class LocalControlPlane implements ControlPlane {
   }
 
   private async waitHealthy (proc: ManagedProcess, what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-    try {
-      await waitFor(what, async () => {
-        if (proc.hasExited()) throw new ComponentStartError(proc.name, `exited early with ${String(await proc.exited)}: ${proc.tail(2000)}`, proc.logFile)
-        return await check()
-      }, { timeoutMs, intervalMs: 100 })
-    } catch (err) {
-      if (err instanceof ComponentStartError) throw err
-      throw new ComponentStartError(proc.name, `${(err as Error).message}\n${proc.tail(2000)}`, proc.logFile)
-    }
+    await waitUntilUp(proc, what, check, { timeoutMs, intervalMs: 100 })
   }
 
   private async startEtcd (timeoutMs: number): Promise<void> {
@@ -165,11 +167,12 @@ class LocalControlPlane implements ControlPlane {
 
   private async startApiServer (timeoutMs: number): Promise<void> {
     this.apiPort = await freePort()
-    this.server = `https://127.0.0.1:${this.apiPort}`
+    const address = this.address()
+    this.server = `https://${address}:${this.apiPort}`
     const pki = this.pki
     const proc = this.spawn('kube-apiserver', [
       `--etcd-servers=${this.etcdUrl}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${this.apiPort}`,
+      `--bind-address=${address}`, `--advertise-address=${address}`, `--secure-port=${this.apiPort}`,
       `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
       `--client-ca-file=${pki.caCert}`,
       `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
@@ -178,9 +181,10 @@ class LocalControlPlane implements ControlPlane {
       `--service-cluster-ip-range=${this.init.serviceCidr ?? SERVICE_CIDR}`,
       '--authorization-mode=Node,RBAC',
       '--allow-privileged=true',
-      // Loopback may not be advertised in the kubernetes Service's endpoints; pods reach the API
-      // server through KUBERNETES_SERVICE_HOST=127.0.0.1 set by the local kubelet instead.
-      '--endpoint-reconciler-type=none',
+      // Loopback may not be advertised in the kubernetes Service's endpoints; pods of the local
+      // kubelet reach the API server through KUBERNETES_SERVICE_HOST=127.0.0.1 instead. Any other
+      // address (a real node's bridge) is kept there by the API server itself.
+      `--endpoint-reconciler-type=${address === LOOPBACK ? 'none' : 'lease'}`,
       // kubectl logs: the API server calls the local kubelet's HTTPS endpoint on the node's InternalIP.
       `--kubelet-client-certificate=${pki.clients['apiserver-kubelet-client'].cert}`,
       `--kubelet-client-key=${pki.clients['apiserver-kubelet-client'].key}`,

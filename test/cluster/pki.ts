@@ -49,25 +49,46 @@ function extConfig (file: string, ext: string[]): string {
   return file
 }
 
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+
+/** What a leaf certificate is for: its subject, extended key usage and (servers) subject alternative names. */
+export interface LeafCertificateInit {
+  /** File base name in the PKI dir: <name>.crt, <name>.key. */
+  name: string
+  /** OpenSSL subject, e.g. `/O=system:nodes/CN=system:node:x`. */
+  subject: string
+  usage: 'serverAuth' | 'clientAuth'
+  /** e.g. `IP:10.1.0.1`, `DNS:localhost`. */
+  sans?: string[]
+}
+
+/** Issues a leaf certificate (EC P-256, one year) signed by the PKI's CA; returns its files. */
+export async function issueCertificate (pki: Pick<Pki, 'dir' | 'caCert' | 'caKey'>, leaf: LeafCertificateInit): Promise<{ cert: string, key: string }> {
+  const p = (f: string): string => path.join(pki.dir, f)
+  const ext = ['basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature,keyEncipherment', `extendedKeyUsage = ${leaf.usage}`, 'authorityKeyIdentifier = keyid']
+  if (leaf.sans != null) ext.push(`subjectAltName = ${leaf.sans.join(',')}`)
+  await openssl(['req', '-x509', '-new', ...EC_KEY, '-keyout', p(`${leaf.name}.key`), '-out', p(`${leaf.name}.crt`), '-days', '365', '-subj', leaf.subject,
+    '-CA', pki.caCert, '-CAkey', pki.caKey, '-config', extConfig(p(`${leaf.name}.cnf`), ext)])
+  return { cert: p(`${leaf.name}.crt`), key: p(`${leaf.name}.key`) }
+}
+
 /**
- * Generates a CA (EC P-256), an API server serving certificate for loopback and the in-cluster
- * service names, client certificates for the admin and the controllers, and an RSA service-account
- * key pair. Uses the openssl CLI (Node has no X.509 writer). About 20 ms.
+ * Generates a CA (EC P-256), an API server serving certificate for loopback, the in-cluster
+ * service names and `extraIps` (an address pods reach it on), client certificates for the admin
+ * and the controllers, and an RSA service-account key pair. Uses the openssl CLI (Node has no
+ * X.509 writer). About 20 ms.
  */
-export async function generatePki (dir: string, serviceIp = '10.0.0.1'): Promise<Pki> {
+export async function generatePki (dir: string, serviceIp = '10.0.0.1', extraIps: string[] = []): Promise<Pki> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
   const p = (f: string): string => path.join(dir, f)
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
 
-  await openssl(['req', '-x509', '-new', ...ecKey, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '3650', '-subj', '/CN=lattice-local-ca',
+  await openssl(['req', '-x509', '-new', ...EC_KEY, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '3650', '-subj', '/CN=lattice-local-ca',
     '-config', extConfig(p('ca.cnf'), ['basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign,digitalSignature', 'subjectKeyIdentifier = hash'])])
 
-  const sans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local', 'IP:127.0.0.1', `IP:${serviceIp}`]
-  const leaf = async (name: string, subj: string, usage: string, san?: string[]): Promise<void> => {
-    const ext = ['basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature,keyEncipherment', `extendedKeyUsage = ${usage}`, 'authorityKeyIdentifier = keyid']
-    if (san != null) ext.push(`subjectAltName = ${san.join(',')}`)
-    await openssl(['req', '-x509', '-new', ...ecKey, '-keyout', p(`${name}.key`), '-out', p(`${name}.crt`), '-days', '365', '-subj', subj,
-      '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-config', extConfig(p(`${name}.cnf`), ext)])
+  const sans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local', 'IP:127.0.0.1', `IP:${serviceIp}`, ...extraIps.map(ip => `IP:${ip}`)]
+  const ca = { dir, caCert: p('ca.crt'), caKey: p('ca.key') }
+  const leaf = async (name: string, subject: string, usage: LeafCertificateInit['usage'], san?: string[]): Promise<void> => {
+    await issueCertificate(ca, { name, subject, usage, sans: san })
   }
   await Promise.all([
     leaf('apiserver', '/CN=kube-apiserver', 'serverAuth', sans),

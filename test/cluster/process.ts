@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ComponentStartError } from './errors.js'
+import { waitFor, type WaitOptions } from './wait.js'
 
 /** A child process in its own process group, its output captured to a log file. */
 export interface ManagedProcess {
@@ -140,4 +142,18 @@ export function tailFile (file: string, bytes = 4000): string {
   } catch {
     return ''
   }
+}
+
+/**
+ * Waits until `check` passes for a started component; its exit ends the wait at once (a check
+ * that throws only counts as "not yet"). Either failure is a ComponentStartError with the log tail.
+ */
+export async function waitUntilUp (proc: ManagedProcess, what: string, check: () => Promise<boolean>, opts: WaitOptions): Promise<void> {
+  let state: 'up' | 'exited'
+  try {
+    state = await waitFor(what, async () => proc.hasExited() ? 'exited' : ((await check()) ? 'up' : false), opts)
+  } catch (err) {
+    throw new ComponentStartError(proc.name, `${(err as Error).message}\n${proc.tail(3000)}`, proc.logFile)
+  }
+  if (state === 'exited') throw new ComponentStartError(proc.name, `exited early with ${String(await proc.exited)}: ${proc.tail(3000)}`, proc.logFile)
 }

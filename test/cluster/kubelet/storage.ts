@@ -12,6 +12,12 @@ export interface LocalPathProvisionerInit {
   /** The StorageClass served (made the default class); PVCs without a class are served too. */
   storageClassName: string
   pollMs: number
+  /**
+   * Mode of each volume's directory (default: the umask's). Pods of a real node run as non-root
+   * uids and a hostPath volume gets no fsGroup ownership change: 0o777 lets them write, as
+   * rancher's local-path-provisioner does.
+   */
+  dirMode?: number
 }
 
 export interface LocalPathProvisioner {
@@ -109,6 +115,7 @@ class LocalPathProvisionerImpl implements LocalPathProvisioner {
     const accessModes = pvc.spec?.accessModes ?? ['ReadWriteOnce']
     if (!pvByName.has(pvName)) {
       fs.mkdirSync(dir, { recursive: true })
+      if (this.init.dirMode != null) fs.chmodSync(dir, this.init.dirMode)
       try {
         await this.core.createPersistentVolume({
           body: {
