@@ -5,6 +5,7 @@
  * Prints the kubeconfig to export; --keep leaves the state dir (logs, etcd data) after stop.
  */
 import { binDir } from './binaries.js'
+import { stopOnInterrupt } from './interrupt.js'
 import { startControlPlane } from './controlplane.js'
 import { createLocalKubelet } from './local-kubelet.js'
 import path from 'node:path'
@@ -25,17 +26,10 @@ async function main (): Promise<void> {
     'Ctrl-C stops everything.',
     ''
   ].join('\n'))
-  let stopping = false
-  const stop = async (): Promise<void> => {
-    if (stopping) return
-    stopping = true
-    process.stdout.write('stopping...\n')
+  stopOnInterrupt(async () => {
     await kubelet.stop()
     await cp.stop()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => { void stop() })
-  process.on('SIGTERM', () => { void stop() })
+  })
 }
 
 await main()

@@ -11,6 +11,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { binDir, createLocalKubelet, repoRoot, startControlPlane } from '../cluster/index.js'
+import { stopOnInterrupt } from '../cluster/interrupt.js'
 import { waitFor } from '../support/index.js'
 import { createLogger } from '../../node/src/util/logger.js'
 
@@ -76,18 +77,11 @@ async function main (): Promise<void> {
     ''
   ].join('\n'))
 
-  let stopping = false
-  const stop = async (): Promise<void> => {
-    if (stopping) return
-    stopping = true
-    process.stdout.write('stopping...\n')
+  stopOnInterrupt(async () => {
     await operator.stop(5000)
     await kubelet.stop()
     await cp.stop()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => { void stop() })
-  process.on('SIGTERM', () => { void stop() })
+  })
 }
 
 main().catch((err: Error) => {

@@ -7,6 +7,7 @@
 import path from 'node:path'
 import { createLogger } from '../../../node/src/util/logger.js'
 import { binDir } from '../binaries.js'
+import { stopOnInterrupt } from '../interrupt.js'
 import { startRealNodeCluster } from './node.js'
 
 async function main (): Promise<void> {
@@ -24,16 +25,9 @@ async function main (): Promise<void> {
     'Ctrl-C stops everything.',
     ''
   ].join('\n'))
-  let stopping = false
-  const stop = async (): Promise<void> => {
-    if (stopping) return
-    stopping = true
-    process.stdout.write('stopping...\n')
+  stopOnInterrupt(async () => {
     await cluster.stop()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => { void stop() })
-  process.on('SIGTERM', () => { void stop() })
+  })
 }
 
 await main()
