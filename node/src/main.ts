@@ -3,10 +3,10 @@
  * lattice-node: the Aethel ledger node daemon (hybrid P2P/HTTP sync, REST API, metrics, dashboard).
  * Configuration comes from AETHEL_* variables; every variable also has a flag (`--http-listen=…`).
  */
-import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig, unknownVariables, VARIABLES } from './config/index.js'
 import { startDaemon, type Daemon } from './daemon.js'
 import { createLogger } from './util/logger.js'
+import { packageVersion } from './util/version.js'
 
 const EXIT_CONFIG = 2
 
@@ -26,14 +26,9 @@ function usage (): string {
   ].join('\n')
 }
 
-function version (): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
-
 async function main (argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(usage() + '\n'); return 0 }
-  if (argv.includes('--version')) { process.stdout.write(version() + '\n'); return 0 }
+  if (argv.includes('--version')) { process.stdout.write(packageVersion() + '\n'); return 0 }
 
   let config
   try {

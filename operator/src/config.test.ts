@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { ConfigError, HelpRequested, parseConfig } from './config.js'
+import { ConfigError, HelpRequested, parseConfig, VersionRequested } from './config.js'
 
 describe('operator config', () => {
   it('defaults: cluster-wide, no leader election, :8080/:8081, 5 s probes, dns, cluster.local', () => {
@@ -35,6 +35,16 @@ describe('operator config', () => {
     expect(caught).toBeInstanceOf(ConfigError)
     expect((caught as ConfigError).variable).toBe(variable)
     expect((caught as ConfigError).message).toContain(variable)
+  })
+  it('--kubeconfig is a flag only: KUBECONFIG (a list) is left to the kubeconfig loader', () => {
+    expect(parseConfig([], { KUBECONFIG: '/a:/b' }).kubeconfig).toBeUndefined()
+    expect(parseConfig(['--kubeconfig=/k'], { KUBECONFIG: '/a:/b' }).kubeconfig).toBe('/k')
+    expect(() => parseConfig(['--kubeconfig='], {})).toThrow(/--kubeconfig/)
+  })
+  it('--version, and POD_NAMESPACE as the operator\'s namespace', () => {
+    expect(() => parseConfig(['--version'], {})).toThrow(VersionRequested)
+    expect(parseConfig([], { POD_NAMESPACE: 'lattice-system' }).operatorNamespace).toBe('lattice-system')
+    expect(parseConfig([], {}).operatorNamespace).toBeUndefined()
   })
   it('unknown flags and --help', () => {
     expect(() => parseConfig(['--nope'], {})).toThrow(ConfigError)

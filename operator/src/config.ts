@@ -8,6 +8,7 @@ import { parseListenAddress, type ListenAddress } from './health/server.js'
 import type { LogLevel } from '../../node/src/util/logger.js'
 
 export interface OperatorConfigValues {
+  /** --kubeconfig only; KUBECONFIG (a list) and the rest are read by kube/kubeconfig.ts as kubectl does. */
   kubeconfig?: string
   watchNamespace?: string
   leaderElect: boolean
@@ -18,6 +19,8 @@ export interface OperatorConfigValues {
   addressMode: AddressMode
   clusterDomain: string
   logLevel: LogLevel
+  /** POD_NAMESPACE: where the operator's pods run (the nodes' NetworkPolicy admits them from there). */
+  operatorNamespace?: string
 }
 
 export class ConfigError extends Error {
@@ -35,12 +38,19 @@ export class HelpRequested extends Error {
   constructor () { super('help'); this.name = 'HelpRequested' }
 }
 
+export class VersionRequested extends Error {
+  constructor () { super('version'); this.name = 'VersionRequested' }
+}
+
 export const HELP = `lattice-operator: Kubernetes operator for LatticeNetwork / LatticeNode (lattice.diotec360.com/v1alpha1)
 
-Usage: lattice-operator [--kubeconfig PATH] [--help]
+Usage: lattice-operator [--kubeconfig PATH] [flags] | --version | --help
+
+API credentials, as kubectl finds them: --kubeconfig PATH; else KUBECONFIG (files separated by ':',
+merged, the first to set a value wins; missing files skipped); else ~/.kube/config; else in-cluster
+(the pod's ServiceAccount).
 
 Flags and environment (a flag wins over its variable):
-  --kubeconfig PATH                 KUBECONFIG         kubeconfig file; default in-cluster config
   --namespace NS                    LATTICE_WATCH_NAMESPACE  watch one namespace; empty = cluster-wide
   --leader-elect true|false         LATTICE_LEADER_ELECT (default false)
   --leader-election-namespace NS    LATTICE_LEADER_ELECTION_NAMESPACE (default: POD_NAMESPACE, else the watch namespace, else default)
@@ -54,7 +64,7 @@ A bad value exits with status 2 and names the variable.
 `
 
 const FLAGS: Record<string, string> = {
-  '--kubeconfig': 'KUBECONFIG',
+  '--kubeconfig': 'LATTICE_KUBECONFIG_FLAG',
   '--namespace': 'LATTICE_WATCH_NAMESPACE',
   '--leader-elect': 'LATTICE_LEADER_ELECT',
   '--leader-election-namespace': 'LATTICE_LEADER_ELECTION_NAMESPACE',
@@ -70,7 +80,7 @@ const schema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    KUBECONFIG: { type: 'string' },
+    LATTICE_KUBECONFIG_FLAG: { type: 'string', minLength: 1 },
     LATTICE_WATCH_NAMESPACE: { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 63 },
     LATTICE_LEADER_ELECT: { type: 'string', enum: ['true', 'false', '1', '0', ''] },
     LATTICE_LEADER_ELECTION_NAMESPACE: { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 63 },
@@ -90,12 +100,15 @@ const validate = ajv.compile(schema)
 export function parseConfig (argv: readonly string[], env: Readonly<Record<string, string | undefined>>): OperatorConfigValues {
   const values: Record<string, string> = {}
   for (const k of Object.values(FLAGS)) {
+    // --kubeconfig has no variable of its own: KUBECONFIG is a list, loaded as kubectl does.
+    if (k === 'LATTICE_KUBECONFIG_FLAG') continue
     const v = env[k]
     if (v !== undefined) values[k] = v
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '--help' || arg === '-h') throw new HelpRequested()
+    if (arg === '--version') throw new VersionRequested()
     const eq = arg.indexOf('=')
     const flag = eq > 0 ? arg.slice(0, eq) : arg
     const variable = FLAGS[flag]
@@ -106,14 +119,15 @@ export function parseConfig (argv: readonly string[], env: Readonly<Record<strin
   }
   if (!validate(values as unknown)) {
     const e = validate.errors?.[0]
-    const variable = (e?.instancePath ?? '').replace(/^\//, '') || 'config'
-    throw new ConfigError(variable, values[variable], e?.message ?? 'invalid')
+    const key = (e?.instancePath ?? '').replace(/^\//, '') || 'config'
+    const variable = key === 'LATTICE_KUBECONFIG_FLAG' ? '--kubeconfig' : key
+    throw new ConfigError(variable, values[key], e?.message ?? 'invalid')
   }
   const addr = (variable: string, fallback: string): ListenAddress => {
     try { return parseListenAddress(values[variable] ?? fallback) } catch { throw new ConfigError(variable, values[variable], 'want host:port or :port, port <= 65535') }
   }
   const watch = values.LATTICE_WATCH_NAMESPACE ?? ''
-  const kubeconfig = values.KUBECONFIG ?? ''
+  const kubeconfig = values.LATTICE_KUBECONFIG_FLAG ?? ''
   return {
     ...(kubeconfig !== '' ? { kubeconfig } : {}),
     ...(watch !== '' ? { watchNamespace: watch } : {}),
@@ -124,6 +138,7 @@ export function parseConfig (argv: readonly string[], env: Readonly<Record<strin
     probeIntervalSeconds: Number(values.LATTICE_PROBE_INTERVAL_SECONDS ?? '5'),
     addressMode: (values.LATTICE_ADDRESS_MODE ?? 'dns') as AddressMode,
     clusterDomain: values.LATTICE_CLUSTER_DOMAIN ?? 'cluster.local',
-    logLevel: (values.LATTICE_LOG_LEVEL ?? 'info') as LogLevel
+    logLevel: (values.LATTICE_LOG_LEVEL ?? 'info') as LogLevel,
+    ...(env.POD_NAMESPACE !== undefined && env.POD_NAMESPACE !== '' ? { operatorNamespace: env.POD_NAMESPACE } : {})
   }
 }

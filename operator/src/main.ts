@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /** lattice-operator entry point: parse config, connect, run until SIGTERM/SIGINT. */
-import { KubeConfig } from '@kubernetes/client-node'
 import { createLogger } from '../../node/src/util/logger.js'
-import { ConfigError, HELP, HelpRequested, parseConfig } from './config.js'
+import { packageVersion } from '../../node/src/util/version.js'
+import { ConfigError, HELP, HelpRequested, VersionRequested, parseConfig } from './config.js'
+import { loadKubeconfig, NoKubeconfigError } from './kube/kubeconfig.js'
 import { createOperator } from './operator.js'
 
 async function main (): Promise<number> {
@@ -11,13 +12,20 @@ async function main (): Promise<number> {
     config = parseConfig(process.argv.slice(2), process.env)
   } catch (err) {
     if (err instanceof HelpRequested) { process.stdout.write(HELP); return 0 }
+    if (err instanceof VersionRequested) { process.stdout.write(`lattice-operator ${packageVersion()}\n`); return 0 }
     if (err instanceof ConfigError) { process.stderr.write(`lattice-operator: ${err.message}\n`); return 2 }
     throw err
   }
   const logger = createLogger(config.logLevel, { service: 'lattice-operator' })
-  const kc = new KubeConfig()
-  if (config.kubeconfig !== undefined) kc.loadFromFile(config.kubeconfig)
-  else kc.loadFromCluster()
+  let kc
+  try {
+    const loaded = loadKubeconfig(config.kubeconfig, process.env)
+    kc = loaded.kubeConfig
+    logger.info('API credentials', { source: loaded.source.kind === 'in-cluster' ? 'in-cluster' : `${loaded.source.from}: ${loaded.source.files.join(':')}`, server: kc.getCurrentCluster()?.server })
+  } catch (err) {
+    if (err instanceof NoKubeconfigError) { process.stderr.write(`lattice-operator: ${err.message}\n`); return 2 }
+    throw err
+  }
   const operator = createOperator({
     ...(config.watchNamespace !== undefined ? { watchNamespace: config.watchNamespace } : {}),
     leaderElect: config.leaderElect,
@@ -26,7 +34,8 @@ async function main (): Promise<number> {
     healthAddr: config.healthAddr,
     probeIntervalMs: config.probeIntervalSeconds * 1000,
     addressMode: config.addressMode,
-    clusterDomain: config.clusterDomain
+    clusterDomain: config.clusterDomain,
+    ...(config.operatorNamespace !== undefined ? { operatorNamespace: config.operatorNamespace } : {})
   }, {
     kubeConfig: kc,
     logger,

@@ -43,6 +43,8 @@ export interface OperatorInit {
   leaseDurationMs?: number
   renewDeadlineMs?: number
   retryPeriodMs?: number
+  /** Namespace of the operator's own pods (POD_NAMESPACE): the nodes' NetworkPolicy admits the operator from there. */
+  operatorNamespace?: string
 }
 
 export interface OperatorComponents {
@@ -70,7 +72,8 @@ const R = {
   secrets: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
   configMaps: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
   pvcs: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims' },
-  pdbs: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets' }
+  pdbs: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets' },
+  networkPolicies: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies' }
 } as const satisfies Record<keyof Caches, ResourceSpec>
 
 class LatticeOperator implements Operator {
@@ -105,7 +108,8 @@ class LatticeOperator implements Operator {
       secrets: informer(R.secrets, true),
       configMaps: informer(R.configMaps, true),
       pvcs: informer(R.pvcs, true),
-      pdbs: informer(R.pdbs, true)
+      pdbs: informer(R.pdbs, true),
+      networkPolicies: informer(R.networkPolicies, true)
     }
     const identity = init.identity ?? `${hostname()}-${process.pid}`
     this.context = {
@@ -120,7 +124,8 @@ class LatticeOperator implements Operator {
         addressMode: init.addressMode,
         probeIntervalMs: init.probeIntervalMs,
         probeTimeoutMs: init.probeTimeoutMs ?? Math.min(2000, init.probeIntervalMs),
-        divergenceGraceMs: init.divergenceGraceMs ?? 3 * init.probeIntervalMs
+        divergenceGraceMs: init.divergenceGraceMs ?? 3 * init.probeIntervalMs,
+        ...(init.operatorNamespace !== undefined ? { operatorNamespace: init.operatorNamespace } : {})
       },
       now: () => new Date(),
       nodeNetworks: new Map(),
@@ -165,7 +170,7 @@ class LatticeOperator implements Operator {
       if (n !== undefined && labels[LABEL_COMPONENT] !== undefined) node(o.metadata?.namespace, n)
       else net(o.metadata?.namespace, labels[LABEL_NETWORK])
     }
-    for (const inf of [this.caches.pods, this.caches.services, this.caches.secrets, this.caches.configMaps, this.caches.pvcs, this.caches.pdbs] as Array<ResourceInformer<KubernetesObject>>) {
+    for (const inf of [this.caches.pods, this.caches.services, this.caches.secrets, this.caches.configMaps, this.caches.pvcs, this.caches.pdbs, this.caches.networkPolicies] as Array<ResourceInformer<KubernetesObject>>) {
       inf.on({ add: onChild, update: onChild, delete: onChild })
     }
   }

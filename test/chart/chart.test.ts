@@ -11,23 +11,25 @@ import yaml from 'js-yaml'
 import { CHART, NAMESPACE, ROOT, findObject, helm, parseManifests, render, runCommand, type K8sObject } from './helm.js'
 import { nodeLabels } from '../../operator/src/builders/names.js'
 
-const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']
-/** What the operator needs, written out independently of the chart: (group/resource) -> verbs. */
+/**
+ * What the operator's code calls, written out independently of the chart: (group/resource) -> verbs.
+ * rbac-audit.test.ts checks the same against the API server's audit log of a real run.
+ */
 const EXPECTED_RULES: Record<string, string[]> = {
-  'lattice.diotec360.com/latticenetworks': ALL_VERBS,
-  'lattice.diotec360.com/latticenodes': ALL_VERBS,
-  'lattice.diotec360.com/latticenetworks/status': ['get', 'patch', 'update'],
-  'lattice.diotec360.com/latticenodes/status': ['get', 'patch', 'update'],
+  'lattice.diotec360.com/latticenetworks': ['list', 'watch'],
+  'lattice.diotec360.com/latticenodes': ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+  'lattice.diotec360.com/latticenetworks/status': ['patch'],
+  'lattice.diotec360.com/latticenodes/status': ['patch'],
   'lattice.diotec360.com/latticenetworks/finalizers': ['update'],
   'lattice.diotec360.com/latticenodes/finalizers': ['update'],
-  '/pods': ALL_VERBS,
-  '/services': ALL_VERBS,
-  '/secrets': ALL_VERBS,
-  '/configmaps': ALL_VERBS,
-  '/persistentvolumeclaims': ALL_VERBS,
-  '/events': ['create', 'patch'],
-  'events.k8s.io/events': ['create', 'patch'],
-  'policy/poddisruptionbudgets': ALL_VERBS
+  '/pods': ['create', 'delete', 'list', 'watch'],
+  '/services': ['create', 'list', 'patch', 'watch'],
+  '/secrets': ['create', 'get', 'list', 'watch'],
+  '/configmaps': ['create', 'list', 'patch', 'watch'],
+  '/persistentvolumeclaims': ['create', 'get', 'list', 'patch', 'watch'],
+  '/events': ['create'],
+  'policy/poddisruptionbudgets': ['create', 'list', 'patch', 'watch'],
+  'networking.k8s.io/networkpolicies': ['create', 'delete', 'list', 'patch', 'watch']
 }
 
 /** Flattens rules to group/resource -> sorted verbs; fails on wildcards and resourceNames-free duplicates. */
@@ -78,14 +80,17 @@ describe('default values (cluster-wide, one replica)', () => {
 
   it('renders exactly the operator objects', () => {
     expect(objects.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole/lattice-operator', 'ClusterRoleBinding/lattice-operator', 'Deployment/lattice-operator',
+      'ClusterRole/lattice-operator', 'ClusterRole/lattice-operator-edit', 'ClusterRole/lattice-operator-view',
+      'ClusterRoleBinding/lattice-operator',
+      'CustomResourceDefinition/latticenetworks.lattice.diotec360.com', 'CustomResourceDefinition/latticenodes.lattice.diotec360.com',
+      'Deployment/lattice-operator', 'PodDisruptionBudget/lattice-operator',
       'Service/lattice-operator-metrics', 'ServiceAccount/lattice-operator'
     ])
-    for (const o of objects.filter(o => !o.kind.startsWith('Cluster'))) expect(o.metadata.namespace).toBe(NAMESPACE)
+    for (const o of objects.filter(o => !o.kind.startsWith('Cluster') && o.kind !== 'CustomResourceDefinition')) expect(o.metadata.namespace).toBe(NAMESPACE)
   })
 
   it('grants the least privilege the operator needs, cluster-wide, and nothing else', () => {
-    const role = asRole(findObject(objects, 'ClusterRole'))
+    const role = asRole(findObject(objects, 'ClusterRole', 'lattice-operator'))
     noWildcards(role.rules ?? [])
     expect(normalise(role.rules ?? [])).toEqual(Object.fromEntries(Object.entries(EXPECTED_RULES).map(([k, v]) => [k, [...v].sort()])))
     const binding = findObject(objects, 'ClusterRoleBinding') as unknown as { roleRef: { kind: string, name: string }, subjects: Array<{ kind: string, name: string, namespace: string }> }
@@ -144,8 +149,9 @@ describe('cluster-wide values', () => {
 describe('namespaced values', () => {
   const objects = parseManifests(render({ values: ['namespaced'] }))
 
-  it('gives a Role and RoleBinding in the watched namespace and nothing cluster-wide', () => {
-    expect(objects.filter(o => o.kind.startsWith('Cluster'))).toEqual([])
+  it('gives a Role and RoleBinding in the watched namespace and the operator nothing cluster-wide', () => {
+    // The only cluster-scoped RBAC: the view/edit roles aggregated for namespace users, bound to nobody.
+    expect(objects.filter(o => o.kind.startsWith('Cluster')).map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/lattice-operator-edit', 'ClusterRole/lattice-operator-view'])
     for (const ns of ['lattice-team-a']) {
       const role = asRole(findObject(objects, 'Role', 'lattice-operator', ns))
       noWildcards(role.rules ?? [])
@@ -179,7 +185,12 @@ describe('leader election', () => {
     expect(env(d).LATTICE_LEADER_ELECT).toBe('true')
     expect(d.spec?.strategy?.type).toBe('RollingUpdate')
     const lease = asRole(findObject(objects, 'Role', 'lattice-operator-leader-election', NAMESPACE))
-    expect(lease.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }])
+    // get/update only on the operator's Lease; create cannot be limited by name (the name is not known
+    // to authorization on a create), so it is a rule of its own.
+    expect(lease.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['lattice-operator-leader'], verbs: ['get', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] }
+    ])
     findObject(objects, 'RoleBinding', 'lattice-operator-leader-election', NAMESPACE)
   })
 
@@ -190,6 +201,48 @@ describe('leader election', () => {
 
   it('cannot be switched off for several replicas', () => {
     expect(() => render({ set: ['replicaCount=2', 'leaderElection.enabled=false'] })).toThrow(/needs leader election/)
+  })
+})
+
+describe('CRDs, image digest, PodDisruptionBudget, aggregated roles', () => {
+  it('crds.enabled=false leaves the CRDs out; crds.keep=false drops the keep policy', () => {
+    expect(parseManifests(render({ set: ['crds.enabled=false'] })).filter(o => o.kind === 'CustomResourceDefinition')).toEqual([])
+    const unkept = parseManifests(render({ set: ['crds.keep=false'] })).filter(o => o.kind === 'CustomResourceDefinition')
+    expect(unkept).toHaveLength(2)
+    for (const c of unkept) expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBeUndefined()
+  })
+
+  it('image.digest pins the operator image as repository@digest', () => {
+    const digest = `sha256:${'ab12'.repeat(16)}`
+    const d = asDeployment(findObject(parseManifests(render({ set: [`image.digest=${digest}`, 'image.tag=ignored'] })), 'Deployment'))
+    expect(d.spec?.template.spec?.containers[0]?.image).toBe(`lattice-operator@${digest}`)
+    expect(() => render({ set: ['image.digest=latest'] })).toThrow(/digest/)
+  })
+
+  it('a PodDisruptionBudget selects the operator pods, and can be switched off', () => {
+    const objects = parseManifests(render({ set: ['replicaCount=2'] }))
+    const pdb = findObject(objects, 'PodDisruptionBudget') as unknown as { spec: { maxUnavailable: number, selector: { matchLabels: Record<string, string> } } }
+    expect(pdb.spec.maxUnavailable).toBe(1)
+    expect(asDeployment(findObject(objects, 'Deployment')).spec?.template.metadata?.labels).toMatchObject(pdb.spec.selector.matchLabels)
+    expect(parseManifests(render({ set: ['podDisruptionBudget.enabled=false'] })).filter(o => o.kind === 'PodDisruptionBudget')).toEqual([])
+  })
+
+  it('the operator pods carry the labels the nodes\' NetworkPolicy admits', () => {
+    const labels = asDeployment(findObject(parseManifests(render()), 'Deployment')).spec?.template.metadata?.labels
+    expect(labels).toMatchObject({ 'app.kubernetes.io/component': 'operator', 'app.kubernetes.io/part-of': 'lattice' })
+  })
+
+  it('aggregates read rights into view and write rights into edit/admin, on the Lattice resources only', () => {
+    const objects = parseManifests(render())
+    const view = findObject(objects, 'ClusterRole', 'lattice-operator-view') as unknown as V1Role
+    const edit = findObject(objects, 'ClusterRole', 'lattice-operator-edit') as unknown as V1Role
+    expect(view.metadata?.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-view': 'true', 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' })
+    expect(edit.metadata?.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' })
+    expect(edit.metadata?.labels?.['rbac.authorization.k8s.io/aggregate-to-view']).toBeUndefined()
+    for (const r of [...(view.rules ?? []), ...(edit.rules ?? [])]) expect(r.apiGroups).toEqual(['lattice.diotec360.com'])
+    noWildcards([...(view.rules ?? []), ...(edit.rules ?? [])])
+    expect(Object.values(normalise(view.rules ?? [])).flat().every(v => ['get', 'list', 'watch'].includes(v))).toBe(true)
+    expect(parseManifests(render({ set: ['rbac.aggregateToDefaultRoles=false'] })).filter(o => /-(view|edit)$/.test(o.metadata.name))).toEqual([])
   })
 })
 
@@ -308,8 +361,16 @@ describe('generated and copied files are fresh', () => {
     const r = runCommand('bash', [join(ROOT, 'test/chart/sync-crds.sh'), '--check'])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    const crds = parseManifests(render({ includeCrds: true })).filter(o => o.kind === 'CustomResourceDefinition')
+    // Templates (helm upgrade updates them), the sources' content unchanged but for the annotations.
+    const crds = parseManifests(render()).filter(o => o.kind === 'CustomResourceDefinition')
     expect(crds.map(c => c.metadata.name).sort()).toEqual(['latticenetworks.lattice.diotec360.com', 'latticenodes.lattice.diotec360.com'])
+    for (const crd of crds) {
+      const file = `${crd.metadata.name.split('.')[0] ?? ''}.yaml`
+      const source = yaml.load(readFileSync(join(ROOT, 'crds', file), 'utf8')) as K8sObject
+      expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep', 'lattice.diotec360.com/chart-version': (yaml.load(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { version: string }).version })
+      expect({ ...crd, metadata: { ...crd.metadata, annotations: undefined } }).toEqual({ ...source, metadata: { ...source.metadata, annotations: undefined } })
+    }
+    expect(existsSync(join(CHART, 'crds'))).toBe(false)
   })
 
   it('manifests/install.yaml is the default rendering (re-run test/chart/render-install.sh)', () => {

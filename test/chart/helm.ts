@@ -41,14 +41,12 @@ export interface RenderOptions {
   values?: string[]
   /** --set expressions. */
   set?: string[]
-  includeCrds?: boolean
   namespace?: string
 }
 
 export function templateArgs (opts: RenderOptions = {}): string[] {
   return [
     'template', RELEASE, CHART, '--namespace', opts.namespace ?? NAMESPACE, '--kube-version', KUBE_VERSION,
-    ...(opts.includeCrds === true ? ['--include-crds'] : []),
     ...(opts.values ?? []).flatMap(v => ['--values', join(VALUES_DIR, `${v}.yaml`)]),
     ...(opts.set ?? []).flatMap(s => ['--set', s])
   ]

@@ -46,7 +46,7 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
 HEADER
   "$helm" template "$release" "$root/charts/lattice-operator" \
-    --namespace "$namespace" --include-crds --kube-version "$kube_version"
+    --namespace "$namespace" --kube-version "$kube_version"
 }
 
 render_rule() {

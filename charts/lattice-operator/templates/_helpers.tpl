@@ -42,8 +42,18 @@ app.kubernetes.io/part-of: lattice
 {{- end }}
 {{- end }}
 
+{{/* repository:tag, or repository@digest when image.digest is set (the digest pins the exact image). */}}
 {{- define "lattice-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The Lease lattice-operator elects its leader with (fixed in the operator). */}}
+{{- define "lattice-operator.leaseName" -}}
+lattice-operator-leader
 {{- end }}
 
 {{/* "true" when the operator runs with leader election. */}}
@@ -73,27 +83,46 @@ namespaced operator.
 {{- end }}
 {{- end }}
 
-{{/* The rules the operator needs on its resources (shared by the ClusterRole and the namespaced Roles). */}}
+{{/*
+The rules the operator needs on its resources (shared by the ClusterRole and the namespaced Roles):
+exactly the requests lattice-operator makes (informers: list+watch; get only where it reads past its
+cache; patch = JSON merge patch; status through the status subresource), checked against the API
+server's audit log by test/chart/rbac-audit.test.ts. The finalizers rules make no request of their
+own: the OwnerReferencesPermissionEnforcement admission plugin (OpenShift and hardened clusters) wants
+them to set blockOwnerDeletion on the children's owner references.
+*/}}
 {{- define "lattice-operator.rules" -}}
 - apiGroups: ["lattice.diotec360.com"]
-  resources: ["latticenetworks", "latticenodes"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  resources: ["latticenetworks"]
+  verbs: ["list", "watch"]
+- apiGroups: ["lattice.diotec360.com"]
+  resources: ["latticenodes"]
+  verbs: ["list", "watch", "get", "create", "patch", "delete"]
 - apiGroups: ["lattice.diotec360.com"]
   resources: ["latticenetworks/status", "latticenodes/status"]
-  verbs: ["get", "update", "patch"]
+  verbs: ["patch"]
 - apiGroups: ["lattice.diotec360.com"]
   resources: ["latticenetworks/finalizers", "latticenodes/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
-  resources: ["pods", "services", "secrets", "configmaps", "persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  resources: ["pods"]
+  verbs: ["list", "watch", "create", "delete"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["list", "watch", "get", "create"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["list", "watch", "get", "create", "patch"]
+- apiGroups: [""]
+  resources: ["services", "configmaps"]
+  verbs: ["list", "watch", "create", "patch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 {{- end }}

@@ -32,7 +32,8 @@ export const DEFAULTS = {
   ports: { p2p: 9000, http: 8080 },
   storage: { size: '1Gi', reclaimPolicy: 'Retain' },
   service: { type: 'ClusterIP' },
-  rollout: { progressDeadlineSeconds: 600 }
+  rollout: { progressDeadlineSeconds: 600 },
+  networkPolicy: { enabled: true }
 } as const
 
 /** Paths inside the node pod (the lattice-node env contract). */

@@ -5,7 +5,7 @@
  */
 import { DEFAULTS } from './constants.js'
 import type {
-  LatticeNetworkSpec, NodeTemplateSpec, PortsSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec
+  LatticeNetworkSpec, NetworkPolicySpec, NodeTemplateSpec, PortsSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec
 } from './types.js'
 
 export type ResolvedSync = Required<SyncSpec>
@@ -28,6 +28,7 @@ export interface ResolvedNetworkSpec extends ResolvedTemplate {
   paused: boolean
   externalPeers: NonNullable<LatticeNetworkSpec['externalPeers']>
   rollout: Required<RolloutSpec>
+  networkPolicy: Required<NetworkPolicySpec>
 }
 
 export function resolveTemplate (spec: NodeTemplateSpec): ResolvedTemplate {
@@ -49,7 +50,8 @@ export function resolveNetworkSpec (spec: LatticeNetworkSpec): ResolvedNetworkSp
     ...(spec.addressMode !== undefined ? { addressMode: spec.addressMode } : {}),
     paused: spec.paused ?? DEFAULTS.paused,
     externalPeers: spec.externalPeers ?? [],
-    rollout: { ...DEFAULTS.rollout, ...stripUndefined(spec.rollout ?? {}) }
+    rollout: { ...DEFAULTS.rollout, ...stripUndefined(spec.rollout ?? {}) },
+    networkPolicy: { enabled: spec.networkPolicy?.enabled ?? DEFAULTS.networkPolicy.enabled, allowedSources: spec.networkPolicy?.allowedSources ?? [] }
   }
 }
 

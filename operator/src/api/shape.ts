@@ -5,7 +5,7 @@
  * defaults), so the YAML and the types cannot drift apart silently.
  */
 import type {
-  Condition, ExternalPeer, LatticeNetworkSpec, LatticeNetworkStatus, LatticeNodeSpec, LatticeNodeStatus,
+  Condition, ExternalPeer, LocalObjectReference, NetworkPolicySpec, PodTemplateSpec, LatticeNetworkSpec, LatticeNetworkStatus, LatticeNodeSpec, LatticeNodeStatus,
   NetworkNodeStatus, NodeTemplateSpec, PortsSpec, ResourcesSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec
 } from './types.js'
 import { DEFAULTS } from './constants.js'
@@ -66,6 +66,16 @@ const externalPeerShape: Fields<ExternalPeer> = {
   multiaddr: str({ required: true }),
   url: str()
 }
+const localObjectReferenceShape: Fields<LocalObjectReference> = {
+  name: str({ required: true })
+}
+const podTemplateShape: Fields<PodTemplateSpec> = {
+  metadata: { type: 'object', fields: { labels: map(str()), annotations: map(str()) } }
+}
+const networkPolicyShape: Fields<NetworkPolicySpec> = {
+  enabled: bool({ default: DEFAULTS.networkPolicy.enabled }),
+  allowedSources: arr(opaque())
+}
 const rolloutShape: Fields<RolloutSpec> = {
   progressDeadlineSeconds: int({ default: DEFAULTS.rollout.progressDeadlineSeconds })
 }
@@ -90,7 +100,10 @@ const templateShape: Fields<NodeTemplateSpec> = {
   tolerations: arr(opaque()),
   affinity: opaque(),
   topologySpreadConstraints: arr(opaque()),
-  service: obj(serviceShape, { default: {} })
+  service: obj(serviceShape, { default: {} }),
+  imagePullSecrets: arr(obj(localObjectReferenceShape)),
+  priorityClassName: str(),
+  podTemplate: obj(podTemplateShape)
 }
 
 export const networkSpecShape: Fields<LatticeNetworkSpec> = {
@@ -99,7 +112,8 @@ export const networkSpecShape: Fields<LatticeNetworkSpec> = {
   addressMode: str({ enum: ['dns', 'podIP'] }),
   paused: bool({ default: DEFAULTS.paused }),
   externalPeers: arr(obj(externalPeerShape)),
-  rollout: obj(rolloutShape, { default: {} })
+  rollout: obj(rolloutShape, { default: {} }),
+  networkPolicy: obj(networkPolicyShape, { default: {} })
 }
 
 const networkNodeShape: Fields<NetworkNodeStatus> = {
@@ -128,6 +142,7 @@ export const networkStatusShape: Fields<LatticeNetworkStatus> = {
   mode: str(),
   merkleRoot: str(),
   merkleRootShort: str(),
+  selector: str(),
   divergentNodes: arr(str()),
   divergentNodeCount: int(),
   currentPodSpecHash: str(),

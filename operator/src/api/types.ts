@@ -2,7 +2,7 @@
  * TypeScript view of the CRDs in crds/ (lattice.diotec360.com/v1alpha1). crds/*.yaml is the source;
  * `shape.ts` describes the same fields and `crd-sync.test.ts` checks the two against each other.
  */
-import type { V1ObjectMeta, V1Toleration, V1Affinity, V1TopologySpreadConstraint } from '@kubernetes/client-node'
+import type { V1ObjectMeta, V1Toleration, V1Affinity, V1TopologySpreadConstraint, V1NetworkPolicyPeer } from '@kubernetes/client-node'
 
 export type SyncModeSetting = 'p2p' | 'http' | 'auto'
 export type EffectiveMode = 'P2P' | 'HTTP' | 'NONE'
@@ -47,6 +47,26 @@ export interface ExternalPeer {
   url?: string
 }
 
+/** A core/v1 LocalObjectReference. */
+export interface LocalObjectReference {
+  name: string
+}
+
+/** Metadata added to every node pod (cert-manager's podTemplate convention). */
+export interface PodTemplateSpec {
+  metadata?: {
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+  }
+}
+
+/** The node pods' NetworkPolicy. */
+export interface NetworkPolicySpec {
+  enabled?: boolean
+  /** networking.k8s.io/v1 NetworkPolicyPeer list. */
+  allowedSources?: V1NetworkPolicyPeer[]
+}
+
 export interface RolloutSpec {
   progressDeadlineSeconds?: number
 }
@@ -65,6 +85,9 @@ export interface NodeTemplateSpec {
   affinity?: V1Affinity
   topologySpreadConstraints?: V1TopologySpreadConstraint[]
   service?: ServiceSpec
+  imagePullSecrets?: LocalObjectReference[]
+  priorityClassName?: string
+  podTemplate?: PodTemplateSpec
 }
 
 export interface LatticeNetworkSpec extends NodeTemplateSpec {
@@ -73,6 +96,7 @@ export interface LatticeNetworkSpec extends NodeTemplateSpec {
   paused?: boolean
   externalPeers?: ExternalPeer[]
   rollout?: RolloutSpec
+  networkPolicy?: NetworkPolicySpec
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown'
@@ -113,6 +137,8 @@ export interface LatticeNetworkStatus {
   mode?: string
   merkleRoot?: string
   merkleRootShort?: string
+  /** Label selector of the node pods (the scale subresource's labelSelectorPath). */
+  selector?: string
   divergentNodes?: string[]
   divergentNodeCount?: number
   currentPodSpecHash?: string

@@ -8,6 +8,7 @@ export const headlessServiceName = (network: string): string => `${network}-head
 export const networkSecretName = (network: string): string => `${network}-secrets`
 export const peersConfigMapName = (network: string): string => `${network}-peers`
 export const pdbName = (network: string): string => network
+export const networkPolicyName = (network: string): string => `${network}-nodes`
 export const identitySecretName = (node: string): string => `${node}-identity`
 export const pvcName = (node: string): string => `${node}-data`
 export const podName = (node: string): string => node
@@ -41,4 +42,6 @@ export function nodeLabels (network: string, node: string, ordinal: number | und
 
 /** Labels that select a network's node pods (stable: never include anything that changes). */
 export const networkPodSelector = (network: string): Record<string, string> => ({ [LABEL_NETWORK]: network, [LABEL_COMPONENT]: 'node' })
+/** A matchLabels map in the string form of a label selector (a=b,c=d). */
+export const labelSelector = (labels: Record<string, string>): string => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')
 export const nodePodSelector = (node: string): Record<string, string> => ({ [LABEL_NODE]: node, [LABEL_COMPONENT]: 'node' })

@@ -75,7 +75,40 @@ describe('buildPod', () => {
     expect(pod.spec?.tolerations).toEqual([{ key: 'k', operator: 'Exists' }])
     expect(pod.spec?.containers[0]?.resources).toEqual({ limits: { cpu: '1', memory: '256Mi' } })
   })
+  it('passes imagePullSecrets, priorityClassName and the pod template metadata into the pod', () => {
+    const pod = buildPod(node({
+      imagePullSecrets: [{ name: 'regcred' }],
+      priorityClassName: 'lattice-critical',
+      podTemplate: { metadata: { labels: { team: 'ledger', 'app.kubernetes.io/component': 'mine' }, annotations: { 'sidecar.istio.io/inject': 'false' } } }
+    }), peers)
+    expect(pod.spec?.imagePullSecrets).toEqual([{ name: 'regcred' }])
+    expect(pod.spec?.priorityClassName).toBe('lattice-critical')
+    expect(pod.metadata?.labels).toMatchObject({ team: 'ledger', 'lattice.diotec360.com/network': 'ledger' })
+    // The operator's own labels win: selectors depend on them.
+    expect(pod.metadata?.labels?.['app.kubernetes.io/component']).toBe('node')
+    expect(pod.metadata?.annotations).toMatchObject({ 'sidecar.istio.io/inject': 'false' })
+    expect(pod.metadata?.annotations?.['lattice.diotec360.com/pod-spec-hash']).toBe(podHashOf(pod))
+  })
+  it('pod spec hash: unchanged without the new fields, follows pod labels, pull secrets and priority', () => {
+    const plain = desiredPodSpecHash(node())
+    expect(desiredPodSpecHash(node({ imagePullSecrets: [], podTemplate: { metadata: {} } }))).toBe(plain)
+    const variants = [
+      node({ imagePullSecrets: [{ name: 'regcred' }] }),
+      node({ priorityClassName: 'high' }),
+      node({ podTemplate: { metadata: { labels: { team: 'a' } } } }),
+      node({ podTemplate: { metadata: { annotations: { a: 'b' } } } })
+    ].map(desiredPodSpecHash)
+    expect(new Set([plain, ...variants]).size).toBe(5)
+    for (const n of [node({ podTemplate: { metadata: { labels: { team: 'a' } } } })]) expect(podHashOf(buildPod(n, peers))).toBe(desiredPodSpecHash(n))
+  })
   it('matches the snapshot', () => {
     expect(buildPod(node(), peers)).toMatchSnapshot('pod')
+  })
+  it('matches the snapshot with pull secrets, priority class and pod metadata', () => {
+    expect(buildPod(node({
+      imagePullSecrets: [{ name: 'regcred' }],
+      priorityClassName: 'lattice-critical',
+      podTemplate: { metadata: { labels: { team: 'ledger' }, annotations: { 'prometheus.io/scrape': 'true' } } }
+    }), peers)).toMatchSnapshot('pod-production')
   })
 })

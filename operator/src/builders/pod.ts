@@ -118,6 +118,8 @@ function podSpec (node: LatticeNode, peers: PeersFile): V1PodSpec {
       { name: 'peers', configMap: { name: peersConfigMapName(node.spec.networkName), items: [{ key: PEERS_KEY, path: PEERS_KEY }] } },
       { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }
     ],
+    ...(t.imagePullSecrets !== undefined && t.imagePullSecrets.length > 0 ? { imagePullSecrets: t.imagePullSecrets.map(s => ({ name: s.name })) } : {}),
+    ...(t.priorityClassName !== undefined && t.priorityClassName !== '' ? { priorityClassName: t.priorityClassName } : {}),
     ...(t.nodeSelector !== undefined ? { nodeSelector: { ...t.nodeSelector } } : {}),
     ...(t.tolerations !== undefined ? { tolerations: t.tolerations } : {}),
     ...(t.affinity !== undefined ? { affinity: t.affinity } : {}),
@@ -125,8 +127,23 @@ function podSpec (node: LatticeNode, peers: PeersFile): V1PodSpec {
   }
 }
 
-/** Hash of a pod spec with the peer env values blanked: what drift is measured against. */
-export function podSpecHash (spec: V1PodSpec): string {
+/** The user's extra pod metadata (spec.podTemplate.metadata), undefined when none is set. */
+function extraMetadata (node: LatticeNode): PodMetadata | undefined {
+  const m = node.spec.podTemplate?.metadata
+  const labels = m?.labels ?? {}
+  const annotations = m?.annotations ?? {}
+  if (Object.keys(labels).length === 0 && Object.keys(annotations).length === 0) return undefined
+  return { labels, annotations }
+}
+
+interface PodMetadata { labels: Record<string, string>, annotations: Record<string, string> }
+
+/**
+ * Hash of a pod spec with the peer env values blanked: what drift is measured against. The user's
+ * extra pod metadata is part of it (a changed label rolls the pods out like any template change);
+ * without any, the hash is the spec's alone, as before the field existed.
+ */
+export function podSpecHash (spec: V1PodSpec, metadata?: PodMetadata): string {
   const blanked: V1PodSpec = {
     ...spec,
     containers: spec.containers.map(c => ({
@@ -134,25 +151,27 @@ export function podSpecHash (spec: V1PodSpec): string {
       env: c.env?.map(e => (PEER_ENV as readonly string[]).includes(e.name) ? { name: e.name, value: '' } : e)
     }))
   }
-  return contentHash(blanked)
+  return contentHash(metadata === undefined ? blanked : { spec: blanked, metadata })
 }
 
 /** The hash the node's pod should carry; independent of the peers list by construction. */
 export function desiredPodSpecHash (node: LatticeNode): string {
-  return podSpecHash(podSpec(node, { bootstrap: [], lattice_nodes: [], members: [] }))
+  return podSpecHash(podSpec(node, { bootstrap: [], lattice_nodes: [], members: [] }), extraMetadata(node))
 }
 
 export function buildPod (node: LatticeNode, peers: PeersFile): V1Pod {
   const name = node.metadata.name ?? ''
   const spec = podSpec(node, peers)
+  const extra = extraMetadata(node)
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       name: podName(name),
       namespace: node.metadata.namespace,
-      labels: nodeLabels(node.spec.networkName, name, node.spec.ordinal, 'node'),
-      annotations: { [ANNOTATION_POD_SPEC_HASH]: podSpecHash(spec) },
+      // The operator's labels and annotations win over the user's: selectors and the hash depend on them.
+      labels: { ...extra?.labels, ...nodeLabels(node.spec.networkName, name, node.spec.ordinal, 'node') },
+      annotations: { ...extra?.annotations, [ANNOTATION_POD_SPEC_HASH]: podSpecHash(spec, extra) },
       ownerReferences: [controllerRef(node)]
     },
     spec

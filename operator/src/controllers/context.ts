@@ -1,6 +1,6 @@
 /** What every reconciler gets: API client, caches, events, metrics, prober, config, clock. */
 import type {
-  V1ConfigMap, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service
+  V1ConfigMap, V1NetworkPolicy, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service
 } from '@kubernetes/client-node'
 import type { Logger } from '../../../node/src/util/logger.js'
 import type { AddressMode, LatticeNetwork, LatticeNode } from '../api/types.js'
@@ -20,6 +20,7 @@ export interface Caches {
   configMaps: ResourceInformer<V1ConfigMap>
   pvcs: ResourceInformer<V1PersistentVolumeClaim>
   pdbs: ResourceInformer<V1PodDisruptionBudget>
+  networkPolicies: ResourceInformer<V1NetworkPolicy>
 }
 
 export interface OperatorConfig {
@@ -29,6 +30,8 @@ export interface OperatorConfig {
   probeTimeoutMs: number
   /** A node's root may differ from the network's this long before it is diverged. */
   divergenceGraceMs: number
+  /** Namespace of the operator's pods (POD_NAMESPACE), for the nodes' NetworkPolicy; undefined: any. */
+  operatorNamespace?: string
 }
 
 export interface OperatorContext {

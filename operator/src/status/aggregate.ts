@@ -17,6 +17,8 @@ export interface AggregateInput {
   currentPodSpecHash?: string
   /** External peers (spec.externalPeers) judged diverged; they count as divergent nodes. */
   externalDiverged?: readonly string[]
+  /** Label selector of the node pods, string form (status.selector, for the scale subresource). */
+  selector?: string
   previous?: LatticeNetworkStatus
   now: Date
 }
@@ -97,6 +99,7 @@ export function aggregateNetworkStatus (input: AggregateInput): LatticeNetworkSt
     ...(peerCounts.length > 0 ? { peers: Math.min(...peerCounts) } : {}),
     ...(mode !== undefined ? { mode } : {}),
     ...(input.networkRoot !== undefined ? { merkleRoot: input.networkRoot, merkleRootShort: shortRoot(input.networkRoot) } : {}),
+    ...(input.selector !== undefined ? { selector: input.selector } : {}),
     divergentNodes: divergent,
     divergentNodeCount: divergent.length,
     ...(input.currentPodSpecHash !== undefined ? { currentPodSpecHash: input.currentPodSpecHash } : {}),

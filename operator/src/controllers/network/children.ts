@@ -1,12 +1,13 @@
 /** The network's own children: Secret (PSK, token), headless Service, PDB, peers ConfigMap. */
-import type { V1ConfigMap, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node'
+import type { V1ConfigMap, V1NetworkPolicy, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node'
 import type { LatticeNetwork, LatticeNode } from '../../api/types.js'
 import { resolveNetworkSpec } from '../../api/defaults.js'
 import { buildHeadlessService } from '../../builders/services.js'
 import { buildPodDisruptionBudget } from '../../builders/pdb.js'
+import { buildNetworkPolicy, networkPolicySpecOf } from '../../builders/network-policy.js'
 import { buildNetworkSecret, generateNetworkSecretData } from '../../builders/secrets.js'
 import { addressingFor, buildPeersConfigMap, buildPeersFile, type PeerNode } from '../../builders/peers.js'
-import { headlessServiceName, networkSecretName, pdbName, peersConfigMapName } from '../../builders/names.js'
+import { headlessServiceName, networkPolicyName, networkSecretName, pdbName, peersConfigMapName } from '../../builders/names.js'
 import { ensureObject } from '../apply.js'
 import type { OperatorContext } from '../context.js'
 import { isAlreadyExists } from '../../kube/errors.js'
@@ -41,6 +42,20 @@ export async function ensurePdb (ctx: OperatorContext, net: LatticeNetwork): Pro
     return
   }
   await ensureObject<V1PodDisruptionBudget>(ctx.client, desired, existing, p => ({ spec: p.spec }))
+}
+
+/** The nodes' NetworkPolicy when spec.networkPolicy.enabled, none otherwise (an existing one is removed). */
+export async function ensureNetworkPolicy (ctx: OperatorContext, net: LatticeNetwork): Promise<void> {
+  const existing = ctx.caches.networkPolicies.get(networkPolicyName(net.metadata.name ?? ''), net.metadata.namespace)
+  if (!resolveNetworkSpec(net.spec).networkPolicy.enabled) {
+    if (existing !== undefined) {
+      await ctx.client.delete(refOf({ ...existing, apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }))
+      ctx.events.event(net, 'Normal', 'NetworkPolicyRemoved', `removed NetworkPolicy ${networkPolicyName(net.metadata.name ?? '')} (spec.networkPolicy.enabled is false)`)
+    }
+    return
+  }
+  const desired = buildNetworkPolicy(net, ctx.config.operatorNamespace !== undefined ? { operatorNamespace: ctx.config.operatorNamespace } : {})
+  await ensureObject<V1NetworkPolicy>(ctx.client, desired, existing, p => ({ spec: networkPolicySpecOf(p.spec) }))
 }
 
 /** Peers of every node that exists (identity known or not yet) plus the external peers. */

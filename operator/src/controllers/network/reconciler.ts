@@ -1,6 +1,6 @@
 /**
  * LatticeNetwork reconcile, level-triggered: read the network and its nodes from the caches, make
- * the children match (Secret, headless Service, PDB, LatticeNodes, peers ConfigMap), roll out one
+ * the children match (Secret, headless Service, PDB, NetworkPolicy, LatticeNodes, peers ConfigMap), roll out one
  * node at a time, then aggregate and write the status. Deletion needs no work here: every child has
  * an owner reference, so the garbage collector removes them (PVCs follow their node's reclaim policy,
  * handled by the node controller's finalizer).
@@ -9,9 +9,10 @@ import { resolveNetworkSpec } from '../../api/defaults.js'
 import { aggregateNetworkStatus } from '../../status/aggregate.js'
 import { decideRollout } from '../../status/rollout.js'
 import { splitKey } from '../../util/log.js'
+import { labelSelector, networkPodSelector } from '../../builders/names.js'
 import type { OperatorContext } from '../context.js'
 import type { ReconcileOutcome } from '../runner.js'
-import { ensureHeadlessService, ensureNetworkSecret, ensurePdb, ensurePeersConfigMap } from './children.js'
+import { ensureHeadlessService, ensureNetworkPolicy, ensureNetworkSecret, ensurePdb, ensurePeersConfigMap } from './children.js'
 import { ownedNodes, scaleNodes } from './scale.js'
 import { observeNodes, publishNetworkMetrics, writeNetworkStatus, writeNodeDivergence } from './status.js'
 import { updateNodeTemplate } from './rollout.js'
@@ -31,6 +32,7 @@ export async function reconcileNetwork (ctx: OperatorContext, key: string): Prom
   await ensureNetworkSecret(ctx, net)
   await ensureHeadlessService(ctx, net)
   await ensurePdb(ctx, net)
+  await ensureNetworkPolicy(ctx, net)
 
   let nodes = ownedNodes(ctx, net)
   if (!spec.paused) {
@@ -80,6 +82,7 @@ export async function reconcileNetwork (ctx: OperatorContext, key: string): Prom
     ...(rolloutStartTime !== undefined ? { rolloutStartTime } : {}),
     currentPodSpecHash: obs.currentTemplateHash,
     externalDiverged: obs.externalPeers.filter(p => p.diverged).map(p => p.name),
+    selector: labelSelector(networkPodSelector(net.metadata.name ?? '')),
     ...(net.status !== undefined ? { previous: net.status } : {}),
     now
   })
