@@ -6,23 +6,19 @@
 // No kubelet here: pods stay Pending, which is all RBAC needs (pod behaviour is tested elsewhere).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { V1Deployment } from '@kubernetes/client-node'
 import yaml from 'js-yaml'
 import { useCluster } from '../cluster/harness.js'
 import { createTestNamespace } from '../cluster/namespace.js'
-import { locateBinaries, nodeBinary } from '../cluster/binaries.js'
+import { locateBinaries } from '../cluster/binaries.js'
 import { httpGet } from '../cluster/http.js'
-import { freePort } from '../cluster/ports.js'
 import { waitFor } from '../cluster/wait.js'
 import type { CommandResult } from '../cluster/controlplane.js'
 import type { ManagedProcess } from '../cluster/process.js'
-import { CHART, ROOT } from './helm.js'
-
-const OPERATOR_MAIN = fileURLToPath(new URL('../../operator/src/main.js', import.meta.url))
+import { ROOT } from './helm.js'
+import { installRelease, refusals, runReleaseOperator } from './release-operator.js'
 
 function expectOk (r: CommandResult, what: string): void {
   expect({ what, code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ what, code: 0, stderr: '' })
@@ -54,46 +50,11 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
 
   /** Installs a release and starts the operator as its ServiceAccount with the rendered Deployment's env. */
   async function installAndRun (release: string, namespace: string, set: string[]): Promise<{ proc: ManagedProcess, metricsPort: number, env: Record<string, string> }> {
-    expect(existsSync(OPERATOR_MAIN)).toBe(true)
-    expectOk(await cluster.helm(['install', release, CHART, '-n', namespace, '--create-namespace', ...set.flatMap(s => ['--set', s])], { timeoutMs: 120_000 }), 'helm install')
-    const fullname = release.includes('lattice-operator') ? release : `${release}-lattice-operator`
-    const deployment = await kubectlJson<V1Deployment>(['get', 'deployment', '-n', namespace, fullname])
-    const container = deployment.spec?.template.spec?.containers[0]
-    const token = await cluster.kubectl(['create', 'token', deployment.spec?.template.spec?.serviceAccountName ?? '', '-n', namespace, '--duration=1h'])
-    expectOk(token, 'create token')
-    const kubeconfig = join(tmp, `${release}.kubeconfig`)
-    writeFileSync(kubeconfig, yaml.dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'local', cluster: { server: cluster.server, 'certificate-authority': cluster.controlPlane?.pki.caCert } }],
-      users: [{ name: 'operator', user: { token: token.stdout.trim() } }],
-      contexts: [{ name: 'operator', context: { cluster: 'local', user: 'operator' } }],
-      'current-context': 'operator'
-    }))
-    // The chart's environment as the kubelet would give it; only the ports move to free ones.
-    const env: Record<string, string> = {}
-    for (const e of container?.env ?? []) if (e.value !== undefined) env[e.name] = e.value
-    const podName = `${fullname}-0`
-    const [metricsPort, healthPort] = [await freePort(), await freePort()]
-    const procEnv = {
-      PATH: process.env.PATH ?? '',
-      HOME: tmp,
-      ...env,
-      POD_NAME: podName,
-      POD_NAMESPACE: namespace,
-      KUBECONFIG: kubeconfig,
-      LATTICE_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
-      LATTICE_HEALTH_ADDR: `127.0.0.1:${healthPort}`
-    }
-    const processes = cluster.controlPlane?.processes
-    if (processes == null) throw new Error('private control plane expected')
-    const proc = processes.spawn({ name: release, command: nodeBinary(), args: [OPERATOR_MAIN, ...(container?.args ?? [])], logFile: join(tmp, `${release}.log`), env: procEnv, cwd: ROOT })
+    // The control plane applied crds/ at start: these releases leave the CRDs alone.
+    const r = await installRelease(cluster, tmp, release, namespace, ['crds.enabled=false', ...set])
+    const { proc, metricsPort } = await runReleaseOperator(cluster, tmp, r, `${r.fullname}-0`)
     operators.push(proc)
-    await waitFor(`${release} healthy`, async () => {
-      if (proc.hasExited()) throw new Error(`operator exited: ${proc.tail(3000)}`)
-      return (await httpGet(`http://127.0.0.1:${healthPort}/healthz`, 2000).catch(() => ({ status: 0 }))).status === 200
-    }, { timeoutMs: 60_000, intervalMs: 200 })
-    return { proc, metricsPort, env }
+    return { proc, metricsPort, env: r.env }
   }
 
   /** Every child of a network exists and its status is current. */
@@ -105,8 +66,8 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
         if (proc.hasExited()) throw new Error(`operator exited: ${proc.tail(3000)}`)
         const lnet = await kubectlJson<{ metadata: { generation: number }, status?: { observedGeneration?: number } }>(['get', 'lnet', '-n', namespace, network])
         const lnodes = await kubectlJson<{ items: Array<Named & { status?: { peerId?: string } }> }>(['get', 'lnode', '-n', namespace])
-        const [secrets, pvcs, pods, services, configmaps, pdbs] = await Promise.all(
-          ['secrets', 'pvc', 'pods', 'services', 'configmaps', 'pdb'].map(async k => await names(k, namespace)))
+        const [secrets, pvcs, pods, services, configmaps, pdbs, networkPolicies] = await Promise.all(
+          ['secrets', 'pvc', 'pods', 'services', 'configmaps', 'pdb', 'networkpolicies'].map(async k => await names(k, namespace)))
         const want = (kind: string, have: string[] | undefined, expected: string[]): string[] =>
           expected.filter(e => !(have ?? []).includes(e)).map(e => `${kind}/${e}`)
         missing = [
@@ -118,17 +79,14 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
           ...want('pod', pods, nodes),
           ...want('service', services, [`${network}-headless`, ...nodes]),
           ...want('configmap', configmaps, [`${network}-peers`]),
-          ...want('pdb', pdbs, [network])
+          ...want('pdb', pdbs, [network]),
+          ...want('networkpolicy', networkPolicies, [`${network}-nodes`])
         ]
         return missing.length === 0
       }, { timeoutMs: 120_000, intervalMs: 500 })
     } catch (err) {
       throw new Error(`${(err as Error).message}\nmissing: ${missing.join(', ')}\noperator log:\n${proc.tail(4000)}`)
     }
-  }
-
-  function refusals (proc: ManagedProcess): string[] {
-    return proc.tail(200_000).split('\n').filter(l => /forbidden|\b403\b/i.test(l))
   }
 
   let namespacedMetricsPort = 0

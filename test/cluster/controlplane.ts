@@ -21,6 +21,8 @@ export interface ControlPlane {
   readonly pki: Pki
   readonly binaries: Record<ControlPlaneBinary, string>
   readonly processes: ProcessRegistry
+  /** The audit log file when ControlPlaneInit.audit is set, else ''. */
+  readonly auditLogPath: string
   /** A fresh client configuration for the admin user. */
   kubeConfig: () => KubeConfig
   start: () => Promise<void>
@@ -63,6 +65,14 @@ export interface ControlPlaneInit {
    * then keeps that Service's endpoints itself and its certificate names the address.
    */
   advertiseAddress?: string
+  /**
+   * The API server's audit log (off by default): JSON lines in <stateDir>/audit.log (ControlPlane.auditLogPath),
+   * one per request at its ResponseComplete stage, with the policy's rules (default: every request at
+   * level Metadata: user, verb, resource, name, response code).
+   */
+  audit?: { rules?: object[] }
+  /** Admission plugins enabled besides the defaults (e.g. OwnerReferencesPermissionEnforcement). */
+  enableAdmissionPlugins?: string[]
 }
 
 export interface ControlPlaneComponents {
@@ -86,6 +96,7 @@ class LocalControlPlane implements ControlPlane {
   server = ''
   apiPort = 0
   kubeconfigPath = ''
+  auditLogPath = ''
   readonly stateDir: string
   pki!: Pki
   readonly binaries: Record<ControlPlaneBinary, string>
@@ -170,7 +181,24 @@ class LocalControlPlane implements ControlPlane {
     const address = this.address()
     this.server = `https://${address}:${this.apiPort}`
     const pki = this.pki
+    const auditArgs: string[] = []
+    if (this.init.audit !== undefined) {
+      const policy = path.join(this.stateDir, 'audit-policy.yaml')
+      // JSON is YAML: the policy file needs no YAML writer.
+      fs.writeFileSync(policy, JSON.stringify({
+        apiVersion: 'audit.k8s.io/v1',
+        kind: 'Policy',
+        omitStages: ['RequestReceived', 'ResponseStarted'],
+        rules: this.init.audit.rules ?? [{ level: 'Metadata' }]
+      }))
+      this.auditLogPath = path.join(this.stateDir, 'audit.log')
+      // Blocking mode: every event is written before the response, so a test reading the file after
+      // its last request sees them all.
+      auditArgs.push(`--audit-policy-file=${policy}`, `--audit-log-path=${this.auditLogPath}`, '--audit-log-format=json', '--audit-log-mode=blocking', '--audit-log-maxbackup=0', '--audit-log-maxsize=0')
+    }
+    if ((this.init.enableAdmissionPlugins ?? []).length > 0) auditArgs.push(`--enable-admission-plugins=${(this.init.enableAdmissionPlugins ?? []).join(',')}`)
     const proc = this.spawn('kube-apiserver', [
+      ...auditArgs,
       `--etcd-servers=${this.etcdUrl}`,
       `--bind-address=${address}`, `--advertise-address=${address}`, `--secure-port=${this.apiPort}`,
       `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll } from '@jest/globals'
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { locateBinaries } from './binaries.js'
-import { runCommand, startControlPlane, type CommandResult, type ControlPlane } from './controlplane.js'
+import { runCommand, startControlPlane, type CommandResult, type ControlPlane, type ControlPlaneInit } from './controlplane.js'
 import { defaultImages, type ImageTable, type Kubelet, type KubeletInit } from './kubelet/index.js'
 import { createLocalKubelet } from './local-kubelet.js'
 import { createTestNamespace, deleteTestNamespace } from './namespace.js'
@@ -30,6 +30,8 @@ export interface UseClusterOptions {
    */
   shared?: boolean
   startTimeoutMs?: number
+  /** Audit log and admission plugins of a private control plane (controlplane.ts); never the shared one. */
+  controlPlane?: Pick<ControlPlaneInit, 'audit' | 'enableAdmissionPlugins'>
 }
 
 /** What a suite gets: a fresh namespace on a real control plane with a local kubelet. */
@@ -94,7 +96,7 @@ class SuiteCluster implements ClusterContext {
   }
 
   async setUp (opts: UseClusterOptions, suiteName: string): Promise<void> {
-    const wantsAbsence = opts.kubelet === false || opts.scheduler === false || opts.controllerManager === false
+    const wantsAbsence = opts.kubelet === false || opts.scheduler === false || opts.controllerManager === false || opts.controlPlane !== undefined
     const shared = opts.shared !== false && !wantsAbsence ? readSharedCluster() : undefined
     this.helmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-helm-'))
     if (shared != null) {
@@ -103,7 +105,7 @@ class SuiteCluster implements ClusterContext {
       this.nodeName = shared.nodeName
       this.kubeletRoot = shared.kubeletRoot
     } else {
-      const cp = await startControlPlane({ scheduler: opts.scheduler, controllerManager: opts.controllerManager, crdsDir: opts.crdsDir, startTimeoutMs: opts.startTimeoutMs })
+      const cp = await startControlPlane({ scheduler: opts.scheduler, controllerManager: opts.controllerManager, crdsDir: opts.crdsDir, startTimeoutMs: opts.startTimeoutMs, ...opts.controlPlane })
       this.controlPlane = cp
       this.kubeconfigPath = cp.kubeconfigPath
       this.server = cp.server

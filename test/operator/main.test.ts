@@ -3,7 +3,10 @@
 // health and metrics endpoints answer; a bad setting exits 2 naming the variable.
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
+import yaml from 'js-yaml'
 import { fileURLToPath } from 'node:url'
 import { CoordinationV1Api } from '@kubernetes/client-node'
 import { useCluster } from '../cluster/harness.js'
@@ -69,6 +72,59 @@ describe('lattice-operator processes', () => {
     expect(await new Promise(resolve => help.once('exit', resolve))).toBe(0)
     expect(out).toContain('LATTICE_ADDRESS_MODE')
   })
+
+  it('--version prints the package version', async () => {
+    const v = spawn(nodeBinary(), [MAIN, '--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    v.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    expect(await new Promise(resolve => v.once('exit', resolve))).toBe(0)
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(MAIN), '..', '..', '..', 'package.json'), 'utf8')) as { version: string }
+    expect(out).toBe(`lattice-operator ${pkg.version}\n`)
+  })
+
+  it('finds its credentials as kubectl does: a KUBECONFIG list of split files, else ~/.kube/config; none is exit 2', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lattice-kc-'))
+    try {
+      // The admin kubeconfig split in two: credentials in one file, cluster and context in the other.
+      const admin = yaml.load(readFileSync(cluster.kubeconfigPath, 'utf8')) as Record<string, unknown>
+      const creds = path.join(dir, 'creds')
+      const contexts = path.join(dir, 'contexts')
+      writeFileSync(creds, yaml.dump({ apiVersion: 'v1', kind: 'Config', users: admin.users }))
+      writeFileSync(contexts, yaml.dump({ ...admin, users: [] }))
+      const home = path.join(dir, 'home')
+      mkdirSync(path.join(home, '.kube'), { recursive: true })
+      writeFileSync(path.join(home, '.kube', 'config'), readFileSync(cluster.kubeconfigPath))
+      const runReady = async (env: NodeJS.ProcessEnv): Promise<void> => {
+        const health = await freePort()
+        const child = spawn(nodeBinary(), [MAIN], {
+          env: { PATH: process.env.PATH ?? '', ...env, LATTICE_WATCH_NAMESPACE: cluster.namespace, LATTICE_METRICS_ADDR: '127.0.0.1:0', LATTICE_HEALTH_ADDR: `127.0.0.1:${health}` },
+          stdio: ['ignore', 'pipe', 'pipe']
+        })
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+        child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+        const exited = new Promise(resolve => child.once('exit', resolve))
+        try {
+          await waitFor('ready (informers synced through the API server)', async () => {
+            if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${out}`)
+            return (await get(health, '/readyz').catch(() => undefined))?.status === 200
+          }, { timeoutMs: 60_000, intervalMs: 250 })
+        } finally {
+          child.kill('SIGTERM')
+          await exited
+        }
+      }
+      await runReady({ KUBECONFIG: [path.join(dir, 'missing'), creds, contexts].join(path.delimiter), HOME: dir })
+      await runReady({ HOME: home })
+      const none = spawn(nodeBinary(), [MAIN], { env: { PATH: process.env.PATH ?? '', HOME: dir, LATTICE_HEALTH_ADDR: '127.0.0.1:0', LATTICE_METRICS_ADDR: '127.0.0.1:0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let err = ''
+      none.stderr.on('data', (d: Buffer) => { err += d.toString() })
+      expect(await new Promise(resolve => none.once('exit', resolve))).toBe(2)
+      expect(err).toContain('no kubeconfig')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 180_000)
 
   it('two replicas: exactly one leader; it reconciles; when it stops the other takes over', async () => {
     const a = await launch()
