@@ -74,8 +74,10 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'lattice-rbac-audit-'))
     api = new Api(cluster)
-    // Two replicas, leader election on; the local cluster has no DNS: address nodes by pod IP.
-    release = await installRelease(cluster, tmp, 'lattice-operator', OPS, ['replicaCount=2', 'operator.addressMode=podIP', 'operator.probeIntervalSeconds=1'])
+    // Two replicas, leader election on; the local cluster has no DNS: address nodes by pod IP. The two
+    // replicas run as processes below; an image the local kubelet does not know keeps the Deployment's
+    // own pods from starting next to them.
+    release = await installRelease(cluster, tmp, 'lattice-operator', OPS, ['replicaCount=2', 'operator.addressMode=podIP', 'operator.probeIntervalSeconds=1', 'image.repository=registry.invalid/not-run-here'])
     mustSucceed(await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...CRDS.map(c => `crd/${c}`)], { timeoutMs: 90_000 }), 'CRDs Established')
     for (const i of [0, 1]) operators.push(await runReleaseOperator(cluster, tmp, release, `lattice-operator-${i}`))
   }, 240_000)
@@ -277,8 +279,11 @@ describe('namespace users: the aggregated view and edit roles', () => {
     }, { timeoutMs: 60_000, intervalMs: 500 })
   }, 240_000)
 
-  const canI = async (user: string, verb: string, resource: string): Promise<string> =>
-    (await cluster.kubectl(['auth', 'can-i', verb, resource, '-n', TEAM, `--as=${user}`])).stdout.trim()
+  /** `resource` may name a subresource as resource/sub (kubectl would read it as an object name). */
+  const canI = async (user: string, verb: string, resource: string): Promise<string> => {
+    const [res = '', sub] = resource.split('/')
+    return (await cluster.kubectl(['auth', 'can-i', verb, res, ...(sub !== undefined ? [`--subresource=${sub}`] : []), '-n', TEAM, `--as=${user}`])).stdout.trim()
+  }
 
   it.each([
     // user, verb, resource, answer
