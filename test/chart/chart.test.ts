@@ -26,7 +26,7 @@ const EXPECTED_RULES: Record<string, string[]> = {
   '/services': ['create', 'list', 'patch', 'watch'],
   '/secrets': ['create', 'get', 'list', 'watch'],
   '/configmaps': ['create', 'list', 'patch', 'watch'],
-  '/persistentvolumeclaims': ['create', 'get', 'list', 'patch', 'watch'],
+  '/persistentvolumeclaims': ['create', 'delete', 'get', 'list', 'patch', 'watch'],
   '/events': ['create'],
   'policy/poddisruptionbudgets': ['create', 'list', 'patch', 'watch'],
   'networking.k8s.io/networkpolicies': ['create', 'delete', 'list', 'patch', 'watch']

@@ -221,9 +221,11 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
     const used = new Set(events.map(auditKey))
     const role = JSON.parse(mustSucceed(await cluster.kubectl(['get', 'clusterrole', 'lattice-operator', '-o', 'json']), 'clusterrole').stdout) as { rules: V1PolicyRule[] }
     const lease = JSON.parse(mustSucceed(await cluster.kubectl(['get', 'role', '-n', OPS, 'lattice-operator-leader-election', '-o', 'json']), 'lease role').stdout) as { rules: V1PolicyRule[] }
-    // The finalizers rules make no request of their own: the admission plugin checks them when the
-    // operator sets blockOwnerDeletion (shown in the next test).
-    const authorizationOnly = ['lattice.diotec360.com/latticenetworks/finalizers:update', 'lattice.diotec360.com/latticenodes/finalizers:update']
+    // Grants that make no request of their own: the admission plugin checks them, finalizers update when
+    // the operator sets blockOwnerDeletion (shown in the next test), PVC delete when it changes a PVC's
+    // owner references (the orphaning in the scale-down above: without it that patch is refused with
+    // "cannot set an ownerRef on a resource you can't delete").
+    const authorizationOnly = ['lattice.diotec360.com/latticenetworks/finalizers:update', 'lattice.diotec360.com/latticenodes/finalizers:update', '/persistentvolumeclaims:delete']
     const granted = grantedKeys([...role.rules, ...lease.rules])
     expect(granted).toEqual(expect.arrayContaining(authorizationOnly))
     const unused = granted.filter(k => !used.has(k) && !authorizationOnly.includes(k))

@@ -87,9 +87,10 @@ namespaced operator.
 The rules the operator needs on its resources (shared by the ClusterRole and the namespaced Roles):
 exactly the requests lattice-operator makes (informers: list+watch; get only where it reads past its
 cache; patch = JSON merge patch; status through the status subresource), checked against the API
-server's audit log by test/chart/rbac-audit.test.ts. The finalizers rules make no request of their
-own: the OwnerReferencesPermissionEnforcement admission plugin (OpenShift and hardened clusters) wants
-them to set blockOwnerDeletion on the children's owner references.
+server's audit log by test/chart/rbac-audit.test.ts. Two grants make no request of their own; the
+OwnerReferencesPermissionEnforcement admission plugin (OpenShift and hardened clusters) checks them:
+update on the finalizers of an owner, to set blockOwnerDeletion on its children, and delete on PVCs,
+to change a PVC's owner references (orphaning it when its node goes with reclaimPolicy Retain).
 */}}
 {{- define "lattice-operator.rules" -}}
 - apiGroups: ["lattice.diotec360.com"]
@@ -112,7 +113,7 @@ them to set blockOwnerDeletion on the children's owner references.
   verbs: ["list", "watch", "get", "create"]
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["list", "watch", "get", "create", "patch"]
+  verbs: ["list", "watch", "get", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["services", "configmaps"]
   verbs: ["list", "watch", "create", "patch"]
