@@ -72,12 +72,14 @@ describe('three-node lattice converges over gossip', () => {
       psk,
       backoff: { minMs: 100, maxMs: 1000 },
       reconnectTickMs: 100,
-      timeoutMs: 10_000
+      timeoutMs: 10_000,
+      livenessIntervalMs: 1000
     }, {
       onGossip: () => {},
       onMalformed: () => {},
       onPeerConnected: () => {},
       onPeersChanged: () => {},
+      onPeerSilent: () => {},
       serve: () => [],
       bootstrap: () => [target.p2pAddr]
     }, createSilentLogger())

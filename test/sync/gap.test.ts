@@ -49,12 +49,14 @@ describe('gap → catch-up from the peer that delivered the message', () => {
       psk: new Uint8Array(await readFile(lattice.pskFile as string)),
       backoff: { minMs: 100, maxMs: 1000 },
       reconnectTickMs: 100,
-      timeoutMs: 10_000
+      timeoutMs: 10_000,
+      livenessIntervalMs: 1000
     }, {
       onGossip: () => {},
       onMalformed: () => {},
       onPeerConnected: () => {},
       onPeersChanged: () => {},
+      onPeerSilent: () => {},
       serve: (req) => {
         serveCalls++
         return batchesFor({ missingFor: (theirs, limit) => served.filter(r => r.seq > (theirs[r.origin] ?? 0)).slice(0, limit) }, req.version_vector, { limit: 100, maxBytes: 1 << 20 })

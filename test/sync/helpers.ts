@@ -80,9 +80,9 @@ export async function switchMode (node: NodeProcess, mode: string): Promise<{ st
   return await node.api(`/api/lattice/sync/switch?mode=${mode}`, { method: 'POST' })
 }
 
-/** Three nodes with the short timings, returned once every node has its two peers and is in P2P mode. */
-export async function startConnectedLattice (): Promise<Lattice> {
-  const lattice = await startLattice(3, { env: SHORT_TIMINGS })
+/** Three nodes (short timings by default), returned once every node has its two peers and is in P2P mode. */
+export async function startConnectedLattice (env: Record<string, string> = SHORT_TIMINGS): Promise<Lattice> {
+  const lattice = await startLattice(3, { env })
   try {
     await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'),
       { timeoutMs: 30_000, message: 'lattice connected' })

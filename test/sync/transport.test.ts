@@ -41,6 +41,7 @@ async function makeNode (psk: Uint8Array | undefined, bootstrap: string[] = []):
     onMalformed: () => {},
     onPeerConnected: () => {},
     onPeersChanged: () => {},
+    onPeerSilent: () => {},
     serve: (req) => batchesFor({
       missingFor: (theirs: VersionVector, limit: number) => node.records.filter(r => r.seq > (theirs[r.origin] ?? 0)).slice(0, limit)
     }, req.version_vector, { limit: req.limit ?? 100, maxBytes: 1 << 20 }),
@@ -53,7 +54,8 @@ async function makeNode (psk: Uint8Array | undefined, bootstrap: string[] = []):
     psk,
     backoff: { minMs: 100, maxMs: 1000 },
     reconnectTickMs: 100,
-    timeoutMs: 10_000
+    timeoutMs: 10_000,
+    livenessIntervalMs: 1000
   }, handlers, createSilentLogger())
   await node.transport.start()
   return node

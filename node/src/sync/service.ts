@@ -88,7 +88,9 @@ class HybridSyncService implements SyncService {
         psk,
         backoff: { minMs: init.redialMinMs ?? 250, maxMs: init.redialMaxMs ?? 10_000 },
         reconnectTickMs: Math.min(500, Math.max(50, Math.floor(init.heartbeatIntervalMs / 2))),
-        timeoutMs
+        timeoutMs,
+        // at least 1 s: a ping deadline shorter than that would call a busy peer dead
+        livenessIntervalMs: Math.max(1000, init.heartbeatIntervalMs)
       }, {
         onGossip: (msg, from) => { this.onGossip(msg, from) },
         onMalformed: (from, err) => {
@@ -96,7 +98,13 @@ class HybridSyncService implements SyncService {
           this.c.logger.warn('malformed gossip dropped', { from, err: err.message })
         },
         onPeerConnected: (peerId) => { this.triggerCatchup(peerId, 'connect') },
-        onPeersChanged: (count) => { this.applyStep(this.mode.peers(count, this.clock())) },
+        // a node whose last peer went silent has been peerless since it last heard it: the peerless
+        // timeout counts from then, so failover after a silent cut takes the timeout, not timeout + detection
+        onPeersChanged: (count, lastContact) => { this.applyStep(this.mode.peers(count, Math.min(this.clock(), lastContact ?? Infinity))) },
+        onPeerSilent: (peerId, silentMs) => {
+          this.metrics.silentPeers.inc()
+          this.c.logger.warn('peer silent: connection closed', { peer: peerId, silent_ms: silentMs })
+        },
         serve: (req, from) => {
           // the PSK admits a connection; only members may read the ledger (as over HTTP, where reads need the token)
           if (!this.c.peers.isMember(from)) {

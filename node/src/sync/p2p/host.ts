@@ -29,6 +29,8 @@ export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
     ...(init.psk !== undefined ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
     // the reconnect loop of the sync service dials the bootstrap peers itself (no autodialer in libp2p 3)
     connectionManager: { maxConnections: 200 },
+    // the transport pings every peer each heartbeat interval and hangs up silent ones (transport.ts)
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       ping: ping(),

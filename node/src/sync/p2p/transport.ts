@@ -37,6 +37,12 @@ export interface P2PTransportInit {
   reconnectTickMs: number
   /** Dial and catch-up deadline, ms. */
   timeoutMs: number
+  /**
+   * Every connected peer is pinged this often (ms), with this as deadline. A peer not heard from (ping
+   * answer, gossip, connection) for three intervals is hung up: a silent partition (packets dropped,
+   * not refused) lowers the peer count within three intervals.
+   */
+  livenessIntervalMs: number
 }
 
 export interface P2PTransportHandlers {
@@ -45,7 +51,13 @@ export interface P2PTransportHandlers {
   /** Undecodable topic message. */
   onMalformed: (from: string, err: Error) => void
   onPeerConnected: (peerId: string) => void
-  onPeersChanged: (count: number) => void
+  /**
+   * The number of connected peers changed. When it dropped to 0 because the last peer went silent,
+   * `lastContact` is when it was last heard: the node has been peerless since then, not since now.
+   */
+  onPeersChanged: (count: number, lastContact?: number) => void
+  /** A peer stopped answering and its connections were closed. */
+  onPeerSilent: (peerId: string, silentMs: number) => void
   /** Serve an inbound catch-up request: the bounded batches the requester lacks. */
   serve: (req: SyncRequest, from: string) => Iterable<ServedBatch>
   /** The current bootstrap multiaddrs (re-read each tick: the peers file may change). */
@@ -75,7 +87,12 @@ export class P2PTransport {
   private readonly dialing = new Set<string>()
   private starting: Promise<void> | undefined
   private readonly inbound = new Set<Stream>()
-  private readonly firstRtt = new Map<string, number>()
+  /** Last time each connected peer was heard (ping answered, gossip delivered, connected), ms. */
+  private readonly lastSeen = new Map<string, number>()
+  /** Peers hung up for silence, with their last contact, until their disconnect is seen. */
+  private readonly silentDrops = new Map<string, number>()
+  private readonly rtt = new Map<string, number>()
+  private livenessTimer: NodeJS.Timeout | undefined
 
   constructor (init: P2PTransportInit, handlers: P2PTransportHandlers, logger: Logger) {
     this.init = init
@@ -98,22 +115,27 @@ export class P2PTransport {
     node.addEventListener('peer:connect', (evt) => {
       const id = evt.detail.toString()
       this.dialState.set(id, afterSuccess(Date.now()))
+      this.lastSeen.set(id, Date.now())
       this.handlers.onPeersChanged(node.getPeers().length)
       this.handlers.onPeerConnected(id)
-      // one ping at connect so status shows a latency at once (the connection monitor refreshes it every 10 s)
-      node.services.ping.ping(evt.detail, { signal: AbortSignal.timeout(this.init.timeoutMs) })
-        .then((ms) => { this.firstRtt.set(id, ms) })
-        .catch(() => {})
+      // one ping at connect so status shows a latency at once
+      this.ping(node, id, this.init.timeoutMs)
     })
     node.addEventListener('peer:disconnect', (evt) => {
-      this.firstRtt.delete(evt.detail.toString())
-      this.handlers.onPeersChanged(node.getPeers().length)
+      const id = evt.detail.toString()
+      const lastContact = this.silentDrops.get(id)
+      this.silentDrops.delete(id)
+      this.lastSeen.delete(id)
+      this.rtt.delete(id)
+      const count = node.getPeers().length
+      this.handlers.onPeersChanged(count, count === 0 ? lastContact : undefined)
     })
     const pubsub = node.services.pubsub
     pubsub.addEventListener('gossipsub:message', (evt) => {
       const { msg, propagationSource } = evt.detail
       if (msg.topic !== this.init.topic) return
       const from = propagationSource.toString()
+      this.lastSeen.set(from, Date.now())
       let decoded: GossipMessage
       try {
         decoded = decodeGossip(msg.data)
@@ -133,6 +155,8 @@ export class P2PTransport {
     this.dialState.clear()
     this.reconnectTimer = setInterval(() => { this.reconnectTick() }, this.init.reconnectTickMs)
     this.reconnectTimer.unref()
+    this.livenessTimer = setInterval(() => { this.checkLiveness() }, this.init.livenessIntervalMs)
+    this.livenessTimer.unref()
     this.reconnectTick()
     this.logger.info('libp2p started', { peer_id: node.peerId.toString(), listen: this.listenAddrs() })
   }
@@ -144,6 +168,8 @@ export class P2PTransport {
     this.node = undefined
     if (this.reconnectTimer !== undefined) clearInterval(this.reconnectTimer)
     this.reconnectTimer = undefined
+    if (this.livenessTimer !== undefined) clearInterval(this.livenessTimer)
+    this.livenessTimer = undefined
     for (const s of this.inbound) s.abort(new Error('node stopping'))
     this.inbound.clear()
     await node.stop()
@@ -167,8 +193,7 @@ export class P2PTransport {
       const id = c.remotePeer.toString()
       const info = byPeer.get(id) ?? { peerId: id, addrs: [], rttMs: null }
       info.addrs.push(c.remoteAddr.toString())
-      if (typeof c.rtt === 'number' && Number.isFinite(c.rtt)) info.rttMs = c.rtt
-      else if (info.rttMs === null) info.rttMs = this.firstRtt.get(id) ?? null
+      info.rttMs = this.rtt.get(id) ?? null
       byPeer.set(id, info)
     }
     return [...byPeer.values()]
@@ -265,6 +290,39 @@ export class P2PTransport {
     const node = this.node
     if (node === undefined) throw new Error('libp2p is stopped')
     await node.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.init.timeoutMs) })
+  }
+
+  private ping (node: LatticeLibp2p, peerId: string, deadlineMs: number): void {
+    node.services.ping.ping(peerIdFromString(peerId), { signal: AbortSignal.timeout(deadlineMs) })
+      .then((ms) => {
+        this.lastSeen.set(peerId, Date.now())
+        this.rtt.set(peerId, ms)
+      })
+      .catch(() => {}) // a missed answer shows as silence below
+  }
+
+  /**
+   * Ping every connected peer; hang up on those silent for three intervals. TCP alone notices a
+   * silent partition only after minutes, libp2p's own connection monitor (disabled in host.ts) after
+   * its 10 s interval plus an adaptive timeout.
+   */
+  private checkLiveness (): void {
+    const node = this.node
+    if (node === undefined) return
+    const now = Date.now()
+    const silenceMs = 3 * this.init.livenessIntervalMs
+    for (const peer of node.getPeers()) {
+      const id = peer.toString()
+      const seen = this.lastSeen.get(id) ?? now
+      if (now - seen > silenceMs) {
+        if (this.silentDrops.has(id)) continue
+        this.silentDrops.set(id, seen)
+        this.handlers.onPeerSilent(id, now - seen)
+        node.hangUp(peer).catch(() => {})
+        continue
+      }
+      this.ping(node, id, this.init.livenessIntervalMs)
+    }
   }
 
   /** The bootstrap list changed (peers file): dial new peers now instead of at the next tick. */
