@@ -49,6 +49,7 @@ test-deps: controlplane images
 	bash test/monitoring/install-prometheus.sh
 	bash test/monitoring/install-monitoring-crds.sh
 	bash test/dashboard/install-chromium.sh
+	bash test/sync/install-iptables.sh
 
 test: build test-deps
 	$(JEST) $(JEST_ARGS)
