@@ -35,7 +35,7 @@ describe('three-node lattice converges over gossip', () => {
     await waitFor(async () => {
       const all = await Promise.all(lattice.nodes.map(status))
       return all.every(s => s.peer_count === 2 && s.mode === 'P2P' && !s.http_sync_enabled && s.heartbeat_active && s.started)
-    }, { timeoutMs: 30_000, message: 'all nodes with 2 peers in P2P mode' })
+    }, { timeoutMs: 30_000, message: () => `all nodes with 2 peers in P2P mode; node logs:\n${lattice.nodes.map(n => n.logs().slice(-3000)).join('\n---\n')}` })
     // gossip flows both ways once every node has heard every peer's heartbeat (subscriptions known)
     await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(st => st.peers.length === 2 && st.peers.every(p => p.last_heartbeat !== null)),
       { timeoutMs: 30_000, message: 'heartbeats from every peer' })

@@ -321,7 +321,8 @@ export class P2PTransport {
         node.hangUp(peer).catch(() => {})
         continue
       }
-      this.ping(node, id, this.init.livenessIntervalMs)
+      // an answer that comes late but within the silence window still counts: a busy peer is alive
+      this.ping(node, id, silenceMs)
     }
   }
 
