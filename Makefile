@@ -35,8 +35,8 @@ images-host:
 # The container images lattice-node and lattice-operator in podman's storage, named
 # lattice-<program>:dev-<input hash>, :dev and :<version>, and as docker archives
 # ~/.cache/lattice/images/lattice-<program>.tar (for `ctr images import`). Built FROM a base made
-# here (debootstrap bookworm + the pinned Node: about 2 min, once); cold about 3 min more, warm (nothing
-# changed) about 3 s. Prints each image's size. Details: images/build.sh.
+# here (debootstrap bookworm + the pinned Node: about 2 min, once); cold 284 s in all, warm (nothing
+# changed) 2 s. Prints each image's size. Details: images/build.sh and the README.
 images: install images-host
 	bash images/build.sh
 
