@@ -7,6 +7,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { boundPnetCipher } from './pnet-cipher.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 
@@ -20,6 +21,7 @@ export interface HostInit {
 }
 
 export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
+  if (init.psk !== undefined) boundPnetCipher()
   return await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
