@@ -62,4 +62,22 @@ describe('helm upgrade carries the CRDs', () => {
     expect((await cluster.kubectl(['get', 'lnet', 'upgraded', '-n', cluster.namespace, '-o', 'jsonpath={.spec.upgradeNote}'])).stdout).toBe('carried by helm upgrade')
     expect((await cluster.kubectl(['get', 'deployment', '-n', NS, 'lattice-operator'])).stderr).toMatch(/NotFound/)
   }, 300_000)
+
+  // CRDs Helm does not own (installed from an older chart's crds/ directory, or applied by hand) make an
+  // install fail until they are adopted as the chart README says. (The CRDs the uninstall above kept
+  // still carry the release's ownership metadata: a new release of the same name adopts them by itself.)
+  it('CRDs not owned by the release are refused, then adopted with the README\'s annotate and label commands', async () => {
+    const crds = [CRD, 'latticenodes.lattice.diotec360.com']
+    mustSucceed(await cluster.kubectl(['annotate', 'crd', ...crds, 'meta.helm.sh/release-name-', 'meta.helm.sh/release-namespace-']), 'strip annotations')
+    mustSucceed(await cluster.kubectl(['label', 'crd', ...crds, 'app.kubernetes.io/managed-by-']), 'strip label')
+    const refused = await cluster.helm(['install', 'lattice-operator', CHART, '-n', NS], { timeoutMs: 120_000 })
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toMatch(/invalid ownership metadata|cannot be imported/)
+    mustSucceed(await cluster.kubectl(['annotate', 'crd', ...crds, 'meta.helm.sh/release-name=lattice-operator', `meta.helm.sh/release-namespace=${NS}`]), 'annotate')
+    mustSucceed(await cluster.kubectl(['label', 'crd', ...crds, 'app.kubernetes.io/managed-by=Helm']), 'label')
+    mustSucceed(await cluster.helm(['uninstall', 'lattice-operator', '-n', NS, '--ignore-not-found'], { timeoutMs: 120_000 }), 'uninstall the failed release')
+    mustSucceed(await cluster.helm(['install', 'lattice-operator', CHART, '-n', NS], { timeoutMs: 120_000 }), 'helm install after adoption')
+    // The chart's schema replaced the upgraded one: the field of the copied chart is gone again.
+    expect(await hasField()).toBe(false)
+  }, 300_000)
 })
