@@ -34,6 +34,7 @@ export function paths (l: RealNodeLayout): {
   containerdRoot: string
   containerdState: string
   runcRoot: string
+  registryHostsDir: string
   cniConfDir: string
   cniDataDir: string
   kubeletRoot: string
@@ -52,6 +53,7 @@ export function paths (l: RealNodeLayout): {
     containerdRoot: d('containerd/root'),
     containerdState: d('containerd/state'),
     runcRoot: d('containerd/runc'),
+    registryHostsDir: d('containerd/certs.d'),
     cniConfDir: d('cni/net.d'),
     cniDataDir: d('cni/ipam'),
     kubeletRoot: d('kubelet'),
@@ -85,6 +87,8 @@ disabled_plugins = ['io.containerd.nri.v1.nri', 'io.containerd.snapshotter.v1.bt
 
 [plugins.'io.containerd.cri.v1.images']
   snapshotter = 'overlayfs'
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = ${toml(p.registryHostsDir)}
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = ${toml(l.sandboxImage)}
 
@@ -113,6 +117,18 @@ disabled_plugins = ['io.containerd.nri.v1.nri', 'io.containerd.snapshotter.v1.bt
   stream_server_port = '0'
 `
 }
+
+/**
+ * `<registryHostsDir>/_default/hosts.toml`: every registry is a closed loopback port, so a pull of
+ * an image that was not loaded fails at once (ErrImagePull, then ImagePullBackOff) without a DNS
+ * query or a connection leaving this machine.
+ */
+export const NO_REGISTRY_HOSTS_TOML = `# No registry is reachable from the test machines and none may be tried.
+server = "http://127.0.0.1:9"
+
+[host."http://127.0.0.1:9"]
+  capabilities = ["pull", "resolve"]
+`
 
 /** The pod network: a bridge with the node as gateway, host-local addresses, no masquerade (pods never reach beyond this machine). */
 export function cniConfig (l: RealNodeLayout): Record<string, unknown> {

@@ -11,7 +11,7 @@ import { issueCertificate, writeKubeconfig } from '../pki.js'
 import { freePort } from '../ports.js'
 import { waitUntilUp, type ManagedProcess } from '../process.js'
 import { locateRealNodeBinaries, type RealNodeBinary, type HOST_PROGRAMS } from './binaries.js'
-import { cniConfig, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, paths, type RealNodeLayout } from './configs.js'
+import { cniConfig, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, NO_REGISTRY_HOSTS_TOML, paths, type RealNodeLayout } from './configs.js'
 import { RealNodeUnsupportedError } from './errors.js'
 import { createCgroupRoot, mountsUnder, processesMentioning, removeCgroupTree, run, setUpPodNetwork, tearDownPodNetwork, unmountUnder } from './host.js'
 import { acquireRealNodeLock, releaseRealNodeLock } from './lock.js'
@@ -121,6 +121,8 @@ class LocalRealNode implements RealNode {
 
     fs.writeFileSync(path.join(p.cniConfDir, '10-lattice.conflist'), JSON.stringify(cniConfig(l), null, 2))
     fs.writeFileSync(p.containerdConfig, containerdConfig(l))
+    fs.mkdirSync(path.join(p.registryHostsDir, '_default'), { recursive: true })
+    fs.writeFileSync(path.join(p.registryHostsDir, '_default', 'hosts.toml'), NO_REGISTRY_HOSTS_TOML)
     fs.writeFileSync(p.kubeletConfig, JSON.stringify(kubeletConfig(l, { clientCaFile: pki.caCert, certFile: kubeletServing.cert, keyFile: kubeletServing.key }), null, 2))
     fs.writeFileSync(p.kubeProxyConfig, JSON.stringify(kubeProxyConfig(l, proxyKubeconfig), null, 2))
     fs.writeFileSync(p.corefile, corefile(l, dnsKubeconfig))

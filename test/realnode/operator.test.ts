@@ -1,0 +1,170 @@
+/**
+ * The operator as a pod and the lattice-node image on a real node: `helm install` of the chart runs
+ * lattice-operator from its image with its own ServiceAccount (in-cluster configuration through the
+ * `kubernetes` Service), `kubectl apply` of the minimal sample gives three node pods that find each
+ * other by their Services' DNS names, a deleted node pod comes back with the same identity and data,
+ * and restarting containerd and the kubelet leaves the network Ready.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node'
+import type { LatticeNetwork, LatticeNode } from '../../operator/src/api/types.js'
+import { networkSecretName, peersConfigMapName } from '../../operator/src/builders/names.js'
+import { parsePeersConfigMap } from '../../operator/src/builders/peers.js'
+import { repoRoot } from '../cluster/binaries.js'
+import { REAL_NODE, realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/index.js'
+import { waitFor } from '../cluster/wait.js'
+
+const skipReason = realNodeSkipReason()
+if (skipReason != null) process.stderr.write(`test/realnode/operator: not run: ${skipReason}\n`)
+const describeRealNode = skipReason == null ? describe : describe.skip
+
+const GROUP = 'lattice.diotec360.com'
+const VERSION = 'v1alpha1'
+const NET = 'aethel'
+
+/** The archives `make images` writes (images/build.sh). */
+function imageArchives (): string[] {
+  const dir = path.join(process.env.LATTICE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'lattice'), 'images')
+  const archives = ['lattice-node.tar', 'lattice-operator.tar'].map(f => path.join(dir, f))
+  const missing = archives.filter(a => !fs.existsSync(a))
+  if (missing.length > 0) throw new Error(`image archives missing: ${missing.join(', ')}; run \`make images\` first`)
+  return archives
+}
+
+const podReady = (p: V1Pod | undefined): boolean => p?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true
+
+async function within<T> (rn: RealNodeContext, what: string, check: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
+  try {
+    return await waitFor(what, check, { timeoutMs, intervalMs: 1000 })
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await rn.diagnostics()}`)
+  }
+}
+
+async function nodeApi (ip: string, pathAndQuery: string, init: { token?: string, body?: unknown } = {}): Promise<{ status: number, body: string }> {
+  const res = await fetch(`http://${ip}:8080${pathAndQuery}`, {
+    method: init.body !== undefined ? 'POST' : 'GET',
+    headers: { ...(init.token !== undefined ? { authorization: `Bearer ${init.token}` } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    signal: AbortSignal.timeout(10_000)
+  })
+  return { status: res.status, body: await res.text() }
+}
+
+describeRealNode('lattice-operator and lattice-node images on a real node', () => {
+  const rn = useRealNode({ imageArchives }, 'rn-op')
+  const objects = (): CustomObjectsApi => rn.kubeConfig().makeApiClient(CustomObjectsApi)
+  const core = (): CoreV1Api => rn.kubeConfig().makeApiClient(CoreV1Api)
+  const getNetwork = async (): Promise<LatticeNetwork> => await objects().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenetworks', name: NET }) as LatticeNetwork
+  const getNode = async (name: string): Promise<LatticeNode> => await objects().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenodes', name }) as LatticeNode
+  const networkReady = async (): Promise<LatticeNetwork | undefined> => {
+    const n = await getNetwork()
+    const s = n.status
+    return s?.readyReplicas === 3 && s.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true && (s.nodes ?? []).every(x => x.peerCount === 2) ? n : undefined
+  }
+
+  it('helm install runs the operator as a pod from its image, with its own ServiceAccount', async () => {
+    const r = await rn.controlPlane.helm(['install', 'lattice', path.join(repoRoot(), 'charts', 'lattice-operator'), '-n', 'lattice-system', '--create-namespace', '--wait', '--timeout', '5m'], { timeoutMs: 330_000 })
+    if (r.code !== 0) throw new Error(`helm install failed: ${r.stderr}\n${await rn.diagnostics()}`)
+    const pods = await core().listNamespacedPod({ namespace: 'lattice-system', labelSelector: 'app.kubernetes.io/name=lattice-operator' })
+    expect(pods.items).toHaveLength(1)
+    const pod = pods.items[0]
+    expect(pod.spec?.nodeName).toBe(REAL_NODE.nodeName)
+    expect(pod.spec?.containers[0].image).toMatch(/^lattice-operator:/)
+    const sa = pod.spec?.serviceAccountName ?? ''
+    expect(sa).not.toBe('default')
+    await core().readNamespacedServiceAccount({ name: sa, namespace: 'lattice-system' })
+    expect(pod.status?.containerStatuses?.[0].imageID).toMatch(/^sha256:|@sha256:/)
+    // It talks to the API server from inside the pod network: caches synced means list + watch worked.
+    const logs = await within(rn, 'operator log: caches synced', async () => {
+      const l = await rn.kubectl(['logs', '-n', 'lattice-system', pod.metadata?.name ?? ''])
+      return l.stdout.includes('caches synced') ? l.stdout : undefined
+    })
+    expect(logs).toContain('lattice-operator started')
+  }, 400_000)
+
+  it('kubectl apply of the minimal sample gives three Ready node pods that find each other by DNS name', async () => {
+    const r = await rn.kubectl(['apply', '-n', rn.namespace, '-f', path.join(repoRoot(), 'manifests', 'samples', 'minimal.yaml')])
+    expect(r.stderr).toBe('')
+    await within(rn, 'network aethel 3/3 Ready with 2 peers each', networkReady, 300_000)
+    const pods = (await core().listNamespacedPod({ namespace: rn.namespace })).items.filter(p => p.metadata?.name?.startsWith(`${NET}-`) === true)
+    expect(pods).toHaveLength(3)
+    for (const p of pods) {
+      expect(p.spec?.containers[0].image).toBe('lattice-node:0.1.0')
+      expect(p.status?.podIP).toMatch(/^10\.217\.0\./)
+    }
+    const peers = parsePeersConfigMap(await core().readNamespacedConfigMap({ name: peersConfigMapName(NET), namespace: rn.namespace }))
+    expect(peers?.bootstrap).toHaveLength(3)
+    for (const ma of peers?.bootstrap ?? []) expect(ma).toMatch(new RegExp(`^/dns4/${NET}-\\d\\.${rn.namespace}\\.svc\\.cluster\\.local/tcp/\\d+/p2p/12D3KooW`))
+  }, 330_000)
+
+  it('a deleted node pod is replaced and rejoins with the same identity and data', async () => {
+    const token = Buffer.from((await core().readNamespacedSecret({ name: networkSecretName(NET), namespace: rn.namespace })).data?.token ?? '', 'base64').toString()
+    const before = await getNode(`${NET}-1`)
+    const oldPod = await core().readNamespacedPod({ name: `${NET}-1`, namespace: rn.namespace })
+    const ip0 = (await getNode(`${NET}-0`)).status?.podIP ?? ''
+    const write = await nodeApi(ip0, '/api/lattice/records', { token, body: { key: 'before-delete', payload: { n: 1 } } })
+    expect(write.status).toBe(201)
+    const id = (JSON.parse(write.body) as { id: string }).id
+    expect(id).toMatch(/^[0-9a-f]{64}$/)
+    await within(rn, 'the record on aethel-1', async () => (await nodeApi(oldPod.status?.podIP ?? '', `/api/lattice/records/${id}`, { token })).status === 200)
+
+    const del = await rn.kubectl(['delete', 'pod', '-n', rn.namespace, `${NET}-1`, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 })
+    expect(del.code).toBe(0)
+    const fresh = await within(rn, 'a new aethel-1 pod Ready', async () => {
+      const p = await core().readNamespacedPod({ name: `${NET}-1`, namespace: rn.namespace }).catch(() => undefined)
+      return p?.metadata?.uid !== oldPod.metadata?.uid && podReady(p) ? p : undefined
+    })
+    await within(rn, 'network aethel 3/3 Ready again', networkReady, 240_000)
+    const after = await getNode(`${NET}-1`)
+    expect(after.status?.peerId).toBe(before.status?.peerId)
+    const read = await nodeApi(fresh.status?.podIP ?? '', `/api/lattice/records/${id}`, { token })
+    expect(read.status).toBe(200)
+    expect(read.body).toContain('before-delete')
+  }, 400_000)
+
+  it('restarting containerd and the kubelet leaves the pods running and the network Ready', async () => {
+    const containers = async (): Promise<string[]> => (await core().listNamespacedPod({ namespace: rn.namespace })).items
+      .map(p => `${p.metadata?.name ?? ''}=${p.status?.containerStatuses?.[0].containerID ?? ''}#${p.status?.containerStatuses?.[0].restartCount ?? ''}`).sort()
+    const before = await containers()
+    // Watch the network's Ready count all along the restarts.
+    const seen: number[] = []
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        const n = await getNetwork().catch(() => undefined)
+        if (n !== undefined) seen.push(n.status?.readyReplicas ?? 0)
+        await new Promise(resolve => setTimeout(resolve, 500))
+      }
+    })()
+    const restartedAt = Date.now()
+    try {
+      await rn.node.restartContainerd()
+      await rn.node.restartKubelet()
+      // The new kubelet reports: a heartbeat after the restart.
+      await within(rn, 'a node heartbeat from the restarted kubelet', async () => {
+        const node = await core().readNode({ name: REAL_NODE.nodeName })
+        const ready = node.status?.conditions?.find(c => c.type === 'Ready')
+        return ready?.status === 'True' && new Date(ready.lastHeartbeatTime ?? 0).getTime() > restartedAt
+      })
+      await within(rn, 'network aethel 3/3 Ready after the restarts', networkReady, 240_000)
+    } finally {
+      sampling = false
+      await sampler
+    }
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen.filter(r => r !== 3)).toEqual([])
+    // The same containers (IDs and restart counts): nothing was killed or recreated.
+    expect(await containers()).toEqual(before)
+    // And the network still works: a record written on aethel-2 reaches aethel-0.
+    const token = Buffer.from((await core().readNamespacedSecret({ name: networkSecretName(NET), namespace: rn.namespace })).data?.token ?? '', 'base64').toString()
+    const [ip0, ip2] = await Promise.all([getNode(`${NET}-0`), getNode(`${NET}-2`)].map(async n => (await n).status?.podIP ?? ''))
+    const write = await nodeApi(ip2, '/api/lattice/records', { token, body: { key: 'after-restarts', payload: { n: 2 } } })
+    expect(write.status).toBe(201)
+    const id = (JSON.parse(write.body) as { id: string }).id
+    await within(rn, 'the record written on aethel-2 on aethel-0', async () => (await nodeApi(ip0, `/api/lattice/records/${id}`, { token })).status === 200)
+  }, 400_000)
+})
