@@ -49,7 +49,7 @@ test-deps: controlplane images
 	bash test/monitoring/install-prometheus.sh
 	bash test/monitoring/install-monitoring-crds.sh
 	bash test/dashboard/install-chromium.sh
-	bash test/sync/install-iptables.sh
+	bash test/support/apt-ensure.sh iptables iptables
 
 test: build test-deps
 	$(JEST) $(JEST_ARGS)

@@ -1,26 +1,18 @@
 /** The REST API of one real node process: validation, auth, pagination, idempotency, key view, feed. */
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { request, startNodeProcess, type NodeProcess } from '../support/index.js'
+import { request, startStandaloneNode } from '../support/index.js'
 
 interface Rec { id: string, origin: string, seq: number, ts: number, key: string, payload: unknown, sig: string }
 interface ApiError { error: { code: string, message: string } }
 interface State { merkle_root: string, record_count: number, version_vector: Record<string, number> }
 
 describe('node REST API', () => {
-  let dir: string
-  let node: NodeProcess
+  let node: Awaited<ReturnType<typeof startStandaloneNode>>
   const count = async (): Promise<number> => (await node.api<State>('/api/lattice/state')).body.record_count
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'api-'))
-    node = await startNodeProcess({ dataDir: dir, env: { AETHEL_P2P_ENABLED: 'false' } })
-  })
+  beforeAll(async () => { node = await startStandaloneNode('api-') })
   afterAll(async () => {
-    await node?.kill('SIGKILL')
-    await rm(dir, { recursive: true, force: true })
+    await node?.destroy()
   })
 
   it('serves status, state, health and metrics without a token', async () => {

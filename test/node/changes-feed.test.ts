@@ -4,11 +4,9 @@
  * paused client that resumes still gets every record exactly once, in order.
  */
 import http from 'node:http'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startNodeProcess, waitFor, type NodeProcess } from '../support/index.js'
+import { startStandaloneNode, waitFor, type NodeProcess } from '../support/index.js'
 
 const FEEDS = 200
 const RECORDS = 20_000
@@ -33,18 +31,13 @@ function openPausedFeed (node: NodeProcess, cursor: number): Promise<http.Incomi
 }
 
 describe('changes feed back-pressure', () => {
-  let dir: string
-  let node: NodeProcess
+  let node: Awaited<ReturnType<typeof startStandaloneNode>>
   const feeds: http.IncomingMessage[] = []
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'feed-'))
-    node = await startNodeProcess({ dataDir: dir, env: { AETHEL_P2P_ENABLED: 'false' } })
-  })
+  beforeAll(async () => { node = await startStandaloneNode('feed-') })
   afterAll(async () => {
     for (const f of feeds) f.destroy()
-    await node?.kill('SIGKILL')
-    await rm(dir, { recursive: true, force: true })
+    await node?.destroy()
   })
 
   it(`${FEEDS} feeds that never read, ${RECORDS} records written: memory stays bounded and a resumed feed misses nothing`, async () => {

@@ -4,12 +4,10 @@
  * no crash, bounded memory, and a ledger that holds exactly the records the node acknowledged (a
  * refused request changes nothing).
  */
-import { readFile, mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startNodeProcess, type NodeProcess } from '../support/index.js'
+import { startStandaloneNode } from '../support/index.js'
 
 const SEED = Number(process.env.LATTICE_FUZZ_SEED ?? 20261129)
 const REQUESTS = 10_000
@@ -93,16 +91,11 @@ async function rssMb (pid: number): Promise<number> {
 }
 
 describe('node API fuzz', () => {
-  let dir: string
-  let node: NodeProcess
+  let node: Awaited<ReturnType<typeof startStandaloneNode>>
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'fuzz-'))
-    node = await startNodeProcess({ dataDir: dir, env: { AETHEL_P2P_ENABLED: 'false' } })
-  })
+  beforeAll(async () => { node = await startStandaloneNode('fuzz-') })
   afterAll(async () => {
-    await node?.kill('SIGKILL')
-    await rm(dir, { recursive: true, force: true })
+    await node?.destroy()
   })
 
   it(`answers ${REQUESTS} generated requests without a 5xx, a crash or a lost write (seed ${SEED})`, async () => {

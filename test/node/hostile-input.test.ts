@@ -3,30 +3,24 @@
  * documented error shape, nothing is written, and an unauthenticated client costs no body parsing.
  */
 import http from 'node:http'
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
-import os from 'node:os'
+import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { request, startNodeProcess, type NodeProcess } from '../support/index.js'
+import { request, startStandaloneNode } from '../support/index.js'
 
 interface ApiError { error: { code: string, message: string } }
 interface State { merkle_root: string, record_count: number }
 
 describe('node API under hostile input', () => {
-  let dir: string
-  let node: NodeProcess
+  let node: Awaited<ReturnType<typeof startStandaloneNode>>
   const state = async (): Promise<State> => (await node.api<State>('/api/lattice/state')).body
   const write = async (body: string | Uint8Array, headers: Record<string, string> = {}, pathname = '/api/lattice/records'): Promise<{ status: number, body: ApiError }> =>
     await request<ApiError>(`${node.url}${pathname}`, { method: 'POST', rawBody: body, token: node.token, headers })
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hostile-'))
-    node = await startNodeProcess({ dataDir: dir, env: { AETHEL_P2P_ENABLED: 'false' } })
-  })
+  beforeAll(async () => { node = await startStandaloneNode('hostile-') })
   afterAll(async () => {
-    await node?.kill('SIGKILL')
-    await rm(dir, { recursive: true, force: true })
+    await node?.destroy()
   })
 
   it.each([
@@ -127,9 +121,9 @@ describe('node API under hostile input', () => {
   })
 
   it('keeps every file in the data directory readable by its owner only', async () => {
-    const files = (await readdir(dir, { withFileTypes: true })).filter(e => e.isFile()).map(e => e.name)
+    const files = (await readdir(node.dataDir, { withFileTypes: true })).filter(e => e.isFile()).map(e => e.name)
     expect(files).toEqual(expect.arrayContaining(['ledger.db', 'ledger.db-wal', 'identity.key']))
-    const modes = await Promise.all(files.map(async (name) => [name, ((await stat(path.join(dir, name))).mode & 0o777).toString(8)]))
+    const modes = await Promise.all(files.map(async (name) => [name, ((await stat(path.join(node.dataDir, name))).mode & 0o777).toString(8)]))
     expect(modes).toEqual(files.map(name => [name, '600']))
   })
 })

@@ -210,3 +210,15 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
   }
   return lattice
 }
+
+/** One node process without P2P on a fresh temporary data dir; `destroy` kills it and removes the dir. */
+export async function startStandaloneNode (prefix: string): Promise<NodeProcess & { destroy: () => Promise<void> }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix))
+  const node = await startNodeProcess({ dataDir, env: { AETHEL_P2P_ENABLED: 'false' } })
+  return Object.assign(node, {
+    async destroy () {
+      await node.kill('SIGKILL')
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+}
