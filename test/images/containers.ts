@@ -7,12 +7,15 @@ import { chmod, chown, mkdir, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { GenericContainer, getContainerRuntimeClient, StartupCheckStrategy, Wait, type StartedNetwork, type StartedTestContainer, type StartupStatus } from 'testcontainers'
 import type Dockerode from 'dockerode'
+import { NODE_UID, PATHS } from '../../operator/src/api/constants.js'
 import { request } from '../support/index.js'
 import type { NodeApi } from '../sync/helpers.js'
 import { TEST_LABEL } from './podman.js'
 
-/** The images' user (node/Dockerfile, operator/Dockerfile). */
-export const IMAGE_UID = 65532
+/** The images' user (node/Dockerfile, operator/Dockerfile): the uid the operator's pods run as. */
+export const IMAGE_UID = NODE_UID
+/** Where the node image keeps its data (AETHEL_DATA_DIR), as in the operator's pods. */
+export const DATA_DIR = PATHS.dataDir
 const HTTP_PORT = 8080
 const P2P_PORT = 9000
 
@@ -74,7 +77,7 @@ export async function runToExit (container: LatticeContainer): Promise<{ exitCod
 
 /** Host files a lattice-node container mounts: its data directory and a read-only secrets directory. */
 export interface NodeFiles {
-  /** Bind-mounted at /data (AETHEL_DATA_DIR): the ledger, the identity. */
+  /** Bind-mounted at DATA_DIR (the image's AETHEL_DATA_DIR): the ledger, the identity. */
   dataDir: string
   /** Bind-mounted read-only at /etc/lattice: api-token and, when given, swarm.key. */
   secretsDir: string
@@ -110,7 +113,7 @@ export interface NodeContainer extends NodeApi {
 }
 
 /**
- * Starts lattice-node as the image runs it (user 65532, read-only root filesystem), its data on the
+ * Starts lattice-node as the image runs it (its user, read-only root filesystem), its data on the
  * host's directory, its API published on 127.0.0.1; resolves when /readyz answers 200.
  */
 export async function startNodeContainer (options: NodeContainerOptions): Promise<NodeContainer> {
@@ -118,7 +121,7 @@ export async function startNodeContainer (options: NodeContainerOptions): Promis
   const container = new LatticeContainer(options.image)
     .withReadOnlyRootFilesystem()
     .withBindMounts([
-      { source: options.files.dataDir, target: '/data', mode: 'rw' },
+      { source: options.files.dataDir, target: DATA_DIR, mode: 'rw' },
       { source: options.files.secretsDir, target: '/etc/lattice', mode: 'ro' }
     ])
     .withEnvironment({

@@ -5,6 +5,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { NODE_UID } from '../../operator/src/api/constants.js'
 import { ROOT } from '../chart/helm.js'
 
 const PROGRAMS = ['node', 'operator'] as const
@@ -52,6 +53,8 @@ describe('Dockerfiles', () => {
     const users = [...df.text.matchAll(/^USER\s+(\S+)/gm)].map(m => m[1] ?? '')
     const uid = Number((users.at(-1) ?? '0').split(':')[0])
     expect(uid).toBeGreaterThan(0)
+    // The operator's pods (and the chart) set the same uid: files the image owns stay the pod's.
+    expect(uid).toBe(NODE_UID)
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
     expect(df.text).toContain(`ENTRYPOINT ["/usr/local/bin/node", "/app/${pkg.bin[`lattice-${program}`] ?? '?'}"]`)
   })

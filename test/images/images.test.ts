@@ -17,21 +17,21 @@ import { repoRoot } from '../cluster/binaries.js'
 import { prepareIdentity, request, waitFor, writePskFile } from '../support/index.js'
 import { converged, state, status, write } from '../sync/helpers.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
-import { httpAddress, IMAGE_UID, killHard, LatticeContainer, p2pAddress, prepareNodeFiles, runToExit, startNodeContainer, type NodeContainer, type NodeFiles } from './containers.js'
+import { DATA_DIR, httpAddress, IMAGE_UID, killHard, LatticeContainer, p2pAddress, prepareNodeFiles, runToExit, startNodeContainer, type NodeContainer, type NodeFiles } from './containers.js'
 import { buildImages, removeLeftovers, usePodmanApi, type BuiltImages } from './podman.js'
 
 const VERSION = (JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version
 
 /**
- * Run with `node -e` in place of the image's program: who it runs as, whether / and /data take a
- * write, whether a shell exists, and which packages the image holds.
+ * Run with `node -e` in place of the image's program: who it runs as, whether / and the data directory
+ * take a write, whether a shell exists, and which packages the image holds.
  */
 const PROBE = `
 const fs = require('node:fs')
 const attempt = file => { try { fs.writeFileSync(file, 'x'); fs.rmSync(file); return 'ok' } catch (e) { return e.code } }
 const uidOfPid1 = (fs.readFileSync('/proc/1/status', 'utf8').match(/^Uid:\\s+(.*)$/m) || [])[1]
 const modules = fs.readdirSync('/app/node_modules').flatMap(d => d.startsWith('@') ? fs.readdirSync('/app/node_modules/' + d).map(s => d + '/' + s) : [d])
-console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), uidOfPid1, root: attempt('/probe'), data: fs.existsSync('/data') ? attempt('/data/probe') : 'absent', shell: fs.existsSync('/bin/sh'), modules }))
+console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), uidOfPid1, root: attempt('/probe'), data: fs.existsSync(process.argv[1]) ? attempt(process.argv[1] + '/probe') : 'absent', shell: fs.existsSync('/bin/sh'), modules }))
 `
 interface Probe { uid: number, gid: number, uidOfPid1: string, root: string, data: string, shell: boolean, modules: string[] }
 
@@ -42,7 +42,7 @@ function parseProbe (out: string): Probe {
 }
 
 async function probe (image: string): Promise<Probe> {
-  const r = await runToExit(new LatticeContainer(image).withReadOnlyRootFilesystem().withEntrypoint(['/usr/local/bin/node']).withCommand(['-e', PROBE]))
+  const r = await runToExit(new LatticeContainer(image).withReadOnlyRootFilesystem().withEntrypoint(['/usr/local/bin/node']).withCommand(['-e', PROBE, DATA_DIR]))
   expect({ exitCode: r.exitCode, output: r.output }).toEqual({ exitCode: 0, output: expect.any(String) })
   return parseProbe(r.output)
 }
@@ -168,12 +168,12 @@ describe('lattice-node image: durability, user, filesystem', () => {
     expect((await state(again)).record_count).toBeGreaterThanOrEqual(acknowledged.length)
   }, 10 * 60_000)
 
-  it('runs as its non-root user on a read-only root filesystem; only /data takes writes', async () => {
+  it('runs as its non-root user on a read-only root filesystem; only its data directory takes writes', async () => {
     const running = node as NodeContainer
     const inspect = await (await getContainerRuntimeClient()).container.getById(running.container.getId()).inspect()
     expect(inspect.Config.User).toBe(`${IMAGE_UID}:${IMAGE_UID}`)
     expect(inspect.HostConfig.ReadonlyRootfs).toBe(true)
-    const r = await running.container.exec(['/usr/local/bin/node', '-e', PROBE])
+    const r = await running.container.exec(['/usr/local/bin/node', '-e', PROBE, DATA_DIR])
     expect(r.exitCode).toBe(0)
     const p = parseProbe(r.output)
     // The daemon itself (PID 1) and a process started beside it: real, effective, saved, fs uid.
