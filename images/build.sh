@@ -6,7 +6,7 @@
 #
 # Names (all on one image): lattice-<program>:dev-<hash>, lattice-<program>:dev and
 # lattice-<program>:<package.json version>; <hash> is the hash of the image's inputs (the base image,
-# the Dockerfile, .dockerignore and the files its COPY instructions read). An image whose name exists is
+# the Dockerfile, .dockerignore, this script and the files the COPY instructions read). An image whose name exists is
 # not built again, so a second run with nothing changed takes seconds.
 # Archives: $LATTICE_CACHE/images/lattice-<program>-dev-<hash>.tar (default ~/.cache/lattice), with a
 # stable link lattice-<program>.tar; inside, the names are docker.io/library/lattice-<program>:<tag>,
@@ -28,11 +28,12 @@ base="$(bash "$root/images/base.sh")"
 base_id="$(podman image inspect --format '{{.Id}}' "$base")"
 version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$root/package.json" | head -n1)"
 
-# The files an image is made of: the Dockerfile, .dockerignore, and what its COPY instructions read
-# from the context (directories expanded; *.test.ts stay out, as in .dockerignore).
+# The files an image is made of: the Dockerfile, .dockerignore, this script (its build arguments), and
+# what the COPY instructions read from the context (directories expanded; *.test.ts stay out, as in
+# .dockerignore).
 inputs_of () {
   local dockerfile="$1"
-  printf '%s\n' "${dockerfile#"$root/"}" .dockerignore
+  printf '%s\n' "${dockerfile#"$root/"}" .dockerignore images/build.sh
   sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$dockerfile" | awk '$1 == "COPY" && $0 !~ /--from=/ { for (i = 2; i < NF; i++) print $i }' |
     while read -r src; do
       (cd "$root" && find "$src" -type f ! -name '*.test.ts' | sort)
