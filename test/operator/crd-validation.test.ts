@@ -28,7 +28,8 @@ describe('LatticeNetwork / LatticeNode CRDs on a real API server', () => {
       ports: { p2p: 9000, http: 8080 },
       storage: { size: '1Gi', reclaimPolicy: 'Retain' },
       service: { type: 'ClusterIP' },
-      rollout: { progressDeadlineSeconds: 600 }
+      rollout: { progressDeadlineSeconds: 600 },
+      networkPolicy: { enabled: true }
     })
     const table = await cluster.kubectl(['-n', cluster.namespace, 'get', 'lattice'])
     expect(table.stdout).toMatch(/NAME\s+READY\s+PEERS\s+MODE\s+ROOT\s+AGE/)
