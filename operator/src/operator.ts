@@ -37,6 +37,8 @@ export interface OperatorInit {
   probeTimeoutMs?: number
   probeConcurrency?: number
   divergenceGraceMs?: number
+  /** spec.tls rotation: how long a mounted Secret/ConfigMap change may take to reach the pods (default 120 s). */
+  tlsPropagationMs?: number
   addressMode: AddressMode
   clusterDomain: string
   workers?: number
@@ -125,6 +127,7 @@ class LatticeOperator implements Operator {
         probeIntervalMs: init.probeIntervalMs,
         probeTimeoutMs: init.probeTimeoutMs ?? Math.min(2000, init.probeIntervalMs),
         divergenceGraceMs: init.divergenceGraceMs ?? 3 * init.probeIntervalMs,
+        tlsPropagationMs: init.tlsPropagationMs ?? 120_000,
         ...(init.operatorNamespace !== undefined ? { operatorNamespace: init.operatorNamespace } : {})
       },
       now: () => new Date(),

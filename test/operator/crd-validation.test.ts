@@ -28,6 +28,7 @@ describe('LatticeNetwork / LatticeNode CRDs on a real API server', () => {
       ports: { p2p: 9000, http: 8080 },
       storage: { size: '1Gi', reclaimPolicy: 'Retain' },
       service: { type: 'ClusterIP' },
+      tls: { mode: 'disabled' },
       rollout: { progressDeadlineSeconds: 600 },
       networkPolicy: { enabled: true }
     })
@@ -50,11 +51,25 @@ describe('LatticeNetwork / LatticeNode CRDs on a real API server', () => {
     ['duplicate external peer names', { externalPeers: [{ name: 'x', multiaddr: `/ip4/1.2.3.4/tcp/9000/p2p/${PEER}` }, { name: 'x', multiaddr: `/ip4/1.2.3.5/tcp/9000/p2p/${PEER}` }] }, /externalPeers names must be unique/],
     ['peerless timeout not above heartbeat', { sync: { heartbeatIntervalSeconds: 10, peerlessTimeoutSeconds: 10 } }, /sync\.peerlessTimeoutSeconds must be greater than sync\.heartbeatIntervalSeconds/],
     ['same port for p2p and http', { ports: { p2p: 8080, http: 8080 } }, /ports\.p2p and ports\.http must differ/],
-    ['unknown reclaim policy', { storage: { reclaimPolicy: 'Recycle' } }, /spec\.storage\.reclaimPolicy: Unsupported value: "Recycle"/]
+    ['unknown reclaim policy', { storage: { reclaimPolicy: 'Recycle' } }, /spec\.storage\.reclaimPolicy: Unsupported value: "Recycle"/],
+    ['unknown tls mode', { tls: { mode: 'letsencrypt' } }, /spec\.tls\.mode: Unsupported value: "letsencrypt": supported values: "operator", "certManager", "disabled"/],
+    ['certManager without issuerRef', { tls: { mode: 'certManager' } }, /tls\.issuerRef is required when tls\.mode is certManager/],
+    ['issuerRef with mode operator', { tls: { mode: 'operator', issuerRef: { name: 'ca' } } }, /tls\.issuerRef is only used when tls\.mode is certManager/],
+    ['unknown issuer kind', { tls: { mode: 'certManager', issuerRef: { name: 'ca', kind: 'Vault' } } }, /spec\.tls\.issuerRef\.kind: Unsupported value: "Vault"/],
+    ['caBundleRef without TLS', { tls: { caBundleRef: { name: 'extra-ca' } } }, /tls\.caBundleRef needs tls\.mode operator or certManager/]
   ])('refuses %s with a clear message', async (_name, spec, message) => {
     const r = await cluster.kubectl(['-n', cluster.namespace, 'apply', '-f', '-'], { input: network('bad', spec) })
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(message)
+  })
+
+  it('defaults spec.tls: issuer kind and group, bundle kind and key', async () => {
+    const r = await cluster.kubectl(['-n', cluster.namespace, 'apply', '-f', '-'], { input: network('tls', { tls: { mode: 'certManager', issuerRef: { name: 'lattice-ca' }, caBundleRef: { name: 'partner-ca' } } }) })
+    expect(r.stderr).toBe('')
+    const got = JSON.parse((await cluster.kubectl(['-n', cluster.namespace, 'get', 'lnet', 'tls', '-o', 'json'])).stdout) as { spec: { tls: unknown } }
+    expect(got.spec.tls).toEqual({ mode: 'certManager', issuerRef: { name: 'lattice-ca', kind: 'Issuer', group: 'cert-manager.io' }, caBundleRef: { name: 'partner-ca', kind: 'ConfigMap', key: 'ca.crt' } })
+    const explain = await cluster.kubectl(['explain', 'lnet.spec.tls.mode'])
+    expect(explain.stdout).toMatch(/operator is recommended/)
   })
 
   it('refuses a network without image and a LatticeNode whose networkName changes', async () => {

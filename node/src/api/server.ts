@@ -26,8 +26,13 @@ export async function startApiServer (init: ApiServerInit, app: Application): Pr
   const server = material !== undefined
     ? https.createServer({ cert: material.cert, key: material.key }, app)
     : http.createServer(app)
-  // Rotation without downtime: open connections keep their session, new handshakes get the new pair.
-  const onServing = (m: ServingMaterial): void => { (server as https.Server).setSecureContext({ cert: m.cert, key: m.key }) }
+  // Rotation without downtime: new handshakes get the new pair; requests in flight finish on their
+  // connection, idle keep-alive connections are closed so that clients reconnect and verify the new
+  // certificate (a client keeping one connection open would otherwise never see it).
+  const onServing = (m: ServingMaterial): void => {
+    (server as https.Server).setSecureContext({ cert: m.cert, key: m.key })
+    server.closeIdleConnections()
+  }
   if (material !== undefined) init.tls?.on('serving', onServing)
   // Count requests that have not finished, so shutdown knows when acknowledged writes are all answered.
   let inFlight = 0

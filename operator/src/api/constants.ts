@@ -33,7 +33,8 @@ export const DEFAULTS = {
   storage: { size: '1Gi', reclaimPolicy: 'Retain' },
   service: { type: 'ClusterIP' },
   rollout: { progressDeadlineSeconds: 600 },
-  networkPolicy: { enabled: true }
+  networkPolicy: { enabled: true },
+  tls: { mode: 'disabled', issuerKind: 'Issuer', issuerGroup: 'cert-manager.io', caBundleKind: 'ConfigMap', caBundleKey: 'ca.crt' }
 } as const
 
 /** Paths inside the node pod (the lattice-node env contract). */
@@ -47,9 +48,18 @@ export const PATHS = {
   tokenFile: '/etc/lattice/secrets/token',
   peersDir: '/etc/lattice/peers',
   peersFile: '/etc/lattice/peers/peers.json',
+  tlsDir: '/etc/lattice/tls',
+  tlsCertFile: '/etc/lattice/tls/tls.crt',
+  tlsKeyFile: '/etc/lattice/tls/tls.key',
+  trustDir: '/etc/lattice/tls-trust',
+  trustFile: '/etc/lattice/tls-trust/ca.crt',
   tmpDir: '/tmp'
 } as const
 
 export const SECRET_KEYS = { identity: 'identity.key', peerId: 'peer-id', psk: 'psk', token: 'token' } as const
 export const PEERS_KEY = 'peers.json'
+/** Keys of kubernetes.io/tls Secrets (also what cert-manager writes) and of the trust bundle ConfigMap. */
+export const TLS_KEYS = { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const
+/** Annotate a LatticeNetwork with a new value to rotate its operator-managed CA now. */
+export const ANNOTATION_ROTATE_CA = `${GROUP}/rotate-ca`
 export const NODE_UID = 10001

@@ -5,13 +5,19 @@
  */
 import { DEFAULTS } from './constants.js'
 import type {
-  LatticeNetworkSpec, NetworkPolicySpec, NodeTemplateSpec, PortsSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec
+  CaBundleRef, IssuerRef, LatticeNetworkSpec, NetworkPolicySpec, NodeTemplateSpec, PortsSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec, TlsMode
 } from './types.js'
 
 export type ResolvedSync = Required<SyncSpec>
 export type ResolvedPorts = Required<PortsSpec>
 export type ResolvedStorage = Required<Pick<StorageSpec, 'size' | 'reclaimPolicy'>> & Pick<StorageSpec, 'storageClassName'>
 export type ResolvedService = Required<Pick<ServiceSpec, 'type'>> & Pick<ServiceSpec, 'annotations'>
+
+export interface ResolvedTls {
+  mode: TlsMode
+  issuerRef?: Required<IssuerRef>
+  caBundleRef?: Required<CaBundleRef>
+}
 
 export interface ResolvedTemplate extends NodeTemplateSpec {
   imagePullPolicy: NonNullable<NodeTemplateSpec['imagePullPolicy']>
@@ -20,6 +26,7 @@ export interface ResolvedTemplate extends NodeTemplateSpec {
   ports: ResolvedPorts
   storage: ResolvedStorage
   service: ResolvedService
+  tls: ResolvedTls
 }
 
 export interface ResolvedNetworkSpec extends ResolvedTemplate {
@@ -39,9 +46,22 @@ export function resolveTemplate (spec: NodeTemplateSpec): ResolvedTemplate {
     sync: { ...DEFAULTS.sync, ...stripUndefined(spec.sync ?? {}) },
     ports: { ...DEFAULTS.ports, ...stripUndefined(spec.ports ?? {}) },
     storage: { ...DEFAULTS.storage, ...stripUndefined(spec.storage ?? {}) },
-    service: { ...DEFAULTS.service, ...stripUndefined(spec.service ?? {}) }
+    service: { ...DEFAULTS.service, ...stripUndefined(spec.service ?? {}) },
+    tls: resolveTls(spec.tls ?? {})
   }
 }
+
+function resolveTls (tls: NonNullable<NodeTemplateSpec['tls']>): ResolvedTls {
+  const d = DEFAULTS.tls
+  return {
+    mode: tls.mode ?? d.mode,
+    ...(tls.issuerRef !== undefined ? { issuerRef: { name: tls.issuerRef.name, kind: tls.issuerRef.kind ?? d.issuerKind, group: tls.issuerRef.group ?? d.issuerGroup } } : {}),
+    ...(tls.caBundleRef !== undefined ? { caBundleRef: { name: tls.caBundleRef.name, kind: tls.caBundleRef.kind ?? d.caBundleKind, key: tls.caBundleRef.key ?? d.caBundleKey } } : {})
+  }
+}
+
+/** Whether the nodes serve HTTPS (any mode but disabled). */
+export const tlsEnabled = (spec: NodeTemplateSpec): boolean => resolveTls(spec.tls ?? {}).mode !== 'disabled'
 
 export function resolveNetworkSpec (spec: LatticeNetworkSpec): ResolvedNetworkSpec {
   return {

@@ -6,7 +6,8 @@
  */
 import type {
   Condition, ExternalPeer, LocalObjectReference, NetworkPolicySpec, PodTemplateSpec, LatticeNetworkSpec, LatticeNetworkStatus, LatticeNodeSpec, LatticeNodeStatus,
-  NetworkNodeStatus, NodeTemplateSpec, PortsSpec, ResourcesSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec
+  NetworkNodeStatus, NodeTemplateSpec, PortsSpec, ResourcesSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec,
+  TlsSpec, IssuerRef, CaBundleRef
 } from './types.js'
 import { DEFAULTS } from './constants.js'
 
@@ -76,6 +77,21 @@ const networkPolicyShape: Fields<NetworkPolicySpec> = {
   enabled: bool({ default: DEFAULTS.networkPolicy.enabled }),
   allowedSources: arr(opaque())
 }
+const issuerRefShape: Fields<IssuerRef> = {
+  name: str({ required: true }),
+  kind: str({ enum: ['Issuer', 'ClusterIssuer'], default: DEFAULTS.tls.issuerKind }),
+  group: str({ default: DEFAULTS.tls.issuerGroup })
+}
+const caBundleRefShape: Fields<CaBundleRef> = {
+  kind: str({ enum: ['ConfigMap', 'Secret'], default: DEFAULTS.tls.caBundleKind }),
+  name: str({ required: true }),
+  key: str({ default: DEFAULTS.tls.caBundleKey })
+}
+const tlsShape: Fields<TlsSpec> = {
+  mode: str({ enum: ['operator', 'certManager', 'disabled'], default: DEFAULTS.tls.mode }),
+  issuerRef: obj(issuerRefShape),
+  caBundleRef: obj(caBundleRefShape)
+}
 const rolloutShape: Fields<RolloutSpec> = {
   progressDeadlineSeconds: int({ default: DEFAULTS.rollout.progressDeadlineSeconds })
 }
@@ -103,7 +119,8 @@ const templateShape: Fields<NodeTemplateSpec> = {
   service: obj(serviceShape, { default: {} }),
   imagePullSecrets: arr(obj(localObjectReferenceShape)),
   priorityClassName: str(),
-  podTemplate: obj(podTemplateShape)
+  podTemplate: obj(podTemplateShape),
+  tls: obj(tlsShape, { default: {} })
 }
 
 export const networkSpecShape: Fields<LatticeNetworkSpec> = {

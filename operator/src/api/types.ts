@@ -41,6 +41,28 @@ export interface ServiceSpec {
   annotations?: Record<string, string>
 }
 
+export type TlsMode = 'operator' | 'certManager' | 'disabled'
+
+/** cert-manager's ObjectReference to an Issuer or ClusterIssuer. */
+export interface IssuerRef {
+  name: string
+  kind?: 'Issuer' | 'ClusterIssuer'
+  group?: string
+}
+
+/** A PEM bundle in a ConfigMap or Secret of the network's namespace. */
+export interface CaBundleRef {
+  kind?: 'ConfigMap' | 'Secret'
+  name: string
+  key?: string
+}
+
+export interface TlsSpec {
+  mode?: TlsMode
+  issuerRef?: IssuerRef
+  caBundleRef?: CaBundleRef
+}
+
 export interface ExternalPeer {
   name: string
   multiaddr: string
@@ -88,6 +110,7 @@ export interface NodeTemplateSpec {
   imagePullSecrets?: LocalObjectReference[]
   priorityClassName?: string
   podTemplate?: PodTemplateSpec
+  tls?: TlsSpec
 }
 
 export interface LatticeNetworkSpec extends NodeTemplateSpec {

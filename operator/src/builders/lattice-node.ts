@@ -11,7 +11,7 @@ export const ANNOTATION_TEMPLATE_HASH = `${GROUP}/template-hash`
 const TEMPLATE_KEYS = [
   'image', 'imagePullPolicy', 'logLevel', 'sync', 'ports', 'storage', 'resources', 'nodeSelector',
   'tolerations', 'affinity', 'topologySpreadConstraints', 'service', 'imagePullSecrets', 'priorityClassName',
-  'podTemplate'
+  'podTemplate', 'tls'
 ] as const satisfies ReadonlyArray<keyof NodeTemplateSpec>
 
 export const TEMPLATE_FIELDS: ReadonlyArray<keyof NodeTemplateSpec> = TEMPLATE_KEYS

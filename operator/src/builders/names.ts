@@ -45,3 +45,9 @@ export const networkPodSelector = (network: string): Record<string, string> => (
 /** A matchLabels map in the string form of a label selector (a=b,c=d). */
 export const labelSelector = (labels: Record<string, string>): string => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')
 export const nodePodSelector = (node: string): Record<string, string> => ({ [LABEL_NODE]: node, [LABEL_COMPONENT]: 'node' })
+
+/** TLS (spec.tls): the network's CA, its trust bundle, each node's serving certificate (Secret and cert-manager Certificate). */
+export const caSecretName = (network: string): string => `${network}-tls-ca`
+export const trustConfigMapName = (network: string): string => `${network}-tls-trust`
+export const nodeTlsSecretName = (node: string): string => `${node}-tls`
+export const certificateName = (node: string): string => `${node}-tls`

@@ -7,7 +7,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node'
 import { PEERS_KEY } from '../api/constants.js'
 import type { AddressMode, ExternalPeer, LatticeNetwork } from '../api/types.js'
-import { resolveNetworkSpec } from '../api/defaults.js'
+import { resolveNetworkSpec, tlsEnabled } from '../api/defaults.js'
 import { controllerRef } from './owner.js'
 import { networkLabels, nodeServiceName, peersConfigMapName } from './names.js'
 
@@ -26,6 +26,8 @@ export interface AddressingInit {
   addressMode: AddressMode
   p2pPort: number
   httpPort: number
+  /** https when the network's nodes serve TLS (spec.tls.mode operator or certManager). */
+  scheme?: 'http' | 'https'
 }
 
 export interface PeersFile {
@@ -51,7 +53,8 @@ export function nodeMultiaddr (node: PeerNode, a: AddressingInit): string | unde
 export function nodeUrl (node: PeerNode, a: AddressingInit): string | undefined {
   const h = host(node, a)
   if (h === undefined) return undefined
-  return h.proto === 'ip6' ? `http://[${h.host}]:${a.httpPort}` : `http://${h.host}:${a.httpPort}`
+  const scheme = a.scheme ?? 'http'
+  return h.proto === 'ip6' ? `${scheme}://[${h.host}]:${a.httpPort}` : `${scheme}://${h.host}:${a.httpPort}`
 }
 
 /** Peers file for the whole network, nodes in the order given (ordinal order), external peers last. */
@@ -92,7 +95,8 @@ export function addressingFor (network: LatticeNetwork, defaults: { clusterDomai
     clusterDomain: defaults.clusterDomain,
     addressMode: spec.addressMode ?? defaults.addressMode,
     p2pPort: spec.ports.p2p,
-    httpPort: spec.ports.http
+    httpPort: spec.ports.http,
+    scheme: tlsEnabled(spec) ? 'https' : 'http'
   }
 }
 

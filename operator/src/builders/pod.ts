@@ -9,13 +9,13 @@
  * simply starts with the current list.
  */
 import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from '@kubernetes/client-node'
-import { ANNOTATION_POD_SPEC_HASH, NODE_UID, PATHS, PEERS_KEY, SECRET_KEYS } from '../api/constants.js'
-import { resolveTemplate } from '../api/defaults.js'
+import { ANNOTATION_POD_SPEC_HASH, NODE_UID, PATHS, PEERS_KEY, SECRET_KEYS, TLS_KEYS } from '../api/constants.js'
+import { resolveTemplate, tlsEnabled } from '../api/defaults.js'
 import type { LatticeNode } from '../api/types.js'
 import { contentHash } from './hash.js'
 import { controllerRef } from './owner.js'
 import type { PeersFile } from './peers.js'
-import { headlessServiceName, identitySecretName, networkSecretName, nodeLabels, peersConfigMapName, podName, pvcName } from './names.js'
+import { headlessServiceName, identitySecretName, networkSecretName, nodeLabels, nodeTlsSecretName, peersConfigMapName, podName, pvcName, trustConfigMapName } from './names.js'
 
 /** Env variables whose values are excluded from the pod spec hash (see above). */
 export const PEER_ENV = ['AETHEL_P2P_BOOTSTRAP', 'AETHEL_LATTICE_NODES', 'AETHEL_MEMBERS'] as const
@@ -46,7 +46,15 @@ function env (node: LatticeNode, peers: PeersFile): V1EnvVar[] {
     { name: 'AETHEL_PEERLESS_TIMEOUT', value: String(t.sync.peerlessTimeoutSeconds) },
     { name: 'AETHEL_HTTP_POLL_INTERVAL', value: String(t.sync.httpPollIntervalSeconds) },
     { name: 'AETHEL_SYNC_MODE', value: t.sync.mode },
-    { name: 'AETHEL_LOG_LEVEL', value: t.logLevel }
+    { name: 'AETHEL_LOG_LEVEL', value: t.logLevel },
+    // HTTPS: the files are Secret/ConfigMap volumes the kubelet refreshes; the node reloads them
+    ...(tlsEnabled(node.spec)
+      ? [
+          { name: 'AETHEL_TLS_CERT_FILE', value: PATHS.tlsCertFile },
+          { name: 'AETHEL_TLS_KEY_FILE', value: PATHS.tlsKeyFile },
+          { name: 'AETHEL_TLS_CA_FILE', value: PATHS.trustFile }
+        ]
+      : [])
   ]
 }
 
@@ -62,6 +70,8 @@ function quantities (r: NonNullable<LatticeNode['spec']['resources']>): { limits
 function container (node: LatticeNode, peers: PeersFile): V1Container {
   const t = resolveTemplate(node.spec)
   const http = t.ports.http
+  // scheme only with TLS: an unchanged pod spec (and hash) for networks without it
+  const scheme = tlsEnabled(node.spec) ? { scheme: 'HTTPS' } : {}
   return {
     name: CONTAINER_NAME,
     image: t.image,
@@ -72,8 +82,8 @@ function container (node: LatticeNode, peers: PeersFile): V1Container {
     ],
     env: env(node, peers),
     ...(t.resources !== undefined ? { resources: quantities(t.resources) } : {}),
-    readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3 },
-    livenessProbe: { httpGet: { path: '/healthz', port: http }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+    readinessProbe: { httpGet: { path: '/readyz', port: http, ...scheme }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3 },
+    livenessProbe: { httpGet: { path: '/healthz', port: http, ...scheme }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
     securityContext: {
       runAsNonRoot: true,
       runAsUser: NODE_UID,
@@ -88,7 +98,10 @@ function container (node: LatticeNode, peers: PeersFile): V1Container {
       { name: 'identity', mountPath: PATHS.identityDir, readOnly: true },
       { name: 'secrets', mountPath: PATHS.secretsDir, readOnly: true },
       { name: 'peers', mountPath: PATHS.peersDir, readOnly: true },
-      { name: 'tmp', mountPath: PATHS.tmpDir }
+      { name: 'tmp', mountPath: PATHS.tmpDir },
+      ...(tlsEnabled(node.spec)
+        ? [{ name: 'tls', mountPath: PATHS.tlsDir, readOnly: true }, { name: 'tls-trust', mountPath: PATHS.trustDir, readOnly: true }]
+        : [])
     ]
   }
 }
@@ -116,7 +129,13 @@ function podSpec (node: LatticeNode, peers: PeersFile): V1PodSpec {
       { name: 'identity', secret: { secretName: identitySecretName(name), defaultMode: 0o400, items: [{ key: SECRET_KEYS.identity, path: SECRET_KEYS.identity }] } },
       { name: 'secrets', secret: { secretName: networkSecretName(node.spec.networkName), defaultMode: 0o400, items: [{ key: SECRET_KEYS.psk, path: SECRET_KEYS.psk }, { key: SECRET_KEYS.token, path: SECRET_KEYS.token }] } },
       { name: 'peers', configMap: { name: peersConfigMapName(node.spec.networkName), items: [{ key: PEERS_KEY, path: PEERS_KEY }] } },
-      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      ...(tlsEnabled(node.spec)
+        ? [
+            { name: 'tls', secret: { secretName: nodeTlsSecretName(name), defaultMode: 0o400, items: [{ key: TLS_KEYS.cert, path: TLS_KEYS.cert }, { key: TLS_KEYS.key, path: TLS_KEYS.key }] } },
+            { name: 'tls-trust', configMap: { name: trustConfigMapName(node.spec.networkName), items: [{ key: TLS_KEYS.ca, path: TLS_KEYS.ca }] } }
+          ]
+        : [])
     ],
     ...(t.imagePullSecrets !== undefined && t.imagePullSecrets.length > 0 ? { imagePullSecrets: t.imagePullSecrets.map(s => ({ name: s.name })) } : {}),
     ...(t.priorityClassName !== undefined && t.priorityClassName !== '' ? { priorityClassName: t.priorityClassName } : {}),

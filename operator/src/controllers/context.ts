@@ -32,6 +32,11 @@ export interface OperatorConfig {
   divergenceGraceMs: number
   /** Namespace of the operator's pods (POD_NAMESPACE), for the nodes' NetworkPolicy; undefined: any. */
   operatorNamespace?: string
+  /**
+   * spec.tls: how long the kubelet may take to bring a changed Secret or ConfigMap into the pods (its
+   * sync period plus its cache TTL, about a minute each by default). CA rotation waits this long between steps.
+   */
+  tlsPropagationMs: number
 }
 
 export interface OperatorContext {

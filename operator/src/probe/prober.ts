@@ -4,6 +4,7 @@
  * result with up=false, never an exception: one dead node must not stall or crash the operator.
  */
 
+import https from 'node:https'
 import type { PeerReport } from '../status/external-peers.js'
 
 /** The fields of `GET /api/lattice/p2p/status` the operator reads (node/src/sync/interface.ts). */
@@ -32,8 +33,14 @@ export interface ProbedState {
 export interface ProbeTarget {
   /** Cache key, e.g. `<namespace>/<node>`. */
   key: string
-  /** Base URL, e.g. http://10.0.0.5:8080 */
+  /** Base URL, e.g. http://10.0.0.5:8080 or https://10.0.0.5:8080 */
   baseUrl: string
+  /**
+   * For https: the network's CA bundle (PEM) to verify the node's certificate against, and the host
+   * name to verify it for (the node's Service name: the certificate names the pod IP only once the
+   * operator has seen it).
+   */
+  tls?: { ca: string, servername: string }
 }
 
 export interface ProbeResult {
@@ -104,7 +111,43 @@ class HttpNodeProber implements NodeProber {
     this.now = c.now ?? Date.now
   }
 
-  private async getJson<T> (url: string): Promise<T> {
+  private readonly agents = new Map<string, https.Agent>()
+
+  /** One keep-alive agent per CA bundle in use; bundles no target uses any more are dropped. */
+  private agentFor (ca: string): https.Agent {
+    let agent = this.agents.get(ca)
+    if (agent === undefined) {
+      agent = new https.Agent({ keepAlive: true, maxSockets: 2, ca })
+      this.agents.set(ca, agent)
+    }
+    return agent
+  }
+
+  private pruneAgents (targets: readonly ProbeTarget[]): void {
+    const inUse = new Set(targets.flatMap(t => t.tls !== undefined ? [t.tls.ca] : []))
+    for (const [ca, agent] of this.agents) {
+      if (!inUse.has(ca)) { agent.destroy(); this.agents.delete(ca) }
+    }
+  }
+
+  /** GET over https verifying the network's CA (fetch cannot take a CA per request). */
+  private async getJsonTls<T> (url: string, tls: NonNullable<ProbeTarget['tls']>): Promise<T> {
+    return await new Promise<T>((resolve, reject) => {
+      const req = https.get(url, { agent: this.agentFor(tls.ca), servername: tls.servername, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) }, res => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('error', reject)
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) { reject(new ProbeResponseError(url, res.statusCode ?? 0)); return }
+          try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T) } catch (err) { reject(err) }
+        })
+      })
+      req.on('error', reject)
+    })
+  }
+
+  private async getJson<T> (url: string, tls?: ProbeTarget['tls']): Promise<T> {
+    if (tls !== undefined) return await this.getJsonTls<T>(url, tls)
     const res = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } })
     if (!res.ok) {
       await res.body?.cancel()
@@ -118,8 +161,8 @@ class HttpNodeProber implements NodeProber {
       let result: ProbeResult
       try {
         const [status, state] = await Promise.all([
-          this.getJson<ProbedStatus>(`${target.baseUrl}/api/lattice/p2p/status`),
-          this.getJson<ProbedState>(`${target.baseUrl}/api/lattice/state`)
+          this.getJson<ProbedStatus>(`${target.baseUrl}/api/lattice/p2p/status`, target.tls),
+          this.getJson<ProbedState>(`${target.baseUrl}/api/lattice/state`, target.tls)
         ])
         result = { up: true, status, state, at: this.now() }
       } catch (err) {
@@ -131,7 +174,9 @@ class HttpNodeProber implements NodeProber {
   }
 
   async probeAll (targets: readonly ProbeTarget[]): Promise<ProbeResult[]> {
-    return await Promise.all(targets.map(async t => await this.probe(t)))
+    const results = await Promise.all(targets.map(async t => await this.probe(t)))
+    this.pruneAgents(targets)
+    return results
   }
 
   last (key: string): ProbeResult | undefined { return this.results.get(key) }

@@ -16,6 +16,7 @@ import { ensureHeadlessService, ensureNetworkPolicy, ensureNetworkSecret, ensure
 import { ownedNodes, scaleNodes } from './scale.js'
 import { observeNodes, publishNetworkMetrics, writeNetworkStatus, writeNodeDivergence } from './status.js'
 import { updateNodeTemplate } from './rollout.js'
+import { ensureTls } from './tls.js'
 
 export async function reconcileNetwork (ctx: OperatorContext, key: string): Promise<ReconcileOutcome | undefined> {
   const { namespace, name } = splitKey(key)
@@ -35,6 +36,8 @@ export async function reconcileNetwork (ctx: OperatorContext, key: string): Prom
   await ensureNetworkPolicy(ctx, net)
 
   let nodes = ownedNodes(ctx, net)
+  // before scaling: a new node's pod mounts its certificate Secret
+  const tls = await ensureTls(ctx, net, nodes)
   if (!spec.paused) {
     const scaled = await scaleNodes(ctx, net, nodes)
     if (scaled.created.length > 0 || scaled.deleted.length > 0) {
@@ -88,10 +91,11 @@ export async function reconcileNetwork (ctx: OperatorContext, key: string): Prom
   })
   await writeNetworkStatus(ctx, net, status)
   publishNetworkMetrics(ctx, net, status, obs.externalPeers)
-  const outcome = requeueFor(ctx, [...obs.views, ...obs.externalPeers].map(v => v.divergingSince !== undefined && !v.diverged ? v.divergingSince : undefined), decision.kind === 'waiting' || decision.kind === 'update' ? rolloutStartTime : undefined, spec.rollout.progressDeadlineSeconds * 1000, now)
+  const timed = requeueFor(ctx, [...obs.views, ...obs.externalPeers].map(v => v.divergingSince !== undefined && !v.diverged ? v.divergingSince : undefined), decision.kind === 'waiting' || decision.kind === 'update' ? rolloutStartTime : undefined, spec.rollout.progressDeadlineSeconds * 1000, now)
+  const waits = [timed?.requeueAfterMs, tls.requeueAfterMs].filter((w): w is number => w !== undefined)
   // External peers change no object the operator watches: look at what the nodes report every probe interval.
-  if (spec.externalPeers.length === 0) return outcome
-  return { requeueAfterMs: Math.min(outcome?.requeueAfterMs ?? Infinity, ctx.config.probeIntervalMs) }
+  if (spec.externalPeers.length > 0) waits.push(ctx.config.probeIntervalMs)
+  return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined
 }
 
 /** Timed transitions nobody will send an event for: the divergence grace period and the rollout deadline. */

@@ -4,7 +4,7 @@
  * WHEN a network's node gets a new spec (one at a time), so replacing on drift here is safe.
  */
 import type { V1Pod } from '@kubernetes/client-node'
-import { resolveTemplate } from '../../api/defaults.js'
+import { resolveTemplate, tlsEnabled } from '../../api/defaults.js'
 import type { LatticeNode } from '../../api/types.js'
 import { buildPod, desiredPodSpecHash, podHashOf } from '../../builders/pod.js'
 import { parsePeersConfigMap, peersFileFor, type AddressingInit, type PeersFile } from '../../builders/peers.js'
@@ -22,7 +22,8 @@ function addressing (ctx: OperatorContext, node: LatticeNode): AddressingInit {
     clusterDomain: ctx.config.clusterDomain,
     addressMode: net?.spec.addressMode ?? ctx.config.addressMode,
     p2pPort: t.ports.p2p,
-    httpPort: t.ports.http
+    httpPort: t.ports.http,
+    scheme: tlsEnabled(node.spec) ? 'https' : 'http'
   }
 }
 

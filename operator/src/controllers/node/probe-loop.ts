@@ -7,7 +7,7 @@ import type { Logger } from '../../../../node/src/util/logger.js'
 import type { OperatorContext } from '../context.js'
 import { objectKey } from '../../util/log.js'
 import { currentPod } from './pod.js'
-import { desiredNodeStatus, probeTarget, statusChanged } from './status.js'
+import { desiredNodeStatus, probeTarget, statusChanged, trustBundle } from './status.js'
 import { publishNodeMetrics } from './reconciler.js'
 
 export interface ProbeLoop {
@@ -24,7 +24,7 @@ export function createProbeLoop (ctx: OperatorContext, enqueue: (key: string) =>
 
   async function runOnce (): Promise<void> {
     const nodes = ctx.caches.nodes.list().filter(n => n.metadata.deletionTimestamp === undefined)
-    const work = nodes.map(n => ({ node: n, pod: currentPod(ctx, n) })).map(x => ({ ...x, target: probeTarget(x.node, x.pod) }))
+    const work = nodes.map(n => ({ node: n, pod: currentPod(ctx, n) })).map(x => ({ ...x, target: probeTarget(x.node, x.pod, trustBundle(ctx, x.node)) }))
     const targets = work.flatMap(w => w.target !== undefined ? [w.target] : [])
     const results = await ctx.prober.probeAll(targets)
     const byKey = new Map(targets.map((t, i) => [t.key, results[i]]))

@@ -14,7 +14,7 @@ import type { ReconcileOutcome } from '../runner.js'
 import { ensureIdentity } from './identity.js'
 import { currentPod, ensurePod } from './pod.js'
 import { ensurePvc, finalizeStorage, syncFinalizer } from './storage.js'
-import { desiredNodeStatus, probeTarget, writeNodeStatus } from './status.js'
+import { desiredNodeStatus, probeTarget, trustBundle, writeNodeStatus } from './status.js'
 
 export async function reconcileNode (ctx: OperatorContext, key: string): Promise<ReconcileOutcome | undefined> {
   const { namespace, name } = splitKey(key)
@@ -37,7 +37,7 @@ export async function reconcileNode (ctx: OperatorContext, key: string): Promise
   const action = await ensurePod(ctx, node, peerId)
 
   const pod = action === 'unchanged' ? currentPod(ctx, node) : undefined
-  const target = probeTarget(node, pod)
+  const target = probeTarget(node, pod, trustBundle(ctx, node))
   const probe = target !== undefined ? ctx.prober.last(target.key) : undefined
   const next = desiredNodeStatus(node, pod, peerId, probe, ctx.now())
   await writeNodeStatus(ctx, node, next)

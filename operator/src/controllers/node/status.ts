@@ -1,7 +1,10 @@
 /** LatticeNode status from its pod and the last probe of its API. */
 import type { V1Pod } from '@kubernetes/client-node'
 import type { LatticeNode, LatticeNodeStatus } from '../../api/types.js'
-import { resolveTemplate } from '../../api/defaults.js'
+import { resolveTemplate, tlsEnabled } from '../../api/defaults.js'
+import { TLS_KEYS } from '../../api/constants.js'
+import { probeServerName } from '../../builders/tls.js'
+import { trustConfigMapName } from '../../builders/names.js'
 import { podHashOf } from '../../builders/pod.js'
 import { canonicalJson } from '../../builders/hash.js'
 import { setConditions, transitions } from '../../status/conditions.js'
@@ -13,13 +16,29 @@ import type { OperatorContext } from '../context.js'
 /** Fields the network controller owns in a node's status (the node controller leaves them alone). */
 const NETWORK_OWNED = ['diverged', 'divergingSince'] as const
 
-export function probeTarget (node: LatticeNode, pod: V1Pod | undefined): ProbeTarget | undefined {
+/**
+ * Where and how to probe a node: its pod IP, over https verifying the network's trust bundle when the
+ * network has TLS (`trust` is the bundle's PEM; without one yet the probe fails, as it should).
+ */
+export function probeTarget (node: LatticeNode, pod: V1Pod | undefined, trust?: string): ProbeTarget | undefined {
   const ip = pod?.status?.podIP
   if (ip === undefined || ip === '') return undefined
   const port = resolveTemplate(node.spec).ports.http
   const host = ip.includes(':') ? `[${ip}]` : ip
+  const tls = tlsEnabled(node.spec)
+  const namespace = node.metadata.namespace ?? ''
   // The pod IP is part of the key: a result from a previous pod never describes the new one.
-  return { key: `${node.metadata.namespace ?? ''}/${node.metadata.name ?? ''}@${ip}`, baseUrl: `http://${host}:${port}` }
+  return {
+    key: `${namespace}/${node.metadata.name ?? ''}@${ip}`,
+    baseUrl: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    ...(tls && trust !== undefined ? { tls: { ca: trust, servername: probeServerName({ node: node.metadata.name ?? '', namespace, network: node.spec.networkName, clusterDomain: '' }) } } : {})
+  }
+}
+
+/** The network's trust bundle (PEM) from the cache, when its nodes serve TLS. */
+export function trustBundle (ctx: OperatorContext, node: LatticeNode): string | undefined {
+  if (!tlsEnabled(node.spec)) return undefined
+  return ctx.caches.configMaps.get(trustConfigMapName(node.spec.networkName), node.metadata.namespace)?.data?.[TLS_KEYS.ca]
 }
 
 export function podReady (pod: V1Pod | undefined): boolean {
