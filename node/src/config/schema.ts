@@ -26,9 +26,9 @@ export const VARIABLES: VariableSpec[] = [
   { name: 'AETHEL_MEMBERS', description: 'Peer IDs allowed to originate records, comma-separated (this node and the peers named in bootstrap and the peers file are members too).', default: '' },
   { name: 'AETHEL_PEERS_FILE', description: 'JSON {bootstrap, lattice_nodes, members}, re-read when it changes (written by the operator).' },
   { name: 'AETHEL_LOG_LEVEL', description: 'error, warn, info or debug.', default: 'info' },
-  { name: 'AETHEL_TLS_CERT_FILE', description: 'Serve HTTPS with this certificate (PEM); needs AETHEL_TLS_KEY_FILE.' },
+  { name: 'AETHEL_TLS_CERT_FILE', description: 'Serve HTTPS with this certificate (PEM); needs AETHEL_TLS_KEY_FILE. Re-read within a second when it changes (no restart).' },
   { name: 'AETHEL_TLS_KEY_FILE', description: 'Private key (PEM) for AETHEL_TLS_CERT_FILE.' },
-  { name: 'AETHEL_TLS_CA_FILE', description: 'CA certificate (PEM) trusted for https:// node-to-node sync.' }
+  { name: 'AETHEL_TLS_CA_FILE', description: 'CA bundle (PEM, one or more certificates) trusted for https:// node-to-node sync; re-read when it changes.' }
 ]
 
 const multiaddr = { type: 'string', pattern: '^(/[A-Za-z0-9_.:\\-]+)+$' }
