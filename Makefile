@@ -41,13 +41,14 @@ images: install images-host
 	bash images/build.sh
 
 # What the tests need besides npm packages: promtool, amtool and Alertmanager, Chromium (Debian packages),
-# the control plane, Prometheus 3 and prometheus-operator's monitoring CRDs (Go modules, cached under
+# the control plane, Prometheus 3, prometheus-operator's monitoring CRDs and cert-manager's CRDs (Go modules, cached under
 # ~/.cache/lattice), and the container images
 # (test/images runs them through testcontainers and podman).
 test-deps: controlplane images
 	bash test/monitoring/install-promtool.sh
 	bash test/monitoring/install-prometheus.sh
 	bash test/monitoring/install-monitoring-crds.sh
+	bash test/operator/install-cert-manager-crds.sh
 	bash test/dashboard/install-chromium.sh
 	bash test/support/apt-ensure.sh iptables iptables
 

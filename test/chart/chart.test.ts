@@ -24,8 +24,8 @@ const EXPECTED_RULES: Record<string, string[]> = {
   'lattice.diotec360.com/latticenodes/finalizers': ['update'],
   '/pods': ['create', 'delete', 'list', 'watch'],
   '/services': ['create', 'list', 'patch', 'watch'],
-  '/secrets': ['create', 'get', 'list', 'watch'],
-  '/configmaps': ['create', 'list', 'patch', 'watch'],
+  '/secrets': ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+  '/configmaps': ['create', 'get', 'list', 'patch', 'watch'],
   '/persistentvolumeclaims': ['create', 'delete', 'get', 'list', 'patch', 'watch'],
   '/events': ['create'],
   'policy/poddisruptionbudgets': ['create', 'list', 'patch', 'watch'],
@@ -96,6 +96,12 @@ describe('default values (cluster-wide, one replica)', () => {
     const binding = findObject(objects, 'ClusterRoleBinding') as unknown as { roleRef: { kind: string, name: string }, subjects: Array<{ kind: string, name: string, namespace: string }> }
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'lattice-operator' })
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'lattice-operator', namespace: NAMESPACE }])
+  })
+
+  it('adds cert-manager Certificates to the rules only with rbac.certManager (spec.tls.mode certManager)', () => {
+    const withCm = normalise(asRole(findObject(parseManifests(render({ set: ['rbac.certManager=true'] })), 'ClusterRole')).rules ?? [])
+    expect(withCm['cert-manager.io/certificates']).toEqual(['create', 'delete', 'list', 'patch'])
+    expect(normalise(asRole(findObject(objects, 'ClusterRole')).rules ?? [])['cert-manager.io/certificates']).toBeUndefined()
   })
 
   it('runs one operator without leader election, never two at once', () => {

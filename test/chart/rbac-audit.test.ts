@@ -18,6 +18,8 @@ import { httpGet } from '../cluster/http.js'
 import { waitFor } from '../cluster/wait.js'
 import { buildNetworkPolicy } from '../../operator/src/builders/network-policy.js'
 import { sampleNetwork } from '../../operator/src/testing/fixtures.js'
+import { testCa } from '../support/tls.js'
+import { pemBlocks } from '../../node/src/tls/index.js'
 import { Api, kubectlApply, mergePatchNetwork, networkManifest, podReady, waitSettled, withDump } from '../operator/helpers.js'
 import { CHART } from './helm.js'
 import { installRelease, mustSucceed, refusals, runReleaseOperator, type InstalledRelease, type RunningReleaseOperator } from './release-operator.js'
@@ -103,9 +105,13 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
     await step(async () => {
       await waitFor('one leader', async () => (await leaders()).length === 1, { timeoutMs: 60_000, intervalMs: 250 })
       mustSucceed(await cluster.kubectl(['create', 'priorityclass', 'lattice-ledger', '--value=1000', '--description=Lattice ledger nodes']), 'priorityclass')
+      // spec.tls: the serving certificates are patched (pod IP) and deleted (scale-down); the extra CA
+      // bundle is read from a ConfigMap the operator does not label
+      mustSucceed(await cluster.kubectl(['-n', cluster.namespace, 'create', 'configmap', 'partner-ca', `--from-literal=ca.crt=${(await testCa('partner sites')).certPem}`]), 'partner CA bundle')
       await kubectlApply(cluster, networkManifest(NET, {
         replicas: 3,
         sync: SYNC,
+        tls: { mode: 'operator', caBundleRef: { name: 'partner-ca' } },
         imagePullSecrets: [{ name: 'regcred' }],
         priorityClassName: 'lattice-ledger',
         podTemplate: { metadata: { labels: { team: 'ledger' }, annotations: { 'example.com/owner': 'ledger-team' } } },
@@ -120,6 +126,8 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
         expect(p.metadata?.labels).toMatchObject({ team: 'ledger', 'lattice.diotec360.com/network': NET })
         expect(p.metadata?.annotations?.['example.com/owner']).toBe('ledger-team')
       }
+      // the nodes trust the network's CA and the partner bundle
+      expect(pemBlocks((await api.core.readNamespacedConfigMap({ name: `${NET}-tls-trust`, namespace: cluster.namespace })).data?.['ca.crt'] ?? '')).toHaveLength(2)
       const net = await api.network(NET)
       expect(net?.status?.selector).toBe(`lattice.diotec360.com/network=${NET},app.kubernetes.io/component=node`)
     })

@@ -110,13 +110,19 @@ to change a PVC's owner references (orphaning it when its node goes with reclaim
   verbs: ["list", "watch", "create", "delete"]
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["list", "watch", "get", "create"]
+  # patch and delete: spec.tls serving certificates (re-issued with the pod IP, on renewal and CA
+  # rotation; removed on scale-down)
+  verbs: ["list", "watch", "get", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
   verbs: ["list", "watch", "get", "create", "patch", "delete"]
 - apiGroups: [""]
-  resources: ["services", "configmaps"]
+  resources: ["services"]
   verbs: ["list", "watch", "create", "patch"]
+- apiGroups: [""]
+  resources: ["configmaps"]
+  # get: the extra CA bundle of spec.tls.caBundleRef (not a ConfigMap the operator labels)
+  verbs: ["list", "watch", "get", "create", "patch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
@@ -126,4 +132,10 @@ to change a PVC's owner references (orphaning it when its node goes with reclaim
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+{{- if .Values.rbac.certManager }}
+# spec.tls.mode certManager: one Certificate per node (list, create, patch on change, delete on scale-down)
+- apiGroups: ["cert-manager.io"]
+  resources: ["certificates"]
+  verbs: ["list", "create", "patch", "delete"]
+{{- end }}
 {{- end }}

@@ -80,28 +80,33 @@ export function parseCaSecret (secret: V1Secret | undefined): StoredCa | undefin
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64')
 
-export function buildCaSecret (network: LatticeNetwork, ca: StoredCa): V1Secret {
-  const name = network.metadata.name ?? ''
+/** A kubernetes.io/tls Secret of the network (base64 of each PEM). */
+function tlsSecret (network: LatticeNetwork, name: string, labels: Record<string, string>, pems: Record<string, string>, annotations?: Record<string, string>): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'kubernetes.io/tls',
     metadata: {
-      name: caSecretName(name),
+      name,
       namespace: network.metadata.namespace,
-      labels: networkLabels(name, 'tls-ca'),
-      annotations: {
-        [ANNOTATION_CA_ISSUED_AT]: ca.issuedAt.toISOString(),
-        ...(ca.rotation !== undefined ? { [ANNOTATION_CA_ROTATION]: ca.rotation } : {})
-      },
+      labels,
+      ...(annotations !== undefined ? { annotations } : {}),
       ownerReferences: [controllerRef(network)]
     },
-    data: {
-      [TLS_KEYS.cert]: b64(ca.current.certPem),
-      [TLS_KEYS.key]: b64(ca.current.keyPem),
-      ...(ca.previousCertPem !== undefined ? { [PREVIOUS_CA_KEY]: b64(ca.previousCertPem) } : {})
-    }
+    data: Object.fromEntries(Object.entries(pems).map(([k, v]) => [k, b64(v)]))
   }
+}
+
+export function buildCaSecret (network: LatticeNetwork, ca: StoredCa): V1Secret {
+  const name = network.metadata.name ?? ''
+  return tlsSecret(network, caSecretName(name), networkLabels(name, 'tls-ca'), {
+    [TLS_KEYS.cert]: ca.current.certPem,
+    [TLS_KEYS.key]: ca.current.keyPem,
+    ...(ca.previousCertPem !== undefined ? { [PREVIOUS_CA_KEY]: ca.previousCertPem } : {})
+  }, {
+    [ANNOTATION_CA_ISSUED_AT]: ca.issuedAt.toISOString(),
+    ...(ca.rotation !== undefined ? { [ANNOTATION_CA_ROTATION]: ca.rotation } : {})
+  })
 }
 
 /** Labels of per-node TLS objects: network-level (the network controller owns them), naming the node. */
@@ -111,19 +116,7 @@ function nodeTlsLabels (network: string, node: string): Record<string, string> {
 }
 
 export function buildNodeTlsSecret (network: LatticeNetwork, node: string, pair: KeyPairPem, caCertPem: string): V1Secret {
-  const name = network.metadata.name ?? ''
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'kubernetes.io/tls',
-    metadata: {
-      name: nodeTlsSecretName(node),
-      namespace: network.metadata.namespace,
-      labels: nodeTlsLabels(name, node),
-      ownerReferences: [controllerRef(network)]
-    },
-    data: { [TLS_KEYS.cert]: b64(pair.certPem), [TLS_KEYS.key]: b64(pair.keyPem), [TLS_KEYS.ca]: b64(caCertPem) }
-  }
+  return tlsSecret(network, nodeTlsSecretName(node), nodeTlsLabels(network.metadata.name ?? '', node), { [TLS_KEYS.cert]: pair.certPem, [TLS_KEYS.key]: pair.keyPem, [TLS_KEYS.ca]: caCertPem })
 }
 
 export type ReissueReason = 'missing' | 'signer' | 'names' | 'expiring' | 'unreadable'
