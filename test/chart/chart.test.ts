@@ -99,9 +99,9 @@ describe('default values (cluster-wide, one replica)', () => {
   })
 
   it('adds cert-manager Certificates to the rules only with rbac.certManager (spec.tls.mode certManager)', () => {
-    const withCm = normalise(asRole(findObject(parseManifests(render({ set: ['rbac.certManager=true'] })), 'ClusterRole')).rules ?? [])
+    const withCm = normalise(asRole(findObject(parseManifests(render({ set: ['rbac.certManager=true'] })), 'ClusterRole', 'lattice-operator')).rules ?? [])
     expect(withCm['cert-manager.io/certificates']).toEqual(['create', 'delete', 'list', 'patch'])
-    expect(normalise(asRole(findObject(objects, 'ClusterRole')).rules ?? [])['cert-manager.io/certificates']).toBeUndefined()
+    expect(normalise(asRole(findObject(objects, 'ClusterRole', 'lattice-operator')).rules ?? [])['cert-manager.io/certificates']).toBeUndefined()
   })
 
   it('runs one operator without leader election, never two at once', () => {
