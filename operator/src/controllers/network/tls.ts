@@ -210,8 +210,15 @@ async function ensureNodeCertificate (ctx: OperatorContext, net: LatticeNetwork,
 /** One Certificate per node; the trust bundle is the ca.crt cert-manager writes into each Secret. */
 async function ensureCertManagerIssued (ctx: OperatorContext, net: LatticeNetwork, tls: ResolvedTls, targets: readonly NodeTarget[]): Promise<string[]> {
   const ns = net.metadata.namespace ?? ''
-  const existing = new Map((await ctx.client.list<CertManagerCertificate>('cert-manager.io/v1', 'Certificate', ns, `lattice.diotec360.com/network=${net.metadata.name ?? ''}`))
-    .map(c => [c.metadata?.name ?? '', c]))
+  let listed: CertManagerCertificate[]
+  try {
+    listed = await ctx.client.list<CertManagerCertificate>('cert-manager.io/v1', 'Certificate', ns, `lattice.diotec360.com/network=${net.metadata.name ?? ''}`)
+  } catch (err) {
+    // cert-manager not installed, or the operator not allowed (chart value rbac.certManager): say so on the network
+    ctx.events.event(net, 'Warning', 'CertManagerUnavailable', `spec.tls.mode certManager: cannot list cert-manager.io/v1 Certificates (${err instanceof Error ? err.message.slice(0, 200) : String(err)}); is cert-manager installed and rbac.certManager set?`)
+    throw err
+  }
+  const existing = new Map(listed.map(c => [c.metadata?.name ?? '', c]))
   const trust: string[] = []
   for (const t of targets) {
     const desired = buildCertificate(net, t.node, tls, t.dnsNames, t.ipAddresses)
