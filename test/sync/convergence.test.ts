@@ -77,6 +77,7 @@ describe('three-node lattice converges over gossip', () => {
     }, {
       onGossip: () => {},
       onMalformed: () => {},
+      onOverBudget: () => {},
       onPeerConnected: () => {},
       onPeersChanged: () => {},
       onPeerSilent: () => {},

@@ -54,6 +54,7 @@ describe('gap → catch-up from the peer that delivered the message', () => {
     }, {
       onGossip: () => {},
       onMalformed: () => {},
+      onOverBudget: () => {},
       onPeerConnected: () => {},
       onPeersChanged: () => {},
       onPeerSilent: () => {},

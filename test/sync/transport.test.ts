@@ -39,6 +39,7 @@ async function makeNode (psk: Uint8Array | undefined, bootstrap: string[] = []):
   const handlers: P2PTransportHandlers = {
     onGossip: (msg, from) => { node.received.push({ msg, from }) },
     onMalformed: () => {},
+    onOverBudget: () => {},
     onPeerConnected: () => {},
     onPeersChanged: () => {},
     onPeerSilent: () => {},

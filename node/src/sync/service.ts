@@ -97,6 +97,7 @@ class HybridSyncService implements SyncService {
           this.metrics.rejected.inc({ reason: 'malformed' })
           this.c.logger.warn('malformed gossip dropped', { from, err: err.message })
         },
+        onOverBudget: () => { this.metrics.rejected.inc({ reason: 'over_budget' }) },
         onPeerConnected: (peerId) => { this.triggerCatchup(peerId, 'connect') },
         // a node whose last peer went silent has been peerless since it last heard it: the peerless
         // timeout counts from then, so failover after a silent cut takes the timeout, not timeout + detection

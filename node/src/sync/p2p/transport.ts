@@ -10,7 +10,9 @@ import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
 import { CatchupError } from '../errors.js'
 import { decodeBatch, decodeGossip, decodeRequest, encodeFrame, type GossipMessage, type SyncBatch, type SyncRequest } from '../codec.js'
 import { afterFailure, afterSuccess, initialDialState, type BackoffInit, type DialState } from './backoff.js'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { createHost, type LatticeLibp2p } from './host.js'
+import { createGossipBudget } from './rate-limit.js'
 import { peerIdOfMultiaddr } from '../../peers/parse.js'
 import type { ServedBatch } from '../reconcile.js'
 import type { Logger } from '../../util/logger.js'
@@ -50,6 +52,8 @@ export interface P2PTransportHandlers {
   onGossip: (msg: GossipMessage, from: string, size: number) => void
   /** Undecodable topic message. */
   onMalformed: (from: string, err: Error) => void
+  /** A topic message dropped because its sender is over its gossip budget. */
+  onOverBudget: (from: string, bytes: number) => void
   onPeerConnected: (peerId: string) => void
   /**
    * The number of connected peers changed. When it dropped to 0 because the last peer went silent,
@@ -93,6 +97,7 @@ export class P2PTransport {
   private readonly silentDrops = new Map<string, number>()
   private readonly rtt = new Map<string, number>()
   private livenessTimer: NodeJS.Timeout | undefined
+  private readonly budget = createGossipBudget()
 
   constructor (init: P2PTransportInit, handlers: P2PTransportHandlers, logger: Logger) {
     this.init = init
@@ -127,10 +132,18 @@ export class P2PTransport {
       this.silentDrops.delete(id)
       this.lastSeen.delete(id)
       this.rtt.delete(id)
+      this.budget.forget(id)
       const count = node.getPeers().length
       this.handlers.onPeersChanged(count, count === 0 ? lastContact : undefined)
     })
     const pubsub = node.services.pubsub
+    // runs before a message is delivered or forwarded: an over-budget one costs no decoding and no work
+    pubsub.topicValidators.set(this.init.topic, (peer, msg) => {
+      const from = peer.toString()
+      if (this.budget.take(from, msg.data.byteLength, Date.now())) return TopicValidatorResult.Accept
+      this.handlers.onOverBudget(from, msg.data.byteLength)
+      return TopicValidatorResult.Ignore
+    })
     pubsub.addEventListener('gossipsub:message', (evt) => {
       const { msg, propagationSource } = evt.detail
       if (msg.topic !== this.init.topic) return
