@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs promtool (Debian package `prometheus`) and amtool (`prometheus-alertmanager`) for the monitoring
-# tests. Idempotent: does nothing when both exist. The packages also ship the Prometheus and Alertmanager
+# tests; the paging test also runs that package's Alertmanager 0.25 (/usr/bin/prometheus-alertmanager).
+# Debian's Prometheus server itself is not used (built without Kubernetes discovery: install-prometheus.sh
+# builds Prometheus 3). Idempotent: does nothing when both exist. The packages also ship the Prometheus and Alertmanager
 # servers; this is a test machine, so make sure none of them keeps running and grabs 9090/9093/9100.
 set -euo pipefail
 
