@@ -115,14 +115,16 @@ describe('paging: Prometheus scrapes, rules fire, Alertmanager delivers', () => 
         return up('lattice-operator') === 1 && up('lattice-node') === 3
       }, { timeoutMs: 60_000, intervalMs: 500 })
       // The nodes' own series carry the labels of the operator's per-node series.
-      const peers = await waitFor('lattice_node_peers from both jobs', async () => {
-        const r = await p.query(`lattice_node_peers{namespace="${cluster.namespace}",network="${NET}"}`)
-        return r.length === 6 ? r : undefined
-      }, { timeoutMs: 30_000, intervalMs: 500 })
-      expect(peers.map(s => `${s.metric.job} ${s.metric.node} ${s.value[1]}`).sort()).toEqual([
+      const want = [
         `lattice-node ${NET}-0 2`, `lattice-node ${NET}-1 2`, `lattice-node ${NET}-2 2`,
         `lattice-operator ${NET}-0 2`, `lattice-operator ${NET}-1 2`, `lattice-operator ${NET}-2 2`
-      ])
+      ]
+      let seen: string[] = []
+      await waitFor('lattice_node_peers 2 for every node from both jobs', async () => {
+        const r = await p.query(`lattice_node_peers{namespace="${cluster.namespace}",network="${NET}"}`)
+        seen = r.map(s => `${s.metric.job} ${s.metric.node} ${s.value[1]}`).sort()
+        return JSON.stringify(seen) === JSON.stringify(want)
+      }, { timeoutMs: 60_000, intervalMs: 500 }).catch((err: Error) => { throw new Error(`${err.message}\nlast: ${JSON.stringify(seen)}`) })
     })
   }, 300_000)
 
