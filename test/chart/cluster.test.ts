@@ -193,13 +193,15 @@ describe('chart and manifests on a real API server', () => {
       ['patch', 'latticenetworks.lattice.diotec360.com/status'], ['update', 'latticenodes.lattice.diotec360.com/finalizers'],
       ['create', 'pods'], ['delete', 'pods'], ['create', 'secrets'], ['list', 'services'], ['patch', 'configmaps'],
       ['create', 'persistentvolumeclaims'], ['create', 'events'], ['create', 'poddisruptionbudgets.policy'],
-      ['delete', 'networkpolicies.networking.k8s.io']
+      ['delete', 'networkpolicies.networking.k8s.io'],
+      // spec.tls: serving certificates re-issued and pruned, the caBundleRef ConfigMap read
+      ['patch', 'secrets'], ['delete', 'secrets'], ['get', 'configmaps']
     ]
     const NOT_NEEDED: Array<[string, string]> = [
       ['create', 'deployments.apps'], ['create', 'statefulsets.apps'], ['create', 'roles.rbac.authorization.k8s.io'],
       ['create', 'pods/exec'], ['delete', 'events'], ['create', 'serviceaccounts'], ['create', 'latticenetworks.lattice.diotec360.com/status'],
       // Granted before the RBAC was cut to what the operator calls (rbac-audit.test.ts).
-      ['create', 'events.events.k8s.io'], ['update', 'pods'], ['delete', 'secrets'], ['update', 'latticenetworks.lattice.diotec360.com'],
+      ['create', 'events.events.k8s.io'], ['update', 'pods'], ['update', 'latticenetworks.lattice.diotec360.com'],
       ['get', 'pods'], ['delete', 'poddisruptionbudgets.policy']
     ]
 

@@ -58,6 +58,8 @@ describe('TLS builders', () => {
     // the pod IP became known (or changed): new names, same CA
     expect(reissueReason(secretOf(await leaf(c, dns, [])), want, now)).toBe('names')
     expect(reissueReason(secretOf(await leaf(c, dns, ['127.0.0.9'])), want, now)).toBe('names')
+    // IPv6: the certificate spells the address differently from the pod; still the same address
+    expect(reissueReason(secretOf(await leaf(c, dns, ['fd00::5'])), { ...want, ipAddresses: ['fd00::5'] }, now)).toBeUndefined()
     expect(reissueReason(secretOf(await leaf(c, dns, ['127.0.0.5'], new Date(now.getTime() + 29 * DAY))), want, now)).toBe('expiring')
     expect(reissueReason(secretOf(await leaf(c, dns, ['127.0.0.5'], new Date(now.getTime() + 31 * DAY))), want, now)).toBeUndefined()
   })

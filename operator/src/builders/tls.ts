@@ -14,7 +14,7 @@ import type { KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client
 import { GROUP, TLS_KEYS } from '../api/constants.js'
 import type { ResolvedTls } from '../api/defaults.js'
 import type { LatticeNetwork } from '../api/types.js'
-import { certificateFacts, signedBy, type KeyPairPem } from '../tls/pki.js'
+import { canonicalIp, certificateFacts, signedBy, type KeyPairPem } from '../tls/pki.js'
 import { controllerRef } from './owner.js'
 import { caSecretName, certificateName, headlessServiceName, networkLabels, nodeServiceName, nodeTlsSecretName, trustConfigMapName } from './names.js'
 
@@ -134,7 +134,7 @@ export function reissueReason (secret: V1Secret | undefined, want: { signers: re
   try { facts = certificateFacts(certPem) } catch { return 'unreadable' }
   if (!want.signers.some(ca => signedBy(certPem, ca))) return 'signer'
   const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i])
-  if (!same(facts.dnsNames, want.dnsNames) || !same(facts.ipAddresses, want.ipAddresses)) return 'names'
+  if (!same(facts.dnsNames, want.dnsNames) || !same(facts.ipAddresses, want.ipAddresses.map(canonicalIp))) return 'names'
   if (facts.notAfter.getTime() - now.getTime() < TLS_LIFETIMES.nodeRenewBeforeMs) return 'expiring'
   return undefined
 }

@@ -5,6 +5,7 @@
  */
 
 import https from 'node:https'
+import type { TLSSocket } from 'node:tls'
 import type { PeerReport } from '../status/external-peers.js'
 
 /** The fields of `GET /api/lattice/p2p/status` the operator reads (node/src/sync/interface.ts). */
@@ -48,6 +49,8 @@ export interface ProbeResult {
   status?: ProbedStatus
   state?: ProbedState
   error?: string
+  /** https: SHA-256 fingerprint of the certificate the node served (as node:tls spells it). */
+  servedCertificate?: string
   /** ms since epoch */
   at: number
 }
@@ -111,29 +114,15 @@ class HttpNodeProber implements NodeProber {
     this.now = c.now ?? Date.now
   }
 
-  private readonly agents = new Map<string, https.Agent>()
-
-  /** One keep-alive agent per CA bundle in use; bundles no target uses any more are dropped. */
-  private agentFor (ca: string): https.Agent {
-    let agent = this.agents.get(ca)
-    if (agent === undefined) {
-      agent = new https.Agent({ keepAlive: true, maxSockets: 2, ca })
-      this.agents.set(ca, agent)
-    }
-    return agent
-  }
-
-  private pruneAgents (targets: readonly ProbeTarget[]): void {
-    const inUse = new Set(targets.flatMap(t => t.tls !== undefined ? [t.tls.ca] : []))
-    for (const [ca, agent] of this.agents) {
-      if (!inUse.has(ca)) { agent.destroy(); this.agents.delete(ca) }
-    }
-  }
-
-  /** GET over https verifying the network's CA (fetch cannot take a CA per request). */
-  private async getJsonTls<T> (url: string, tls: NonNullable<ProbeTarget['tls']>): Promise<T> {
+  /**
+   * GET over https verifying the network's CA (fetch cannot take a CA per request). A new connection
+   * each time (no keep-alive): the probe then sees the certificate the node serves now, which the CA
+   * rotation waits for (`servedCertificate`), and an ECDSA handshake per node and interval costs little.
+   */
+  private async getJsonTls<T> (url: string, tls: NonNullable<ProbeTarget['tls']>, served?: (fingerprint256: string) => void): Promise<T> {
     return await new Promise<T>((resolve, reject) => {
-      const req = https.get(url, { agent: this.agentFor(tls.ca), servername: tls.servername, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) }, res => {
+      const req = https.get(url, { agent: false, ca: tls.ca, servername: tls.servername, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) }, res => {
+        served?.((res.socket as TLSSocket).getPeerCertificate().fingerprint256)
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('error', reject)
@@ -146,8 +135,8 @@ class HttpNodeProber implements NodeProber {
     })
   }
 
-  private async getJson<T> (url: string, tls?: ProbeTarget['tls']): Promise<T> {
-    if (tls !== undefined) return await this.getJsonTls<T>(url, tls)
+  private async getJson<T> (url: string, tls?: ProbeTarget['tls'], served?: (fingerprint256: string) => void): Promise<T> {
+    if (tls !== undefined) return await this.getJsonTls<T>(url, tls, served)
     const res = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } })
     if (!res.ok) {
       await res.body?.cancel()
@@ -159,12 +148,13 @@ class HttpNodeProber implements NodeProber {
   async probe (target: ProbeTarget): Promise<ProbeResult> {
     return await this.limit(async () => {
       let result: ProbeResult
+      let servedCertificate: string | undefined
       try {
         const [status, state] = await Promise.all([
-          this.getJson<ProbedStatus>(`${target.baseUrl}/api/lattice/p2p/status`, target.tls),
+          this.getJson<ProbedStatus>(`${target.baseUrl}/api/lattice/p2p/status`, target.tls, fp => { servedCertificate = fp }),
           this.getJson<ProbedState>(`${target.baseUrl}/api/lattice/state`, target.tls)
         ])
-        result = { up: true, status, state, at: this.now() }
+        result = { up: true, status, state, ...(servedCertificate !== undefined ? { servedCertificate } : {}), at: this.now() }
       } catch (err) {
         result = { up: false, error: err instanceof Error ? err.message : String(err), at: this.now() }
       }
@@ -174,9 +164,7 @@ class HttpNodeProber implements NodeProber {
   }
 
   async probeAll (targets: readonly ProbeTarget[]): Promise<ProbeResult[]> {
-    const results = await Promise.all(targets.map(async t => await this.probe(t)))
-    this.pruneAgents(targets)
-    return results
+    return await Promise.all(targets.map(async t => await this.probe(t)))
   }
 
   last (key: string): ProbeResult | undefined { return this.results.get(key) }

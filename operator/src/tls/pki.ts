@@ -111,6 +111,11 @@ export interface CertificateFacts {
   fingerprint256: string
 }
 
+/** One spelling per address: OpenSSL prints IPv6 SANs expanded and upper-case (FD00:0:0:0:0:0:0:1), pods say fd00::1. */
+export function canonicalIp (ip: string): string {
+  return ip.includes(':') ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip
+}
+
 export function certificateFacts (pem: string): CertificateFacts {
   const c = new X509Certificate(pem)
   const sans = (c.subjectAltName ?? '').split(', ').filter(s => s !== '')
@@ -120,7 +125,7 @@ export function certificateFacts (pem: string): CertificateFacts {
     notBefore: new Date(c.validFrom),
     notAfter: new Date(c.validTo),
     dnsNames: sans.filter(s => s.startsWith('DNS:')).map(s => s.slice(4)),
-    ipAddresses: sans.filter(s => s.startsWith('IP Address:')).map(s => s.slice(11)),
+    ipAddresses: sans.filter(s => s.startsWith('IP Address:')).map(s => canonicalIp(s.slice(11))),
     fingerprint256: c.fingerprint256
   }
 }

@@ -9,8 +9,8 @@
  *      the trust bundle carries both, so every node accepts certificates from either;
  *   2. after one propagation period (every node has the new bundle) the node certificates are
  *      re-issued from the new CA; the nodes reload them without a restart;
- *   3. after a second period (every node serves its new certificate) previous.crt and the old CA
- *      leave the bundle.
+ *   3. after a second period, once the prober has seen every running node serve its new certificate
+ *      (it connects afresh each time), previous.crt and the old CA leave the bundle.
  * A node certificate is also re-issued when its names change (the pod IP becomes known, or changes
  * with a new pod: the pod spec is not touched, so no restart loop) and 30 days before it expires.
  */
@@ -27,6 +27,7 @@ import { certificateFacts, createCa, issueServingCertificate, signedBy } from '.
 import { refOf } from '../../kube/client.js'
 import { isAlreadyExists } from '../../kube/errors.js'
 import { ensureObject } from '../apply.js'
+import { probeKey } from '../node/status.js'
 import type { OperatorContext } from '../context.js'
 
 export interface TlsOutcome {
@@ -107,15 +108,20 @@ async function ensureOperatorIssued (ctx: OperatorContext, net: LatticeNetwork, 
   let nextExpiry = Number.POSITIVE_INFINITY
   for (const t of targets) {
     const pem = await ensureNodeCertificate(ctx, net, ca, t, signers, now)
-    if (!signedBy(pem, ca.current.certPem)) allCurrent = false
+    // current: signed by the new CA, and (for a running pod) served: the prober saw it on its last visit
+    const ip = t.ipAddresses[0]
+    const served = ip === undefined || ctx.prober.last(probeKey(net.metadata.namespace ?? '', t.node, ip))?.servedCertificate === certificateFacts(pem).fingerprint256
+    if (!signedBy(pem, ca.current.certPem) || !served) allCurrent = false
     nextExpiry = Math.min(nextExpiry, certificateNotAfter(pem) - TLS_LIFETIMES.nodeRenewBeforeMs - now.getTime())
   }
   const waits: number[] = [nextExpiry, certificateNotAfter(ca.current.certPem) - TLS_LIFETIMES.caRenewBeforeMs - now.getTime()]
   if (rotating) {
     if (sinceIssue < propagation) waits.push(propagation - sinceIssue)
-    else if (!allCurrent || sinceIssue < 2 * propagation) waits.push(Math.max(0, 2 * propagation - sinceIssue))
+    else if (sinceIssue < 2 * propagation) waits.push(2 * propagation - sinceIssue)
+    // the prober's next visit tells whether every node serves its new certificate
+    else if (!allCurrent) waits.push(ctx.config.probeIntervalMs)
     else {
-      // step 3: every node serves a certificate of the new CA and has had the time to load it
+      // step 3: every node serves a certificate of the new CA (seen by the prober), and had the time to load the bundle
       await ctx.client.mergePatch(refOf(buildCaSecret(net, ca)), { data: { [PREVIOUS_CA_KEY]: null } })
       ctx.events.event(net, 'Normal', 'CARotated', 'CA rotation complete: every node certificate is signed by the new CA; the previous CA left the trust bundle')
       const { previousCertPem: _dropped, ...rest } = ca

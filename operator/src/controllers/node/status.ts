@@ -16,6 +16,9 @@ import type { OperatorContext } from '../context.js'
 /** Fields the network controller owns in a node's status (the node controller leaves them alone). */
 const NETWORK_OWNED = ['diverged', 'divergingSince'] as const
 
+/** The prober's key for a node's pod: the pod IP is part of it, so a previous pod's result never describes the new one. */
+export const probeKey = (namespace: string, node: string, podIP: string): string => `${namespace}/${node}@${podIP}`
+
 /**
  * Where and how to probe a node: its pod IP, over https verifying the network's trust bundle when the
  * network has TLS (`trust` is the bundle's PEM; without one yet the probe fails, as it should).
@@ -27,9 +30,8 @@ export function probeTarget (node: LatticeNode, pod: V1Pod | undefined, trust?: 
   const host = ip.includes(':') ? `[${ip}]` : ip
   const tls = tlsEnabled(node.spec)
   const namespace = node.metadata.namespace ?? ''
-  // The pod IP is part of the key: a result from a previous pod never describes the new one.
   return {
-    key: `${namespace}/${node.metadata.name ?? ''}@${ip}`,
+    key: probeKey(namespace, node.metadata.name ?? '', ip),
     baseUrl: `${tls ? 'https' : 'http'}://${host}:${port}`,
     ...(tls && trust !== undefined ? { tls: { ca: trust, servername: probeServerName({ node: node.metadata.name ?? '', namespace, network: node.spec.networkName, clusterDomain: '' }) } } : {})
   }
