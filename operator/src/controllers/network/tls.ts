@@ -115,23 +115,45 @@ async function ensureOperatorIssued (ctx: OperatorContext, net: LatticeNetwork, 
     nextExpiry = Math.min(nextExpiry, certificateNotAfter(pem) - TLS_LIFETIMES.nodeRenewBeforeMs - now.getTime())
   }
   const waits: number[] = [nextExpiry, certificateNotAfter(ca.current.certPem) - TLS_LIFETIMES.caRenewBeforeMs - now.getTime()]
-  if (rotating) {
-    if (sinceIssue < propagation) waits.push(propagation - sinceIssue)
-    else if (sinceIssue < 2 * propagation) waits.push(2 * propagation - sinceIssue)
-    // the prober's next visit tells whether every node serves its new certificate
-    else if (!allCurrent) waits.push(ctx.config.probeIntervalMs)
-    else {
-      // step 3: every node serves a certificate of the new CA (seen by the prober), and had the time to load the bundle
-      await ctx.client.mergePatch(refOf(buildCaSecret(net, ca)), { data: { [PREVIOUS_CA_KEY]: null } })
-      ctx.events.event(net, 'Normal', 'CARotated', 'CA rotation complete: every node certificate is signed by the new CA; the previous CA left the trust bundle')
-      const { previousCertPem: _dropped, ...rest } = ca
-      ca = rest
-    }
+  const step = rotationStep({ rotating, sinceIssueMs: sinceIssue, propagationMs: propagation, allServeNewCa: allCurrent, probeIntervalMs: ctx.config.probeIntervalMs })
+  if (step.kind === 'wait') waits.push(step.ms)
+  if (step.kind === 'complete') {
+    await ctx.client.mergePatch(refOf(buildCaSecret(net, ca)), { data: { [PREVIOUS_CA_KEY]: null } })
+    ctx.events.event(net, 'Normal', 'CARotated', 'CA rotation complete: every node serves a certificate of the new CA; the previous CA left the trust bundle')
+    const { previousCertPem: _dropped, ...rest } = ca
+    ca = rest
   }
   return {
     trust: [ca.current.certPem, ...(ca.previousCertPem !== undefined ? [ca.previousCertPem] : [])],
     requeueAfterMs: Math.min(MAX_WAIT_MS, Math.max(100, Math.min(...waits) + 50))
   }
+}
+
+export interface RotationState {
+  /** previous.crt is present: a rotation is in progress. */
+  rotating: boolean
+  /** Since the new CA was made. */
+  sinceIssueMs: number
+  propagationMs: number
+  /** Every node certificate is signed by the new CA and every running node was seen serving it. */
+  allServeNewCa: boolean
+  probeIntervalMs: number
+}
+
+export type RotationStep = { kind: 'idle' } | { kind: 'wait', ms: number } | { kind: 'complete' }
+
+/**
+ * Where a CA rotation stands (pure): until one propagation period has passed, node certificates of
+ * the old CA are still accepted (step 1); until two have passed, the nodes may still be loading the
+ * new ones (step 2); then the old CA leaves once every node serves a new certificate (step 3), which
+ * the prober's next visit tells.
+ */
+export function rotationStep (r: RotationState): RotationStep {
+  if (!r.rotating) return { kind: 'idle' }
+  if (r.sinceIssueMs < r.propagationMs) return { kind: 'wait', ms: r.propagationMs - r.sinceIssueMs }
+  if (r.sinceIssueMs < 2 * r.propagationMs) return { kind: 'wait', ms: 2 * r.propagationMs - r.sinceIssueMs }
+  if (!r.allServeNewCa) return { kind: 'wait', ms: r.probeIntervalMs }
+  return { kind: 'complete' }
 }
 
 const certificateNotAfter = (pem: string): number => certificateFacts(pem).notAfter.getTime()
