@@ -55,7 +55,8 @@ async function nodeApi (ip: string, pathAndQuery: string, init: { token?: string
 }
 
 describeRealNode('lattice-operator and lattice-node images on a real node', () => {
-  const rn = useRealNode({ imageArchives }, 'rn-op')
+  // The chart installs the CRDs itself (crds.enabled): the control plane must not apply them first.
+  const rn = useRealNode({ imageArchives, crdsDir: false }, 'rn-op')
   const objects = (): CustomObjectsApi => rn.kubeConfig().makeApiClient(CustomObjectsApi)
   const core = (): CoreV1Api => rn.kubeConfig().makeApiClient(CoreV1Api)
   const getNetwork = async (): Promise<LatticeNetwork> => await objects().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenetworks', name: NET }) as LatticeNetwork
@@ -87,8 +88,11 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
   }, 400_000)
 
   it('kubectl apply of the minimal sample gives three Ready node pods that find each other by DNS name', async () => {
-    const r = await rn.kubectl(['apply', '-n', rn.namespace, '-f', path.join(repoRoot(), 'manifests', 'samples', 'minimal.yaml')])
-    expect(r.stderr).toBe('')
+    // The chart's CRDs may still be on their way to Established right after the install.
+    await within(rn, 'kubectl apply of the minimal sample', async () => {
+      const r = await rn.kubectl(['apply', '-n', rn.namespace, '-f', path.join(repoRoot(), 'manifests', 'samples', 'minimal.yaml')])
+      return r.code === 0
+    }, 60_000)
     await within(rn, 'network aethel 3/3 Ready with 2 peers each', networkReady, 300_000)
     const pods = (await core().listNamespacedPod({ namespace: rn.namespace })).items.filter(p => p.metadata?.name?.startsWith(`${NET}-`) === true)
     expect(pods).toHaveLength(3)
@@ -167,4 +171,21 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
     const id = (JSON.parse(write.body) as { id: string }).id
     await within(rn, 'the record written on aethel-2 on aethel-0', async () => (await nodeApi(ip0, `/api/lattice/records/${id}`, { token })).status === 200)
   }, 400_000)
+
+  it('a network whose image does not exist says ImagePullBackOff in its status, not a silent Pending', async () => {
+    const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'LatticeNetwork', metadata: { name: 'broken' }, spec: { image: 'lattice-node:does-not-exist', replicas: 1 } }
+    await objects().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenetworks', body })
+    // containerd's only registry is a closed loopback port: the pull fails at once, on this machine.
+    const node = await within(rn, 'LatticeNode broken-0 Ready=False with reason ImagePullBackOff', async () => {
+      const n = await getNode('broken-0').catch(() => undefined)
+      const ready = n?.status?.conditions?.find(c => c.type === 'Ready')
+      return ready?.reason === 'ImagePullBackOff' ? n : undefined
+    })
+    expect(node.status?.conditions?.find(c => c.type === 'Ready')?.message).toContain('lattice-node:does-not-exist')
+    const net = await within(rn, 'LatticeNetwork broken naming the pull failure', async () => {
+      const n = await objects().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenetworks', name: 'broken' }) as LatticeNetwork
+      return n.status?.conditions?.find(c => c.type === 'Ready')?.message?.includes('ImagePullBackOff') === true ? n : undefined
+    })
+    expect(net.status?.conditions?.find(c => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NodesNotReady' })
+  }, 300_000)
 })

@@ -37,6 +37,12 @@ describe('aggregateNetworkStatus', () => {
     expect(findCondition(scaling.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'NodesNotReady' })
     expect(findCondition(scaling.conditions, 'Progressing')).toMatchObject({ status: 'True', reason: 'Scaling' })
   })
+  it('a node whose pod cannot start says why in Ready and Degraded', () => {
+    const stuck = { reason: 'ImagePullBackOff', message: 'pod n-1: container node: Back-off pulling image "lattice-node:nope"' }
+    const s = aggregateNetworkStatus({ desiredReplicas: 2, nodes: [ok('n-0', 0), ok('n-1', 1, { up: false, ready: false, stuck })], networkRoot: 'abcdef0123456789ff', rollout: { kind: 'complete' }, now })
+    expect(findCondition(s.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'NodesNotReady', message: '1/2 nodes ready; n-1: ImagePullBackOff (pod n-1: container node: Back-off pulling image "lattice-node:nope")' })
+    expect(findCondition(s.conditions, 'Degraded')?.message).toContain('n-1: ImagePullBackOff')
+  })
   it('keeps lastTransitionTime across reconciles with unchanged statuses', () => {
     const a = aggregateNetworkStatus({ desiredReplicas: 1, nodes: [ok('n-0', 0)], networkRoot: 'x', rollout: { kind: 'complete' }, now })
     const b = aggregateNetworkStatus({ desiredReplicas: 1, nodes: [ok('n-0', 0)], networkRoot: 'x', rollout: { kind: 'complete' }, previous: a, now: new Date('2026-01-02T00:00:00Z') })

@@ -56,14 +56,17 @@ export function aggregateNetworkStatus (input: AggregateInput): LatticeNetworkSt
   const scaling = nodes.length !== input.desiredReplicas
   const lostP2P = up.filter(n => n.mode !== undefined && n.mode !== 'P2P').map(n => n.name)
   const down = nodes.filter(n => !n.up || !n.ready).map(n => n.name)
+  // Nodes whose pod cannot start say why in the network's conditions (e.g. a missing image).
+  const stuck = nodes.filter(n => !n.ready && n.stuck !== undefined).map(n => `${n.name}: ${n.stuck?.reason ?? ''} (${n.stuck?.message ?? ''})`)
+  const why = stuck.length > 0 ? `; ${stuck.join('; ')}` : ''
 
   const conditions: ConditionInput[] = [
     ready === input.desiredReplicas && nodes.length === input.desiredReplicas
       ? { type: 'Ready', status: 'True', reason: 'AllNodesReady', message: `${ready}/${input.desiredReplicas} nodes ready` }
-      : { type: 'Ready', status: 'False', reason: 'NodesNotReady', message: `${ready}/${input.desiredReplicas} nodes ready` },
+      : { type: 'Ready', status: 'False', reason: 'NodesNotReady', message: `${ready}/${input.desiredReplicas} nodes ready${why}` },
     progressing(input.rollout, scaling),
     down.length > 0
-      ? { type: 'Degraded', status: 'True', reason: 'NodesUnavailable', message: `not ready or not answering: ${down.join(', ')}` }
+      ? { type: 'Degraded', status: 'True', reason: 'NodesUnavailable', message: `not ready or not answering: ${down.join(', ')}${why}` }
       : lostP2P.length > 0
         ? { type: 'Degraded', status: 'True', reason: 'P2PUnavailable', message: `not syncing over P2P: ${lostP2P.join(', ')}` }
         : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'every node is ready and gossiping' },

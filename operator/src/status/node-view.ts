@@ -8,6 +8,8 @@ export interface NodeView {
   up: boolean
   /** The node's pod is Ready. */
   ready: boolean
+  /** Why the pod cannot become Ready (a stuck container: ImagePullBackOff, CrashLoopBackOff, …), from the node's Ready condition. */
+  stuck?: { reason: string, message: string }
   mode?: string
   peerCount?: number
   merkleRoot?: string

@@ -8,7 +8,7 @@ import { canonicalJson } from '../../builders/hash.js'
 import { evaluateDivergence, type DivergenceResult, type NodeDivergence } from '../../status/divergence.js'
 import { observeExternalPeers, type ExternalPeerMemory, type PeerReport } from '../../status/external-peers.js'
 import { currentPod } from '../node/pod.js'
-import { probeTarget } from '../node/status.js'
+import { probeTarget, STUCK_WAITING_REASONS } from '../node/status.js'
 import type { NodeView } from '../../status/node-view.js'
 import { transitions } from '../../status/conditions.js'
 import { refOf } from '../../kube/client.js'
@@ -58,6 +58,8 @@ export function observeNodes (ctx: OperatorContext, net: LatticeNetwork, nodes: 
   const views = live.map((n): NodeView => {
     const v = verdicts.get(n.metadata.name ?? '')
     const s = n.status ?? {}
+    const readyCondition = s.conditions?.find(c => c.type === 'Ready')
+    const stuck = readyCondition?.status === 'False' && STUCK_WAITING_REASONS.has(readyCondition.reason ?? '') ? { reason: readyCondition.reason ?? '', message: readyCondition.message ?? '' } : undefined
     return {
       name: n.metadata.name ?? '',
       ordinal: ordinalOf(name, n.metadata.name ?? '') ?? n.spec.ordinal ?? 0,
@@ -65,6 +67,7 @@ export function observeNodes (ctx: OperatorContext, net: LatticeNetwork, nodes: 
       ...(s.podIP !== undefined ? { podIP: s.podIP } : {}),
       up: s.up === true,
       ready: s.ready === true,
+      ...(stuck !== undefined ? { stuck } : {}),
       ...(s.mode !== undefined ? { mode: s.mode } : {}),
       ...(s.peerCount !== undefined ? { peerCount: s.peerCount } : {}),
       ...(s.merkleRoot !== undefined ? { merkleRoot: s.merkleRoot } : {}),

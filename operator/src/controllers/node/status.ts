@@ -47,6 +47,30 @@ export function podReady (pod: V1Pod | undefined): boolean {
   return pod?.metadata?.deletionTimestamp === undefined && pod?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true
 }
 
+/**
+ * Container waiting reasons after which a pod stays not Ready until something changes (the image,
+ * its configuration, the crashing program): reported as they are instead of a plain PodNotReady.
+ */
+export const STUCK_WAITING_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff'])
+
+/** Why a pod's containers cannot run, from the first stuck waiting state (init containers first). */
+export function podStuckReason (pod: V1Pod | undefined): { reason: string, message: string } | undefined {
+  for (const c of [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])]) {
+    const w = c.state?.waiting
+    if (w?.reason !== undefined && STUCK_WAITING_REASONS.has(w.reason)) return { reason: w.reason, message: `container ${c.name}: ${w.message ?? w.reason}` }
+  }
+  return undefined
+}
+
+function notReadyCondition (pod: V1Pod | undefined): { type: 'Ready', status: 'False', reason: string, message: string } {
+  if (pod === undefined) return { type: 'Ready', status: 'False', reason: 'PodMissing', message: 'no pod yet' }
+  const name = pod.metadata?.name ?? ''
+  const stuck = podStuckReason(pod)
+  return stuck !== undefined
+    ? { type: 'Ready', status: 'False', reason: stuck.reason, message: `pod ${name}: ${stuck.message}` }
+    : { type: 'Ready', status: 'False', reason: 'PodNotReady', message: `pod ${name} is not ready` }
+}
+
 /** The status the node should have now (without lastProbeTime), keeping network-owned fields. */
 export function desiredNodeStatus (node: LatticeNode, pod: V1Pod | undefined, peerId: string | undefined, probe: ProbeResult | undefined, now: Date): LatticeNodeStatus {
   const prev = node.status ?? {}
@@ -83,7 +107,7 @@ export function desiredNodeStatus (node: LatticeNode, pod: V1Pod | undefined, pe
   next.conditions = setConditions(prev.conditions, [
     ready
       ? { type: 'Ready', status: 'True', reason: 'PodReady', message: `pod ${pod?.metadata?.name ?? ''} is ready` }
-      : { type: 'Ready', status: 'False', reason: pod === undefined ? 'PodMissing' : 'PodNotReady', message: pod === undefined ? 'no pod yet' : `pod ${pod.metadata?.name ?? ''} is not ready` },
+      : notReadyCondition(pod),
     up
       ? { type: 'Reachable', status: 'True', reason: 'ProbeSucceeded', message: 'the node API answered' }
       : { type: 'Reachable', status: 'False', reason: probe === undefined ? 'NotProbed' : 'ProbeFailed', message: probe?.error ?? 'not probed yet (no pod IP)' },
