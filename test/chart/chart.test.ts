@@ -342,6 +342,19 @@ describe('ServiceMonitor, PodMonitor, PrometheusRule and the Grafana dashboard',
     expect(JSON.stringify(rule.spec.groups)).toContain('https://runbooks.example.com/lattice/LatticeStateDivergence.md')
   })
 
+  it('prometheusRule.forOverrides replaces the `for:` of the alerts it names, and only those', () => {
+    type Groups = Array<{ rules: Array<{ alert?: string, for?: string }> }>
+    const forOf = (objects: K8sObject[]): Record<string, string> => Object.fromEntries(((findObject(objects, 'PrometheusRule') as unknown as { spec: { groups: Groups } }).spec.groups)
+      .flatMap(g => g.rules).flatMap(r => r.alert !== undefined ? [[r.alert, r.for ?? '']] : []))
+    const shipped = forOf(objects)
+    const overridden = forOf(parseManifests(render({ set: ['prometheusRule.enabled=true', 'prometheusRule.forOverrides.LatticeP2PPeerLoss=5s'] })))
+    expect(overridden).toEqual({ ...shipped, LatticeP2PPeerLoss: '5s' })
+    expect(shipped.LatticeP2PPeerLoss).toBe('60s')
+    const r = helm(['template', 'x', CHART, '--set', 'prometheusRule.enabled=true', '--set', 'prometheusRule.forOverrides.LatticeNope=5s'])
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toContain('no alert named LatticeNope')
+  })
+
   it('gives promtool a valid rules file', () => {
     const rule = findObject(objects, 'PrometheusRule') as unknown as { spec: unknown }
     const dir = mkdtempSync(join(tmpdir(), 'lattice-promrule-'))

@@ -1,7 +1,10 @@
-// Paging end to end on the local cluster: the chart installs the operator (run by the local kubelet), a
-// LatticeNetwork runs real lattice-node pods, a real Prometheus scrapes both through kubernetes_sd_configs
-// (manifests/monitoring/prometheus-scrape.yaml) and evaluates the shipped rules with shortened `for:`,
-// and a real Alertmanager delivers with the example route to a webhook receiver on 127.0.0.1.
+// Paging end to end on the local cluster: the chart installs the operator (run by the local kubelet) and
+// its ServiceMonitor, PodMonitor, PrometheusRule and dashboard ConfigMap (prometheus-operator's own CRDs
+// installed first); a LatticeNetwork runs real lattice-node pods; a real Prometheus scrapes both through
+// kubernetes_sd_configs (manifests/monitoring/prometheus-scrape.yaml, checked to select what the
+// ServiceMonitor and PodMonitor select) and evaluates the PrometheusRule read back from the API server
+// (its `for:` shortened by the test values); a real Alertmanager delivers with the example route to a
+// webhook receiver on 127.0.0.1.
 // One cluster and one monitoring stack for every scenario; the tests run in order. Each dumps
 // Prometheus' alerts, the notifications received and the namespace when it fails.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -16,8 +19,8 @@ import {
   Api, kubectlApply, networkManifest, nodePost, waitFor, waitSettled, withDump
 } from '../operator/helpers.js'
 import {
-  DASHBOARD_FILE, rulesWithFor, startAlertmanager, startPrometheus, startWebhookReceiver,
-  type RunningPrometheus, type RunningServer, type WebhookAlert, type WebhookReceiver
+  monitoringCrdsDir, startAlertmanager, startPrometheus, startWebhookReceiver,
+  type RuleFile, type RunningPrometheus, type RunningServer, type WebhookAlert, type WebhookReceiver
 } from './stack.js'
 import { repoRoot } from './repo-root.js'
 
@@ -26,15 +29,6 @@ const RELEASE = 'lattice-operator'
 const NET = 'ledger'
 const SITE_NET = 'aethel'
 const SYNC = { mode: 'auto', heartbeatIntervalSeconds: 1, peerlessTimeoutSeconds: 4, httpPollIntervalSeconds: 1 }
-// The chart's test values shorten `for:` (the shipped rules keep the seed's timings).
-const FOR = {
-  LatticeP2PPeerLoss: '5s',
-  LatticeHTTPSyncFailure: '10s',
-  LatticeStateDivergence: '5s',
-  LatticeNodeDown: '10s',
-  LatticeOperatorDown: '10s',
-  LatticeOperatorReconcileErrors: '1m'
-}
 const RUNBOOKS = 'https://github.com/diotec360/lattice/blob/main/docs/runbooks/'
 
 interface Panel { title: string, targets: Array<{ expr: string, refId: string }> }
@@ -88,12 +82,21 @@ describe('paging: Prometheus scrapes, rules fire, Alertmanager delivers', () => 
     dir = mkdtempSync(join(tmpdir(), 'lattice-paging-'))
     const processes = cluster.controlPlane?.processes
     if (processes === undefined) throw new Error('the paging suite needs its own control plane')
-    webhook = await startWebhookReceiver()
-    alertmanager = await startAlertmanager(processes, dir, webhook.url)
-    prom = await startPrometheus(processes, dir, { kubeconfig: cluster.kubeconfigPath, rules: rulesWithFor(FOR), alertmanager: alertmanager.url })
+    const crds = monitoringCrdsDir()
+    for (const args of [['apply', '--server-side', '-f', crds], ['wait', '--for=condition=Established', '--timeout=60s', '-f', crds]]) {
+      const r = await cluster.kubectl(args)
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`)
+    }
     const install = await cluster.helm(['install', RELEASE, join(ROOT, 'charts/lattice-operator'), '-n', cluster.namespace,
       '-f', join(ROOT, 'test/monitoring/values-local.yaml'), '--set-json', `operator.extraArgs=["--kubeconfig=${cluster.kubeconfigPath}"]`], { timeoutMs: 120_000 })
     if (install.code !== 0) throw new Error(`helm install: ${install.stderr}`)
+    // What prometheus-operator would put in Prometheus' rule file: the installed PrometheusRule's spec.
+    const rule = await cluster.kubectl(['-n', cluster.namespace, 'get', 'prometheusrule', RELEASE, '-o', 'json'])
+    if (rule.code !== 0) throw new Error(`get prometheusrule: ${rule.stderr}`)
+    const rules = (JSON.parse(rule.stdout) as { spec: RuleFile }).spec
+    webhook = await startWebhookReceiver()
+    alertmanager = await startAlertmanager(processes, dir, webhook.url)
+    prom = await startPrometheus(processes, dir, { kubeconfig: cluster.kubeconfigPath, rules, alertmanager: alertmanager.url })
     await kubectlApply(cluster, networkManifest(NET, { replicas: 3, sync: SYNC }))
   }, 240_000)
 
@@ -114,6 +117,25 @@ describe('paging: Prometheus scrapes, rules fire, Alertmanager delivers', () => 
         const up = (job: string): number => targets.filter(t => t.labels.job === job && t.health === 'up').length
         return up('lattice-operator') === 1 && up('lattice-node') === 3
       }, { timeoutMs: 60_000, intervalMs: 500 })
+      // The scrape jobs select exactly the pods the installed ServiceMonitor and PodMonitor select.
+      const selector = (labels: Record<string, string>): string => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')
+      const podIps = async (labels: Record<string, string>): Promise<string[]> =>
+        (await api.core.listPodForAllNamespaces({ labelSelector: selector(labels) })).items.filter(x => x.status?.phase === 'Running').map(x => x.status?.podIP ?? '').sort()
+      const monitor = async <T>(kind: string): Promise<T> => {
+        const r = await cluster.kubectl(['-n', cluster.namespace, 'get', kind, '-o', 'json'])
+        if (r.code !== 0) throw new Error(`get ${kind}: ${r.stderr}`)
+        const items = (JSON.parse(r.stdout) as { items: T[] }).items
+        if (items.length !== 1) throw new Error(`${items.length} ${kind} objects`)
+        return items[0] as T
+      }
+      const sm = await monitor<{ spec: { selector: { matchLabels: Record<string, string> } } }>('servicemonitors')
+      const services = await api.core.listNamespacedService({ namespace: cluster.namespace, labelSelector: selector(sm.spec.selector.matchLabels) })
+      expect(services.items.length).toBe(1)
+      const pm = await monitor<{ spec: { selector: { matchLabels: Record<string, string> } } }>('podmonitors')
+      const targetIps = async (job: string): Promise<string[]> => (await p.targets()).filter(t => t.labels.job === job).map(t => t.labels.instance?.replace(/:\d+$/, '') ?? '').sort()
+      expect(await targetIps('lattice-operator')).toEqual(await podIps(services.items[0]?.spec?.selector ?? { none: 'none' }))
+      expect(await targetIps('lattice-node')).toEqual(await podIps(pm.spec.selector.matchLabels))
+
       // The nodes' own series carry the labels of the operator's per-node series.
       const want = [
         `lattice-node ${NET}-0 2`, `lattice-node ${NET}-1 2`, `lattice-node ${NET}-2 2`,
@@ -164,7 +186,9 @@ describe('paging: Prometheus scrapes, rules fire, Alertmanager delivers', () => 
       const p = requireProm()
       const token = await api.token(NET)
       const ip = await nodeIp(NET, `${NET}-0`)
-      const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as { panels: Panel[] }
+      // the dashboard as the Grafana sidecar would load it: from the chart's ConfigMap
+      const cm = await api.core.readNamespacedConfigMap({ name: `${RELEASE}-dashboard`, namespace: cluster.namespace })
+      const dashboard = JSON.parse(cm.data?.['lattice-network-overview.json'] ?? '{}') as { panels: Panel[] }
       // The variables as Grafana's "All" sends them; the rate window of a 1 s scrape interval.
       const concrete = (expr: string): string => expr.replaceAll('$namespace', '.+').replaceAll('$network', '.+')
         .replaceAll('$__rate_interval', '1m').replaceAll('$__range', '15m')

@@ -1,9 +1,10 @@
 /**
  * The monitoring stack of the paging tests: a real Prometheus scraping the local cluster through
  * kubernetes_sd_configs (the jobs of manifests/monitoring/prometheus-scrape.yaml, which select what the
- * chart's ServiceMonitor and PodMonitor select), evaluating the shipped rules with shortened `for:`, and
- * a real Alertmanager routing with the example route of manifests/monitoring/alertmanager-route.yaml to a
- * webhook receiver this module runs. Everything listens on 127.0.0.1 only.
+ * chart's ServiceMonitor and PodMonitor select), evaluating the rules of the chart's PrometheusRule (as
+ * prometheus-operator would write them into a rule file), and a real Alertmanager routing with the
+ * example route of manifests/monitoring/alertmanager-route.yaml to a webhook receiver this module runs.
+ * Everything listens on 127.0.0.1 only.
  *
  * prometheus-operator is not used: it renders Prometheus StatefulSets that only a kubelet running
  * container images can start, and the local kubelet runs processes (see the README's monitoring section).
@@ -18,10 +19,8 @@ import { waitFor } from '../cluster/wait.js'
 import { repoRoot } from './repo-root.js'
 
 const ROOT = repoRoot()
-export const RULES_FILE = join(ROOT, 'manifests/monitoring/lattice-rules.yaml')
 export const SCRAPE_FILE = join(ROOT, 'manifests/monitoring/prometheus-scrape.yaml')
 export const ROUTE_FILE = join(ROOT, 'manifests/monitoring/alertmanager-route.yaml')
-export const DASHBOARD_FILE = join(ROOT, 'manifests/monitoring/lattice-dashboard.json')
 
 export class MonitoringBinaryMissingError extends Error {
   override readonly name = 'MonitoringBinaryMissingError'
@@ -62,21 +61,9 @@ export function alertmanagerBinary (): string {
 
 // ---------------------------------------------------------------- rules
 
-interface AlertRule { alert?: string, expr: string, for?: string, labels?: Record<string, string>, annotations?: Record<string, string> }
+interface AlertRule { alert?: string, record?: string, expr: string, for?: string, labels?: Record<string, string>, annotations?: Record<string, string> }
+/** A Prometheus rule file, and the spec of a PrometheusRule (prometheus-operator writes one from the other). */
 export interface RuleFile { groups: Array<{ name: string, interval?: string, rules: AlertRule[] }> }
-
-export function loadRules (): RuleFile {
-  return yaml.load(readFileSync(RULES_FILE, 'utf8')) as RuleFile
-}
-
-/** The shipped rules with each alert's `for:` replaced (the e2e copy; the shipped timings stay). */
-export function rulesWithFor (forByAlert: Record<string, string>): RuleFile {
-  const rules = loadRules()
-  for (const r of rules.groups.flatMap(g => g.rules)) {
-    if (r.alert !== undefined && forByAlert[r.alert] !== undefined) r.for = forByAlert[r.alert]
-  }
-  return rules
-}
 
 // ---------------------------------------------------------------- webhook receiver
 

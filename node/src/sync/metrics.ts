@@ -59,5 +59,10 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
   }
   m.lastFailover.set(0)
   m.lastRecovery.set(0)
+  // Series from the start (0), so rates and dashboards have data before the first catch-up.
+  for (const transport of ['p2p', 'http']) {
+    m.catchupRecords.inc({ transport }, 0)
+    m.catchupBytes.inc({ transport }, 0)
+  }
   return m
 }
