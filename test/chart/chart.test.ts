@@ -308,7 +308,10 @@ describe('ServiceMonitor, PodMonitor, PrometheusRule and the Grafana dashboard',
     expect(podLabels).toMatchObject(pm.spec.selector.matchLabels)
     expect(pm.spec.namespaceSelector).toEqual({ any: true })
     const [endpoint] = pm.spec.podMetricsEndpoints
-    expect(endpoint).toMatchObject({ port: 'http', path: '/metrics', interval: '15s' })
+    expect(endpoint).toMatchObject({ port: 'http', path: '/metrics', interval: '15s', scheme: 'https', tlsConfig: { ca: { configMap: { name: 'aethel-tls-trust', key: 'ca.crt' } } } })
+    const plain = findObject(parseManifests(render({ set: ['podMonitor.enabled=true'] })), 'PodMonitor') as unknown as { spec: { podMetricsEndpoints: Array<Record<string, unknown>> } }
+    expect(plain.spec.podMetricsEndpoints[0]).not.toHaveProperty('scheme')
+    expect(plain.spec.podMetricsEndpoints[0]).not.toHaveProperty('tlsConfig')
     expect(endpoint?.relabelings.map(r => [r.sourceLabels[0], r.targetLabel])).toEqual([
       ['__meta_kubernetes_pod_label_lattice_diotec360_com_network', 'network'],
       ['__meta_kubernetes_pod_label_lattice_diotec360_com_node', 'node']
