@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { waitFor, type Lattice, type NodeProcess } from '../support/index.js'
 import { converged, metric, startConnectedLattice, status, write } from './helpers.js'
 
-const TIMINGS = { AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_PEERLESS_TIMEOUT: '5', AETHEL_HTTP_POLL_INTERVAL: '1', AETHEL_LOG_LEVEL: 'warn' }
-const TIMEOUT_MS = 5000
+const TIMINGS = { AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_PEERLESS_TIMEOUT: '8', AETHEL_HTTP_POLL_INTERVAL: '1', AETHEL_LOG_LEVEL: 'warn' }
+const TIMEOUT_MS = 8000
 const POLL_MS = 1000
 const CUT_MS = 30_000
 

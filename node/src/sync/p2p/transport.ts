@@ -26,6 +26,11 @@ const WINDOW = 2
 const READ_BUFFER = 8 * 1024 * 1024
 /** Catch-up batches a client applies at the same time. */
 const APPLY_CONCURRENCY = 2
+/**
+ * A peer silent for less than this is never hung up, whatever the liveness interval: a loaded machine
+ * can stall a process for seconds, and a dropped connection costs a reconnect and a catch-up.
+ */
+const MIN_SILENCE_MS = 5000
 /** The client's "applied, send more" frame. */
 const ACK = new Uint8Array([0x61])
 
@@ -41,8 +46,8 @@ export interface P2PTransportInit {
   timeoutMs: number
   /**
    * Every connected peer is pinged this often (ms), with this as deadline. A peer not heard from (ping
-   * answer, gossip, connection) for three intervals is hung up: a silent partition (packets dropped,
-   * not refused) lowers the peer count within three intervals.
+   * answer, gossip, connection) for three intervals (at least MIN_SILENCE_MS) is hung up: a silent
+   * partition (packets dropped, not refused) lowers the peer count within that time.
    */
   livenessIntervalMs: number
 }
@@ -315,7 +320,7 @@ export class P2PTransport {
   }
 
   /**
-   * Ping every connected peer; hang up on those silent for three intervals. TCP alone notices a
+   * Ping every connected peer; hang up on those silent for three intervals (at least 5 s). TCP alone notices a
    * silent partition only after minutes, libp2p's own connection monitor (disabled in host.ts) after
    * its 10 s interval plus an adaptive timeout.
    */
@@ -323,7 +328,7 @@ export class P2PTransport {
     const node = this.node
     if (node === undefined) return
     const now = Date.now()
-    const silenceMs = 3 * this.init.livenessIntervalMs
+    const silenceMs = Math.max(3 * this.init.livenessIntervalMs, MIN_SILENCE_MS)
     for (const peer of node.getPeers()) {
       const id = peer.toString()
       const seen = this.lastSeen.get(id) ?? now
