@@ -12,9 +12,8 @@ import { join } from 'node:path'
 import { startLattice, startNodeProcess, waitFor, writePskFile, type Lattice, type NodeProcess } from '../support/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
-import { P2PTransport } from '../../node/src/sync/p2p/transport.js'
-import { createSilentLogger } from '../../node/src/util/logger.js'
-import { converged, has, metric, SHORT_TIMINGS, state, status, write } from './helpers.js'
+import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
+import { converged, has, metric, SHORT_TIMINGS, state, status, testTransport, write } from './helpers.js'
 
 describe('three-node lattice converges over gossip', () => {
   let lattice: Lattice
@@ -65,25 +64,9 @@ describe('three-node lattice converges over gossip', () => {
     const key = await generateKeyPair('Ed25519')
     const origin = peerIdFromPrivateKey(key).toString()
     const target = lattice.nodes[0]
-    outsider = new P2PTransport({
-      privateKey: key,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      topic: 'aethel/lattice/v1',
-      psk,
-      backoff: { minMs: 100, maxMs: 1000 },
-      reconnectTickMs: 100,
-      timeoutMs: 10_000,
-      livenessIntervalMs: 1000
-    }, {
-      onGossip: () => {},
-      onMalformed: () => {},
-      onOverBudget: () => {},
-      onPeerConnected: () => {},
-      onPeersChanged: () => {},
-      onPeerSilent: () => {},
-      serve: () => [],
+    outsider = testTransport(key, psk, {
       bootstrap: () => [target.p2pAddr]
-    }, createSilentLogger())
+    })
     await outsider.start()
     const before = await metric(target, 'lattice_p2p_rejected_messages_total', { reason: 'non_member' })
     const signer = createRecordSigner(key, origin)

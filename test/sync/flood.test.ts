@@ -12,9 +12,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { startNodeProcess, waitFor, writePskFile, type NodeProcess } from '../support/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
-import { P2PTransport } from '../../node/src/sync/p2p/transport.js'
-import { createSilentLogger } from '../../node/src/util/logger.js'
-import { metric, SHORT_TIMINGS, status } from './helpers.js'
+import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
+import { metric, SHORT_TIMINGS, status, testTransport } from './helpers.js'
 
 const FLOOD_MS = 15_000
 const RECORDS_PER_MESSAGE = 50
@@ -30,25 +29,9 @@ describe('gossip flood from a member', () => {
     const key = await generateKeyPair('Ed25519')
     const origin = peerIdFromPrivateKey(key).toString()
     target = await startNodeProcess({ dataDir: path.join(dir, 'target'), pskFile, env: { ...SHORT_TIMINGS, AETHEL_MEMBERS: origin } })
-    flooder = new P2PTransport({
-      privateKey: key,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      topic: 'aethel/lattice/v1',
-      psk: new Uint8Array(await readFile(pskFile)),
-      backoff: { minMs: 100, maxMs: 1000 },
-      reconnectTickMs: 100,
-      timeoutMs: 10_000,
-      livenessIntervalMs: 1000
-    }, {
-      onGossip: () => {},
-      onMalformed: () => {},
-      onOverBudget: () => {},
-      onPeerConnected: () => {},
-      onPeersChanged: () => {},
-      onPeerSilent: () => {},
-      serve: () => [],
+    flooder = testTransport(key, new Uint8Array(await readFile(pskFile)), {
       bootstrap: () => [target.p2pAddr]
-    }, createSilentLogger())
+    })
     await flooder.start()
     await waitFor(async () => (await status(target)).peer_count === 1, { timeoutMs: 20_000, message: 'flooder connected' })
   }, 60_000)

@@ -12,10 +12,9 @@ import type { PrivateKey } from '@libp2p/interface'
 import { startLattice, waitFor, type Lattice } from '../support/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
-import { P2PTransport } from '../../node/src/sync/p2p/transport.js'
+import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
 import { batchesFor } from '../../node/src/sync/reconcile.js'
-import { createSilentLogger } from '../../node/src/util/logger.js'
-import { has, metric, SHORT_TIMINGS, status } from './helpers.js'
+import { has, metric, SHORT_TIMINGS, status, testTransport } from './helpers.js'
 
 describe('gap → catch-up from the peer that delivered the message', () => {
   let lattice: Lattice
@@ -42,28 +41,13 @@ describe('gap → catch-up from the peer that delivered the message', () => {
     const signer = createRecordSigner(key, origin)
     const now = Date.now()
     const records = [1, 2].map(seq => signRecord({ origin, seq, ts: now + seq, key: `gap/${seq}`, payload: { seq } }, signer))
-    peer = new P2PTransport({
-      privateKey: key,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      topic: 'aethel/lattice/v1',
-      psk: new Uint8Array(await readFile(lattice.pskFile as string)),
-      backoff: { minMs: 100, maxMs: 1000 },
-      reconnectTickMs: 100,
-      timeoutMs: 10_000,
-      livenessIntervalMs: 1000
-    }, {
-      onGossip: () => {},
-      onMalformed: () => {},
-      onOverBudget: () => {},
-      onPeerConnected: () => {},
-      onPeersChanged: () => {},
-      onPeerSilent: () => {},
+    peer = testTransport(key, new Uint8Array(await readFile(lattice.pskFile as string)), {
       serve: (req) => {
         serveCalls++
         return batchesFor({ missingFor: (theirs, limit) => served.filter(r => r.seq > (theirs[r.origin] ?? 0)).slice(0, limit) }, req.version_vector, { limit: 100, maxBytes: 1 << 20 })
       },
       bootstrap: () => [node.p2pAddr]
-    }, createSilentLogger())
+    })
     await peer.start()
     await waitFor(async () => (await status(node)).peer_count === 1, { timeoutMs: 20_000, message: 'peer connected' })
     // the node asks a new peer for what it lacks at once: let that catch-up find nothing

@@ -4,6 +4,9 @@ import type { Lattice, NodeProcess } from '../support/index.js'
 import { request, startLattice, waitFor } from '../support/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
+import type { PrivateKey } from '@libp2p/interface'
+import { P2PTransport, type P2PTransportHandlers } from '../../node/src/sync/p2p/transport.js'
+import { createSilentLogger } from '../../node/src/util/logger.js'
 
 /** Short sync timings for tests (seconds, as the variables take them). */
 export const SHORT_TIMINGS: Record<string, string> = {
@@ -91,4 +94,30 @@ export async function startConnectedLattice (env: Record<string, string> = SHORT
     throw err
   }
   return lattice
+}
+
+/**
+ * A bare P2P transport that speaks the lattice's protocols from a test (a member, an outsider or a
+ * flooder): loopback, short redial and liveness timings, handlers that ignore everything unless given.
+ */
+export function testTransport (key: PrivateKey, psk: Uint8Array | undefined, handlers: Partial<P2PTransportHandlers> & Pick<P2PTransportHandlers, 'bootstrap'>, topic = 'aethel/lattice/v1'): P2PTransport {
+  return new P2PTransport({
+    privateKey: key,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    topic,
+    psk,
+    backoff: { minMs: 100, maxMs: 1000 },
+    reconnectTickMs: 100,
+    timeoutMs: 10_000,
+    livenessIntervalMs: 1000
+  }, {
+    onGossip: () => {},
+    onMalformed: () => {},
+    onOverBudget: () => {},
+    onPeerConnected: () => {},
+    onPeersChanged: () => {},
+    onPeerSilent: () => {},
+    serve: () => [],
+    ...handlers
+  }, createSilentLogger())
 }

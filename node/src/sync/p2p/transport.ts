@@ -12,6 +12,7 @@ import { decodeBatch, decodeGossip, decodeRequest, encodeFrame, type GossipMessa
 import { afterFailure, afterSuccess, initialDialState, type BackoffInit, type DialState } from './backoff.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { createHost, type LatticeLibp2p } from './host.js'
+import { createLiveness, type Liveness } from './liveness.js'
 import { createGossipBudget } from './rate-limit.js'
 import { peerIdOfMultiaddr } from '../../peers/parse.js'
 import type { ServedBatch } from '../reconcile.js'
@@ -26,11 +27,6 @@ const WINDOW = 2
 const READ_BUFFER = 8 * 1024 * 1024
 /** Catch-up batches a client applies at the same time. */
 const APPLY_CONCURRENCY = 2
-/**
- * A peer silent for less than this is never hung up, whatever the liveness interval: a loaded machine
- * can stall a process for seconds, and a dropped connection costs a reconnect and a catch-up.
- */
-const MIN_SILENCE_MS = 5000
 /** The client's "applied, send more" frame. */
 const ACK = new Uint8Array([0x61])
 
@@ -46,8 +42,7 @@ export interface P2PTransportInit {
   timeoutMs: number
   /**
    * Every connected peer is pinged this often (ms), with this as deadline. A peer not heard from (ping
-   * answer, gossip, connection) for three intervals (at least MIN_SILENCE_MS) is hung up: a silent
-   * partition (packets dropped, not refused) lowers the peer count within that time.
+   * answer, gossip, connection) for three intervals (at least 5 s) is hung up (liveness.ts).
    */
   livenessIntervalMs: number
 }
@@ -96,12 +91,7 @@ export class P2PTransport {
   private readonly dialing = new Set<string>()
   private starting: Promise<void> | undefined
   private readonly inbound = new Set<Stream>()
-  /** Last time each connected peer was heard (ping answered, gossip delivered, connected), ms. */
-  private readonly lastSeen = new Map<string, number>()
-  /** Peers hung up for silence, with their last contact, until their disconnect is seen. */
-  private readonly silentDrops = new Map<string, number>()
-  private readonly rtt = new Map<string, number>()
-  private livenessTimer: NodeJS.Timeout | undefined
+  private liveness: Liveness | undefined
   private readonly budget = createGossipBudget()
 
   constructor (init: P2PTransportInit, handlers: P2PTransportHandlers, logger: Logger) {
@@ -125,18 +115,13 @@ export class P2PTransport {
     node.addEventListener('peer:connect', (evt) => {
       const id = evt.detail.toString()
       this.dialState.set(id, afterSuccess(Date.now()))
-      this.lastSeen.set(id, Date.now())
+      this.liveness?.heard(id)
       this.handlers.onPeersChanged(node.getPeers().length)
       this.handlers.onPeerConnected(id)
-      // one ping at connect so status shows a latency at once
-      this.ping(node, id, this.init.timeoutMs)
     })
     node.addEventListener('peer:disconnect', (evt) => {
       const id = evt.detail.toString()
-      const lastContact = this.silentDrops.get(id)
-      this.silentDrops.delete(id)
-      this.lastSeen.delete(id)
-      this.rtt.delete(id)
+      const lastContact = this.liveness?.disconnected(id)
       this.budget.forget(id)
       const count = node.getPeers().length
       this.handlers.onPeersChanged(count, count === 0 ? lastContact : undefined)
@@ -153,7 +138,7 @@ export class P2PTransport {
       const { msg, propagationSource } = evt.detail
       if (msg.topic !== this.init.topic) return
       const from = propagationSource.toString()
-      this.lastSeen.set(from, Date.now())
+      this.liveness?.heard(from)
       let decoded: GossipMessage
       try {
         decoded = decodeGossip(msg.data)
@@ -173,8 +158,13 @@ export class P2PTransport {
     this.dialState.clear()
     this.reconnectTimer = setInterval(() => { this.reconnectTick() }, this.init.reconnectTickMs)
     this.reconnectTimer.unref()
-    this.livenessTimer = setInterval(() => { this.checkLiveness() }, this.init.livenessIntervalMs)
-    this.livenessTimer.unref()
+    this.liveness = createLiveness({ intervalMs: this.init.livenessIntervalMs }, {
+      peers: () => node.getPeers(),
+      ping: async (peer, signal) => await node.services.ping.ping(peer, { signal }),
+      hangUp: async (peer) => { await node.hangUp(peer) },
+      onSilent: this.handlers.onPeerSilent
+    })
+    this.liveness.start()
     this.reconnectTick()
     this.logger.info('libp2p started', { peer_id: node.peerId.toString(), listen: this.listenAddrs() })
   }
@@ -186,8 +176,8 @@ export class P2PTransport {
     this.node = undefined
     if (this.reconnectTimer !== undefined) clearInterval(this.reconnectTimer)
     this.reconnectTimer = undefined
-    if (this.livenessTimer !== undefined) clearInterval(this.livenessTimer)
-    this.livenessTimer = undefined
+    this.liveness?.stop()
+    this.liveness = undefined
     for (const s of this.inbound) s.abort(new Error('node stopping'))
     this.inbound.clear()
     await node.stop()
@@ -211,7 +201,7 @@ export class P2PTransport {
       const id = c.remotePeer.toString()
       const info = byPeer.get(id) ?? { peerId: id, addrs: [], rttMs: null }
       info.addrs.push(c.remoteAddr.toString())
-      info.rttMs = this.rtt.get(id) ?? null
+      info.rttMs = this.liveness?.rtt(id) ?? null
       byPeer.set(id, info)
     }
     return [...byPeer.values()]
@@ -308,40 +298,6 @@ export class P2PTransport {
     const node = this.node
     if (node === undefined) throw new Error('libp2p is stopped')
     await node.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.init.timeoutMs) })
-  }
-
-  private ping (node: LatticeLibp2p, peerId: string, deadlineMs: number): void {
-    node.services.ping.ping(peerIdFromString(peerId), { signal: AbortSignal.timeout(deadlineMs) })
-      .then((ms) => {
-        this.lastSeen.set(peerId, Date.now())
-        this.rtt.set(peerId, ms)
-      })
-      .catch(() => {}) // a missed answer shows as silence below
-  }
-
-  /**
-   * Ping every connected peer; hang up on those silent for three intervals (at least 5 s). TCP alone notices a
-   * silent partition only after minutes, libp2p's own connection monitor (disabled in host.ts) after
-   * its 10 s interval plus an adaptive timeout.
-   */
-  private checkLiveness (): void {
-    const node = this.node
-    if (node === undefined) return
-    const now = Date.now()
-    const silenceMs = Math.max(3 * this.init.livenessIntervalMs, MIN_SILENCE_MS)
-    for (const peer of node.getPeers()) {
-      const id = peer.toString()
-      const seen = this.lastSeen.get(id) ?? now
-      if (now - seen > silenceMs) {
-        if (this.silentDrops.has(id)) continue
-        this.silentDrops.set(id, seen)
-        this.handlers.onPeerSilent(id, now - seen)
-        node.hangUp(peer).catch(() => {})
-        continue
-      }
-      // an answer that comes late but within the silence window still counts: a busy peer is alive
-      this.ping(node, id, silenceMs)
-    }
   }
 
   /** The bootstrap list changed (peers file): dial new peers now instead of at the next tick. */
