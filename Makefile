@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node_modules/.bin/node
 JEST := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: all install build test test-deps lint run demo bench controlplane images images-host clean
+.PHONY: all install build test test-deps lint run run-standin demo bench controlplane images images-host clean
 
 all: build
 
@@ -44,7 +44,7 @@ images: install images-host
 # the control plane, Prometheus 3, prometheus-operator's monitoring CRDs and cert-manager's CRDs (Go modules, cached under
 # ~/.cache/lattice), and the container images
 # (test/images runs them through testcontainers and podman).
-test-deps: controlplane images
+test-deps: controlplane images realnode
 	bash test/monitoring/install-promtool.sh
 	bash test/monitoring/install-prometheus.sh
 	bash test/monitoring/install-monitoring-crds.sh
@@ -52,12 +52,18 @@ test-deps: controlplane images
 	bash test/dashboard/install-chromium.sh
 	bash test/support/apt-ensure.sh iptables iptables
 
+# The real node suites (test/realnode) run here; LATTICE_REAL_NODE=0 leaves them out.
 test: build test-deps
-	$(JEST) $(JEST_ARGS)
+	LATTICE_REAL_NODE=$${LATTICE_REAL_NODE:-1} $(JEST) $(JEST_ARGS)
 
-# The README's first command: the whole system on this machine: local control plane, local kubelet,
-# lattice-operator and the three-node network of manifests/samples/minimal.yaml (Ctrl-C stops it).
-run: build controlplane
+# The README's first command: the whole system on this machine: local control plane, a real node
+# (containerd, kubelet, kube-proxy, CoreDNS), the built images, lattice-operator installed with Helm
+# and the three-node network of manifests/samples/minimal.yaml (Ctrl-C stops it). Needs root.
+run: build controlplane realnode images
+	$(NODE) dist/test/demo/operator-demo.js --real-node
+
+# The same with the stand-in kubelet (pods as processes) and the operator as a local process.
+run-standin: build controlplane
 	$(NODE) dist/test/demo/operator-demo.js
 
 # Three lattice-node processes on loopback, without Kubernetes (dashboards printed).

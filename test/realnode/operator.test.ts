@@ -5,8 +5,6 @@
  * other by their Services' DNS names, a deleted node pod comes back with the same identity and data,
  * and restarting containerd and the kubelet leaves the network Ready.
  */
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node'
@@ -14,7 +12,8 @@ import type { LatticeNetwork, LatticeNode } from '../../operator/src/api/types.j
 import { networkSecretName, peersConfigMapName } from '../../operator/src/builders/names.js'
 import { parsePeersConfigMap } from '../../operator/src/builders/peers.js'
 import { repoRoot } from '../cluster/binaries.js'
-import { REAL_NODE, realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/index.js'
+import { realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/harness.js'
+import { builtImageArchives, REAL_NODE } from '../cluster/realnode/index.js'
 import { waitFor } from '../cluster/wait.js'
 
 const skipReason = realNodeSkipReason()
@@ -24,15 +23,6 @@ const describeRealNode = skipReason == null ? describe : describe.skip
 const GROUP = 'lattice.diotec360.com'
 const VERSION = 'v1alpha1'
 const NET = 'aethel'
-
-/** The archives `make images` writes (images/build.sh). */
-function imageArchives (): string[] {
-  const dir = path.join(process.env.LATTICE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'lattice'), 'images')
-  const archives = ['lattice-node.tar', 'lattice-operator.tar'].map(f => path.join(dir, f))
-  const missing = archives.filter(a => !fs.existsSync(a))
-  if (missing.length > 0) throw new Error(`image archives missing: ${missing.join(', ')}; run \`make images\` first`)
-  return archives
-}
 
 const podReady = (p: V1Pod | undefined): boolean => p?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true
 
@@ -56,7 +46,7 @@ async function nodeApi (ip: string, pathAndQuery: string, init: { token?: string
 
 describeRealNode('lattice-operator and lattice-node images on a real node', () => {
   // The chart installs the CRDs itself (crds.enabled): the control plane must not apply them first.
-  const rn = useRealNode({ imageArchives, crdsDir: false }, 'rn-op')
+  const rn = useRealNode({ imageArchives: builtImageArchives, crdsDir: false }, 'rn-op')
   const objects = (): CustomObjectsApi => rn.kubeConfig().makeApiClient(CustomObjectsApi)
   const core = (): CoreV1Api => rn.kubeConfig().makeApiClient(CoreV1Api)
   const getNetwork = async (): Promise<LatticeNetwork> => await objects().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenetworks', name: NET }) as LatticeNetwork

@@ -7,7 +7,8 @@ import fs from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node'
 import { cgroupTreePids } from '../cluster/realnode/host.js'
-import { REAL_NODE, realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/index.js'
+import { realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/harness.js'
+import { REAL_NODE } from '../cluster/realnode/index.js'
 import { waitFor } from '../cluster/wait.js'
 
 const skipReason = realNodeSkipReason()

@@ -61,3 +61,15 @@ function isExecutable (p: string): boolean {
     return false
   }
 }
+
+/**
+ * The archives of `make images` (images/build.sh: ${LATTICE_CACHE:-~/.cache/lattice}/images/
+ * lattice-node.tar and lattice-operator.tar); a clear error naming `make images` when one is missing.
+ */
+export function builtImageArchives (): string[] {
+  const dir = path.join(process.env.LATTICE_CACHE ?? path.join(os.homedir(), '.cache', 'lattice'), 'images')
+  const archives = ['lattice-node.tar', 'lattice-operator.tar'].map(f => path.join(dir, f))
+  const missing = archives.filter(a => !fs.existsSync(a))
+  if (missing.length > 0) throw new RealNodeBinariesMissingError(missing, 'make images')
+  return archives
+}

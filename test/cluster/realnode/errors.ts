@@ -2,8 +2,8 @@
 
 export class RealNodeBinariesMissingError extends Error {
   readonly missing: string[]
-  constructor (missing: string[]) {
-    super(`real node programs missing: ${missing.join(', ')}; run \`make realnode\` (test/realnode/install-packages.sh and build.sh) first`)
+  constructor (missing: string[], make = 'make realnode') {
+    super(`real node programs missing: ${missing.join(', ')}; run \`${make}\` first`)
     this.name = 'RealNodeBinariesMissingError'
     this.missing = missing
   }

@@ -9,7 +9,7 @@ export const REAL_NODE_ENV = 'LATTICE_REAL_NODE'
 
 /** Why the real node suites do not run here, or undefined when they do. */
 export function realNodeSkipReason (): string | undefined {
-  if (process.env[REAL_NODE_ENV] !== '1') return `${REAL_NODE_ENV}=1 is not set (the real node needs root, containerd, the kubelet and kube-proxy built by \`make realnode\`)`
+  if (process.env[REAL_NODE_ENV] !== '1') return `${REAL_NODE_ENV}=1 is not set (\`make test\` sets it; the real node needs root and \`make realnode\`)`
   return undefined
 }
 
@@ -80,7 +80,8 @@ class RealNodeSuite implements RealNodeContext {
  */
 export function useRealNode (opts: RealNodeSuiteOptions = {}, suiteName = 'realnode'): RealNodeContext {
   const ctx = new RealNodeSuite()
-  beforeAll(async () => { await ctx.setUp(opts, suiteName) }, 300_000)
+  // Generous: another real node suite of the same run may hold the machine's real node lock.
+  beforeAll(async () => { await ctx.setUp(opts, suiteName) }, 720_000)
   afterAll(async () => { await ctx.tearDown() }, 120_000)
   return ctx
 }

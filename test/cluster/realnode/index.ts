@@ -1,6 +1,5 @@
-export { locateRealNodeBinaries, realNodeCacheDir, realNodeVersions, REAL_NODE_BINARIES, HOST_PROGRAMS, type RealNodeBinary } from './binaries.js'
+export { builtImageArchives, locateRealNodeBinaries, realNodeCacheDir, realNodeVersions, REAL_NODE_BINARIES, HOST_PROGRAMS, type RealNodeBinary } from './binaries.js'
 export { cniConfig, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, paths, type RealNodeLayout } from './configs.js'
 export { RealNodeBinariesMissingError, RealNodeUnsupportedError } from './errors.js'
 export { busyboxRootfs, pauseRootfs, writeOciArchive, type LocalImageInit } from './oci-image.js'
 export { checkRealNodeSupported, cleanUpNodeState, startRealNodeCluster, REAL_NODE, type RealNode, type RealNodeCluster, type RealNodeInit } from './node.js'
-export { useRealNode, realNodeSkipReason, REAL_NODE_ENV, type RealNodeContext, type RealNodeSuiteOptions } from './harness.js'
