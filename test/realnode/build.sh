@@ -6,8 +6,9 @@
 #     containerd-<version>/bin/{containerd,containerd-shim-runc-v2,ctr}
 #     coredns-<version>/bin/coredns
 #     pause-<version>/bin/pause                   Kubernetes' pause.c, static (the sandbox image)
-# containerd and CoreDNS are built with `go install module/cmd@version`: the upstream go.mod as
-# released, nothing to maintain here. Idempotent (a stamp per component), safe to run concurrently
+# containerd is built with `go install module/cmd@version`: the upstream go.mod as released, nothing
+# to maintain here. CoreDNS comes from coredns/ (its own go.mod requiring the upstream module): a main
+# with only the plugins the real node's Corefile uses, a third of the cold build of the full one. Idempotent (a stamp per component), safe to run concurrently
 # (flock), prints the realnode cache dir on stdout when done. Debian packages (runc, CNI plugins,
 # nft, busybox for the test image) come from install-packages.sh.
 set -euo pipefail
@@ -15,6 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 k8s_version="$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$here/k8s/go.mod")"
 cp_version="$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$here/../controlplane/go.mod")"
+coredns_mod_version="$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/coredns/coredns") { print $(i + 1); exit } }' "$here/coredns/go.mod")"
 if [[ "$k8s_version" != "$cp_version" ]]; then
   echo "build.sh: test/realnode/k8s/go.mod has $k8s_version, test/controlplane/go.mod has $cp_version: keep them equal" >&2
   exit 1
@@ -23,6 +25,10 @@ fi
 source "$here/versions.env"
 containerd_version="$CONTAINERD_VERSION"
 coredns_version="$COREDNS_VERSION"
+if [[ "$coredns_mod_version" != "$coredns_version" ]]; then
+  echo "build.sh: test/realnode/coredns/go.mod has CoreDNS $coredns_mod_version, versions.env $coredns_version: keep them equal" >&2
+  exit 1
+fi
 cache_root="${LATTICE_CACHE_DIR:-$HOME/.cache/lattice}/realnode"
 mkdir -p "$cache_root"
 exec 9>"$cache_root/.lock"
@@ -74,7 +80,7 @@ containerd_build() {
 }
 
 coredns_build() {
-  GOBIN="$out" go install -trimpath "-ldflags=-s -w" "github.com/coredns/coredns@$coredns_version"
+  (cd "$here/coredns" && go build -trimpath "-ldflags=-s -w -X github.com/coredns/coredns/coremain.GitCommit=$coredns_version" -o "$out/coredns" .)
 }
 
 # The sandbox ("pause") container's program, from the same Kubernetes module's build/pause.
@@ -88,7 +94,8 @@ pause_build() {
 k8s_stamp="$(cat "$here/k8s/go.mod" "$here/k8s/go.sum" $(find "$here/k8s/cmd" -name '*.go' | sort) | sha256sum | awk '{print $1}')"
 build "kubelet and kube-proxy $k8s_version" "$cache_root/k8s-$k8s_version" "$k8s_stamp" kubelet kube-proxy -- k8s_build
 build "containerd $containerd_version" "$cache_root/containerd-$containerd_version" "$containerd_version" containerd containerd-shim-runc-v2 ctr -- containerd_build
-build "coredns $coredns_version" "$cache_root/coredns-$coredns_version" "$coredns_version" coredns -- coredns_build
+coredns_stamp="$(cat "$here/coredns/go.mod" "$here/coredns/go.sum" "$here/coredns/main.go" | sha256sum | awk '{print $1}')"
+build "coredns $coredns_version" "$cache_root/coredns-$coredns_version" "$coredns_stamp" coredns -- coredns_build
 build "pause $k8s_version" "$cache_root/pause-$k8s_version" "$k8s_version" pause -- pause_build
 
 elapsed=$(( $(date +%s) - start ))
