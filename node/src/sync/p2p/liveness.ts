@@ -48,7 +48,9 @@ export function createLiveness (init: LivenessInit, components: LivenessComponen
     const now = Date.now()
     for (const peer of components.peers()) {
       const id = peer.toString()
+      // a peer first seen by this check (connected before liveness started) counts from now
       const seen = lastSeen.get(id) ?? now
+      if (!lastSeen.has(id)) lastSeen.set(id, now)
       if (now - seen > silenceMs) {
         if (silentDrops.has(id)) continue
         silentDrops.set(id, seen)
