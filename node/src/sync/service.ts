@@ -21,6 +21,7 @@ import { P2PTransport } from './p2p/transport.js'
 import { SingleFlight } from './single-flight.js'
 import { buildHealth, buildStatus, heartbeatActive, heartbeatFresh, type PeerHeartbeat, type SyncSnapshot } from './status.js'
 import { peerGraceMs, trackPeerState } from './peer-state.js'
+import { throttleWarnings, type ThrottledWarnings } from '../util/log-throttle.js'
 import { advance, batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
 import type { SyncComponents, SyncInit } from './init.js'
 import type { P2PStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
@@ -53,6 +54,8 @@ class HybridSyncService implements SyncService {
   private lastSync: number | null = null
   private lastHttpRound: { at: number, ok: number, failed: number } | null = null
   private readonly heartbeats = new Map<string, PeerHeartbeat>()
+  /** Warnings a peer can cause at will, at most one per peer and kind every 10 s. */
+  private readonly peerWarnings: ThrottledWarnings
   private readonly catchups = new SingleFlight()
   private catchupQueue: Promise<void> = Promise.resolve()
   private lastRecoveryNudge = 0
@@ -64,6 +67,7 @@ class HybridSyncService implements SyncService {
   constructor (init: SyncInit, components: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined) {
     this.init = init
     this.c = components
+    this.peerWarnings = throttleWarnings(components.logger)
     this.clock = components.clock ?? Date.now
     this.selfId = peerIdFromPrivateKey(components.privateKey).toString()
     this.metrics = createSyncMetrics(components.registry)
@@ -95,7 +99,7 @@ class HybridSyncService implements SyncService {
         onGossip: (msg, from) => { this.onGossip(msg, from) },
         onMalformed: (from, err) => {
           this.metrics.rejected.inc({ reason: 'malformed' })
-          this.c.logger.warn('malformed gossip dropped', { from, err: err.message })
+          this.peerWarnings.warn(from, 'malformed gossip dropped', { from, err: err.message })
         },
         onOverBudget: () => { this.metrics.rejected.inc({ reason: 'over_budget' }) },
         onPeerConnected: (peerId) => { this.triggerCatchup(peerId, 'connect') },
@@ -249,7 +253,7 @@ class HybridSyncService implements SyncService {
     const members = msg.records.filter(r => this.c.peers.isMember(r.origin))
     if (members.length < msg.records.length) {
       this.metrics.rejected.inc({ reason: 'non_member' }, msg.records.length - members.length)
-      this.c.logger.warn('records from a non-member dropped', { origins: [...new Set(msg.records.filter(r => !members.includes(r)).map(r => r.origin))], from })
+      this.peerWarnings.warn(from, 'records from a non-member dropped', { origins: [...new Set(msg.records.filter(r => !members.includes(r)).map(r => r.origin))], from })
     }
     if (members.length === 0) return
     void this.c.ledger.ingest(members).then((result) => {
@@ -261,7 +265,7 @@ class HybridSyncService implements SyncService {
       }
       this.countRejected(result)
       if (result.buffered > 0) this.triggerCatchup(from, 'gap')
-    }).catch((err: Error) => { this.c.logger.warn('gossip ingest failed', { from, err: err.message }) })
+    }).catch((err: Error) => { this.peerWarnings.warn(from, 'gossip ingest failed', { from, err: err.message }) })
   }
 
   private onHeartbeat (hb: SignedHeartbeat, from: string): void {
@@ -286,7 +290,7 @@ class HybridSyncService implements SyncService {
         const connected = this.transport?.peers().some(p => p.peerId === hb.peerId) === true
         this.triggerCatchup(connected ? hb.peerId : from, 'heartbeat')
       }
-    }).catch((err: Error) => { this.c.logger.warn('heartbeat handling failed', { from, err: err.message }) })
+    }).catch((err: Error) => { this.peerWarnings.warn(from, 'heartbeat handling failed', { from, err: err.message }) })
   }
 
   private triggerCatchup (peerId: string, reason: string): void {

@@ -14,6 +14,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { createHost, type LatticeLibp2p } from './host.js'
 import { createLiveness, type Liveness } from './liveness.js'
 import { createGossipBudget } from './rate-limit.js'
+import { throttleWarnings, type ThrottledWarnings } from '../../util/log-throttle.js'
 import { peerIdOfMultiaddr } from '../../peers/parse.js'
 import type { ServedBatch } from '../reconcile.js'
 import type { Logger } from '../../util/logger.js'
@@ -93,11 +94,14 @@ export class P2PTransport {
   private readonly inbound = new Set<Stream>()
   private liveness: Liveness | undefined
   private readonly budget = createGossipBudget()
+  /** A requester can fail its catch-ups at will: one warning per peer every 10 s. */
+  private readonly peerWarnings: ThrottledWarnings
 
   constructor (init: P2PTransportInit, handlers: P2PTransportHandlers, logger: Logger) {
     this.init = init
     this.handlers = handlers
     this.logger = logger
+    this.peerWarnings = throttleWarnings(logger)
     this.listen = init.listen
   }
 
@@ -286,7 +290,8 @@ export class P2PTransport {
       if (sent === 0) await lp.write(await encodeFrame({ records: [], more: false }), deadline())
       await stream.close(deadline())
     } catch (err) {
-      this.logger.warn('catch-up request failed', { peer: connection.remotePeer.toString(), err: (err as Error).message })
+      const peer = connection.remotePeer.toString()
+      this.peerWarnings.warn(peer, 'catch-up request failed', { peer, err: (err as Error).message })
       stream.abort(err as Error)
     } finally {
       this.inbound.delete(stream)
