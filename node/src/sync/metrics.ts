@@ -35,7 +35,7 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     httpSyncEnabled: new Gauge({ name: 'lattice_node_http_sync_enabled', help: '1 while HTTP sync polls the lattice nodes', registers }),
     heartbeatActive: new Gauge({ name: 'lattice_node_heartbeat_active', help: '1 while the heartbeat monitor runs and ticked recently', registers }),
     failovers: new Counter({ name: 'lattice_sync_failovers_total', help: 'Automatic switches to HTTP sync after the peerless timeout', registers }),
-    silentPeers: new Counter({ name: 'lattice_p2p_silent_peers_total', help: 'Peers hung up because they stopped answering pings and sent nothing for three liveness intervals (a silent partition)', registers }),
+    silentPeers: new Counter({ name: 'lattice_p2p_silent_peers_total', help: 'Peers hung up because they stopped answering pings and sent nothing for three liveness intervals, at least 5 s (a silent partition)', registers }),
     recoveries: new Counter({ name: 'lattice_sync_recoveries_total', help: 'Automatic switches back to P2P after peers returned and caught up', registers }),
     lastFailover: new Gauge({ name: 'lattice_sync_last_failover_timestamp_seconds', help: 'Time of the last failover (0 if none)', registers }),
     lastRecovery: new Gauge({ name: 'lattice_sync_last_recovery_timestamp_seconds', help: 'Time of the last recovery (0 if none)', registers }),
