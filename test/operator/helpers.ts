@@ -115,13 +115,19 @@ export async function metricsText (op: Operator): Promise<string> {
 }
 
 /** Sum of lattice_operator_api_requests_total for write verbs (create, patch, delete). */
-export function apiWrites (metrics: string): number {
-  let n = 0
+/** The operator's API writes so far, by `verb kind` (from lattice_operator_api_requests_total). */
+export function apiWrites (metrics: string): Record<string, number> {
+  const writes: Record<string, number> = {}
   for (const line of metrics.split('\n')) {
-    const m = /^lattice_operator_api_requests_total\{verb="(create|patch|delete)",kind="[^"]*"\} ([0-9.e+]+)$/.exec(line)
-    if (m !== null) n += Number(m[2])
+    const m = /^lattice_operator_api_requests_total\{verb="(create|patch|delete)",kind="([^"]*)"\} ([0-9.e+]+)$/.exec(line)
+    if (m !== null) writes[`${m[1]} ${m[2]}`] = Number(m[3])
   }
-  return n
+  return writes
+}
+
+/** The writes in `after` that are not in `before`, by `verb kind` (empty when none). */
+export function writesBetween (before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, d]) => d !== 0))
 }
 
 /** Everything about the namespace, for a failure message. */

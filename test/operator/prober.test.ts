@@ -72,6 +72,22 @@ describe('node prober', () => {
     }
     expect(b?.error).toContain('500')
   })
+  it('a node that answered before counts as down only after `failureThreshold` failed probes in a row', async () => {
+    const p = createNodeProber({ timeoutMs: 300, failureThreshold: 3 })
+    const up = await p.probe({ key: 'n', baseUrl: healthy })
+    expect(up.up).toBe(true)
+    // Two failures: still the last answer (a busy node's slow reply is not an outage).
+    expect(await p.probe({ key: 'n', baseUrl: broken })).toBe(up)
+    expect(await p.probe({ key: 'n', baseUrl: refused })).toBe(up)
+    // An answer resets the count, so it takes three more in a row.
+    expect((await p.probe({ key: 'n', baseUrl: healthy })).up).toBe(true)
+    expect((await p.probe({ key: 'n', baseUrl: broken })).up).toBe(true)
+    expect((await p.probe({ key: 'n', baseUrl: broken })).up).toBe(true)
+    const down = await p.probe({ key: 'n', baseUrl: broken })
+    expect(down.up).toBe(false)
+    expect(down.error).toContain('500')
+    expect(p.last('n')).toBe(down)
+  })
   it('never has more than `concurrency` nodes in flight', async () => {
     inFlight = 0
     maxInFlight = 0

@@ -65,6 +65,12 @@ export interface NodeProber {
 
 export interface NodeProberInit {
   timeoutMs?: number
+  /**
+   * Consecutive failed probes before a node that answered before counts as down (default 3, the
+   * kubelet's default): one slow answer from a busy node is not an outage, and flipping Reachable
+   * on it would write status twice for nothing.
+   */
+  failureThreshold?: number
   concurrency?: number
 }
 
@@ -102,13 +108,16 @@ export function createLimiter (limit: number): <T>(fn: () => Promise<T>) => Prom
 
 class HttpNodeProber implements NodeProber {
   private readonly results = new Map<string, ProbeResult>()
+  private readonly failures = new Map<string, number>()
   private readonly timeoutMs: number
+  private readonly failureThreshold: number
   private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>
   private readonly fetchFn: typeof fetch
   private readonly now: () => number
 
   constructor (init: NodeProberInit, c: NodeProberComponents) {
     this.timeoutMs = init.timeoutMs ?? 2000
+    this.failureThreshold = init.failureThreshold ?? 3
     this.limit = createLimiter(init.concurrency ?? 8)
     this.fetchFn = c.fetch ?? fetch
     this.now = c.now ?? Date.now
@@ -155,8 +164,13 @@ class HttpNodeProber implements NodeProber {
           this.getJson<ProbedState>(`${target.baseUrl}/api/lattice/state`, target.tls)
         ])
         result = { up: true, status, state, ...(servedCertificate !== undefined ? { servedCertificate } : {}), at: this.now() }
+        this.failures.delete(target.key)
       } catch (err) {
         result = { up: false, error: err instanceof Error ? err.message : String(err), at: this.now() }
+        const failures = (this.failures.get(target.key) ?? 0) + 1
+        this.failures.set(target.key, failures)
+        const previous = this.results.get(target.key)
+        if (previous?.up === true && failures < this.failureThreshold) return previous
       }
       this.results.set(target.key, result)
       return result
@@ -168,7 +182,10 @@ class HttpNodeProber implements NodeProber {
   }
 
   last (key: string): ProbeResult | undefined { return this.results.get(key) }
-  forget (key: string): void { this.results.delete(key) }
+  forget (key: string): void {
+    this.results.delete(key)
+    this.failures.delete(key)
+  }
 }
 
 export function createNodeProber (init: NodeProberInit = {}, components: NodeProberComponents = {}): NodeProber {
