@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createNodeProber } from '../../operator/src/probe/index.js'
+import { createNodeProber } from '../../operator/src/probe/prober.js'
 
 const status = { started: true, peer_count: 2, has_peers: true, http_sync_enabled: false, heartbeat_active: true, sync_mode: 'auto', mode: 'P2P', peer_id: '12D3KooWX', listen_addrs: [], peers: [], last_sync: null, merkle_root: 'ab'.repeat(32), record_count: 7 }
 const state = { merkle_root: 'ab'.repeat(32), record_count: 7, version_vector: {} }
@@ -60,8 +60,21 @@ describe('node prober', () => {
     expect(r.status?.mode).toBe('P2P')
     expect(r.state?.record_count).toBe(7)
     expect(p.last('ns/a')).toBe(r)
-    p.forget('ns/a')
-    expect(p.last('ns/a')).toBeUndefined()
+  })
+  it('retain keeps the given keys\' results and failure counts and drops every other key', async () => {
+    const p = createNodeProber({ timeoutMs: 300, failureThreshold: 3 })
+    const up = await p.probe({ key: 'ns/a@10.0.0.1', baseUrl: healthy })
+    await p.probe({ key: 'ns/a@10.0.0.2', baseUrl: healthy })
+    // two failures in a row: held at the last answer
+    expect(await p.probe({ key: 'ns/a@10.0.0.1', baseUrl: broken })).toBe(up)
+    expect(await p.probe({ key: 'ns/a@10.0.0.1', baseUrl: broken })).toBe(up)
+    // the pod was replaced (new IP): its old key goes, the kept key's count goes on
+    p.retain(new Set(['ns/a@10.0.0.1']))
+    expect(p.last('ns/a@10.0.0.2')).toBeUndefined()
+    expect(p.last('ns/a@10.0.0.1')).toBe(up)
+    expect((await p.probe({ key: 'ns/a@10.0.0.1', baseUrl: broken })).up).toBe(false)
+    p.retain(new Set())
+    expect(p.last('ns/a@10.0.0.1')).toBeUndefined()
   })
   it('a slow, refusing or failing node is up=false with an error, not an exception', async () => {
     const p = createNodeProber({ timeoutMs: 300 })

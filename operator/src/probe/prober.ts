@@ -60,7 +60,12 @@ export interface NodeProber {
   /** Probes all targets with bounded concurrency; results in target order. */
   probeAll(targets: readonly ProbeTarget[]): Promise<ProbeResult[]>
   last(key: string): ProbeResult | undefined
-  forget(key: string): void
+  /**
+   * Keep the results (and consecutive-failure counts) of these keys only. Keys name a pod IP, so
+   * every replaced pod or deleted node leaves one behind: the probe loop calls this after each round
+   * with the keys it probed, and the maps stay as large as the set of running pods.
+   */
+  retain(keys: ReadonlySet<string>): void
 }
 
 export interface NodeProberInit {
@@ -182,9 +187,10 @@ class HttpNodeProber implements NodeProber {
   }
 
   last (key: string): ProbeResult | undefined { return this.results.get(key) }
-  forget (key: string): void {
-    this.results.delete(key)
-    this.failures.delete(key)
+  retain (keys: ReadonlySet<string>): void {
+    for (const map of [this.results, this.failures]) {
+      for (const key of map.keys()) if (!keys.has(key)) map.delete(key)
+    }
   }
 }
 

@@ -27,6 +27,8 @@ export function createProbeLoop (ctx: OperatorContext, enqueue: (key: string) =>
     const work = nodes.map(n => ({ node: n, pod: currentPod(ctx, n) })).map(x => ({ ...x, target: probeTarget(x.node, x.pod, trustBundle(ctx, x.node)) }))
     const targets = work.flatMap(w => w.target !== undefined ? [w.target] : [])
     const results = await ctx.prober.probeAll(targets)
+    // a replaced pod's or deleted node's last result would otherwise stay forever
+    ctx.prober.retain(new Set(targets.map(t => t.key)))
     const byKey = new Map(targets.map((t, i) => [t.key, results[i]]))
     for (const w of work) {
       const probe = w.target !== undefined ? byKey.get(w.target.key) : undefined

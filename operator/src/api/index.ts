@@ -1,5 +1,0 @@
-export * from './types.js'
-export * from './constants.js'
-export * from './defaults.js'
-export * from './shape.js'
-export * from './crd-files.js'

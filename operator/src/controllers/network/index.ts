@@ -1,5 +1,0 @@
-export * from './reconciler.js'
-export * from './children.js'
-export * from './scale.js'
-export * from './status.js'
-export * from './rollout.js'

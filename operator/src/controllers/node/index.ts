@@ -1,6 +1,0 @@
-export * from './reconciler.js'
-export * from './probe-loop.js'
-export * from './identity.js'
-export * from './pod.js'
-export * from './storage.js'
-export * from './status.js'

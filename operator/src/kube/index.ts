@@ -1,5 +1,0 @@
-export * from './errors.js'
-export * from './client.js'
-export * from './informer.js'
-export * from './events.js'
-export * from './connections.js'

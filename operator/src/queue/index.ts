@@ -1,2 +1,0 @@
-export * from './rate-limiter.js'
-export * from './work-queue.js'

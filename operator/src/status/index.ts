@@ -1,6 +1,0 @@
-export * from './conditions.js'
-export * from './divergence.js'
-export * from './node-view.js'
-export * from './rollout.js'
-export * from './aggregate.js'
-export * from './external-peers.js'
