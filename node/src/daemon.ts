@@ -15,7 +15,7 @@ import type { PeerDirectory } from './peers/interface.js'
 import { createSyncService } from './sync/index.js'
 import type { SyncService } from './sync/interface.js'
 import { createTlsFiles } from './tls/index.js'
-import type { Logger } from './util/logger.js'
+import type { Logger } from '../../packages/log/src/index.js'
 
 export interface Daemon {
   readonly peerId: string

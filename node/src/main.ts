@@ -5,7 +5,7 @@
  */
 import { ConfigError, loadConfig, unknownVariables, VARIABLES } from './config/index.js'
 import { startDaemon, type Daemon } from './daemon.js'
-import { createLogger } from './util/logger.js'
+import { createLogger } from '../../packages/log/src/index.js'
 import { packageVersion } from './util/version.js'
 
 const EXIT_CONFIG = 2

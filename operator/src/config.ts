@@ -5,7 +5,7 @@
 import { Ajv } from 'ajv'
 import type { AddressMode } from './api/types.js'
 import { parseListenAddress, type ListenAddress } from './health/server.js'
-import type { LogLevel } from '../../node/src/util/logger.js'
+import type { LogLevel } from '../../packages/log/src/index.js'
 
 export interface OperatorConfigValues {
   /** --kubeconfig only; KUBECONFIG (a list) and the rest are read by kube/kubeconfig.ts as kubectl does. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** lattice-operator entry point: parse config, connect, run until SIGTERM/SIGINT. */
-import { createLogger } from '../../node/src/util/logger.js'
+import { createLogger } from '../../packages/log/src/index.js'
 import { packageVersion } from '../../node/src/util/version.js'
 import { ConfigError, HELP, HelpRequested, VersionRequested, parseConfig } from './config.js'
 import { loadKubeconfig, NoKubeconfigError } from './kube/kubeconfig.js'

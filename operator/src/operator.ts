@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os'
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node'
-import type { Logger } from '../../node/src/util/logger.js'
+import type { Logger } from '../../packages/log/src/index.js'
 import { API_VERSION, LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NETWORK, LABEL_NODE, MANAGED_BY, NETWORK_KIND, NETWORK_PLURAL, NODE_KIND, NODE_PLURAL } from './api/constants.js'
 import type { AddressMode, LatticeNode } from './api/types.js'
 import { createKubeClient } from './kube/client.js'
@@ -21,7 +21,7 @@ import { createControllerRunner, type ControllerRunner } from './controllers/run
 import { reconcileNetwork } from './controllers/network/reconciler.js'
 import { reconcileNode } from './controllers/node/reconciler.js'
 import { createProbeLoop, type ProbeLoop } from './controllers/node/probe-loop.js'
-import { objectKey } from './util/log.js'
+import { objectKey } from './queue/key.js'
 
 
 export interface OperatorInit {

@@ -15,7 +15,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { createLedger, createMerkleTree, createRecordSigner, signRecord, type Ledger, type LedgerRecord } from '../../node/src/ledger/index.js'
-import { createSilentLogger } from '../../node/src/util/logger.js'
+import { createSilentLogger } from '../../packages/log/src/index.js'
 import { fmt, report, summary } from './stats.js'
 
 const BIG = Number(process.env.LATTICE_BENCH_LEDGER_RECORDS ?? 1_000_000)

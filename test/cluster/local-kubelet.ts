@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { ControlPlane } from './controlplane.js'
 import { createKubelet, defaultImages, type Kubelet, type KubeletInit } from './kubelet/index.js'
-import type { Logger } from '../../node/src/util/logger.js'
+import type { Logger } from '../../packages/log/src/index.js'
 
 /**
  * The local kubelet wired to a control plane: its state under the control plane's state dir, the

@@ -9,7 +9,7 @@ import { stopOnInterrupt } from './interrupt.js'
 import { startControlPlane } from './controlplane.js'
 import { createLocalKubelet } from './local-kubelet.js'
 import path from 'node:path'
-import { createLogger } from '../../node/src/util/logger.js'
+import { createLogger } from '../../packages/log/src/index.js'
 
 async function main (): Promise<void> {
   const keep = process.argv.includes('--keep')

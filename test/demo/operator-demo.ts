@@ -20,7 +20,7 @@ import { binDir, createLocalKubelet, repoRoot, startControlPlane, type ControlPl
 import { stopOnInterrupt } from '../cluster/interrupt.js'
 import { builtImageArchives, startRealNodeCluster } from '../cluster/realnode/index.js'
 import { waitFor } from '../support/index.js'
-import { createLogger, type Logger } from '../../node/src/util/logger.js'
+import { createLogger, type Logger } from '../../packages/log/src/index.js'
 
 const OPERATOR_MAIN = fileURLToPath(new URL('../../operator/src/main.js', import.meta.url))
 

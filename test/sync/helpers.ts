@@ -6,7 +6,7 @@ import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
 import type { PrivateKey } from '@libp2p/interface'
 import { P2PTransport, type P2PTransportHandlers } from '../../node/src/sync/p2p/transport.js'
-import { createSilentLogger } from '../../node/src/util/logger.js'
+import { createSilentLogger } from '../../packages/log/src/index.js'
 
 /** Short sync timings for tests (seconds, as the variables take them). */
 export const SHORT_TIMINGS: Record<string, string> = {

@@ -24,7 +24,7 @@ import type { Ledger } from '../../node/src/ledger/interface.js'
 import { createPeerDirectory, type PeerDirectory } from '../../node/src/peers/index.js'
 import { createSyncService } from '../../node/src/sync/index.js'
 import type { SyncService } from '../../node/src/sync/interface.js'
-import { createSilentLogger } from '../../node/src/util/logger.js'
+import { createSilentLogger } from '../../packages/log/src/index.js'
 import { waitFor } from '../support/wait.js'
 
 /** Collects the messages a winston logger writes (JSON lines). */

@@ -13,7 +13,7 @@ import type { GossipMessage } from '../../node/src/sync/codec.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
 import { batchesFor } from '../../node/src/sync/reconcile.js'
 import type { LedgerRecord, VersionVector } from '../../node/src/ledger/interface.js'
-import { createSilentLogger } from '../../node/src/util/logger.js'
+import { createSilentLogger } from '../../packages/log/src/index.js'
 import { waitFor } from '../support/wait.js'
 
 const TOPIC = 'aethel/lattice/test'

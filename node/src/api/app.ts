@@ -4,7 +4,7 @@ import express, { type Application, type ErrorRequestHandler, type RequestHandle
 import type { Registry } from 'prom-client'
 import type { Ledger } from '../ledger/interface.js'
 import type { SyncService } from '../sync/interface.js'
-import type { Logger } from '../util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 import { requireToken } from './auth.js'
 import { changesHandler } from './changes.js'
 import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnsupportedMediaTypeError } from './errors.js'

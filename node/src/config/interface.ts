@@ -1,5 +1,5 @@
 import type { SyncModeSetting } from '../sync/interface.js'
-import type { LogLevel } from '../util/logger.js'
+import type { LogLevel } from '../../../packages/log/src/index.js'
 
 /** The node's configuration, validated and normalised from AETHEL_* variables and flags. */
 export interface NodeConfig {

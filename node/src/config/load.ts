@@ -3,7 +3,7 @@ import { Ajv } from 'ajv'
 import { ConfigError } from './errors.js'
 import { ALLOWED, CONFIG_SCHEMA, VARIABLES } from './schema.js'
 import type { NodeConfig } from './interface.js'
-import type { LogLevel } from '../util/logger.js'
+import type { LogLevel } from '../../../packages/log/src/index.js'
 import type { SyncModeSetting } from '../sync/interface.js'
 
 type Raw = Record<string, string | undefined>

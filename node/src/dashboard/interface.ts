@@ -5,7 +5,7 @@
  */
 import type { Router } from 'express'
 import type { EffectiveMode, P2PStatus, SyncModeSetting } from '../sync/interface.js'
-import type { Logger } from '../util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 
 /** Milliseconds since the epoch; injected so the timeline logic is tested without waiting. */
 export interface Clock {

@@ -8,7 +8,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Registry } from 'prom-client'
-import type { Logger } from '../util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 import {
   classifyStorageError,
   createGroupCommitter,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSilentLogger } from '../util/logger.js'
+import { createSilentLogger } from '../../../packages/log/src/index.js'
 import { createPeerDirectory } from './directory.js'
 import type { PeerDirectory, PeerSnapshot } from './interface.js'
 

@@ -5,7 +5,7 @@
  * operator (`{"bootstrap": [...], "lattice_nodes": [...], "members": [...]}`, re-read when it changes).
  * The peers file lists every node of the network, this one included: the directory filters itself out.
  */
-import type { Logger } from '../util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 
 export interface PeerSnapshot {
   /** Multiaddrs ending in /p2p/<peerId>, self excluded, static entries first, no duplicates. */

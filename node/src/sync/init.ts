@@ -2,7 +2,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
 import type { Ledger } from '../ledger/interface.js'
 import type { PeerDirectory } from '../peers/interface.js'
-import type { Logger } from '../util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 import type { SyncModeSetting } from './interface.js'
 
 /**

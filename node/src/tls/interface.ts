@@ -4,7 +4,7 @@
  * server swaps its secure context, the sync client its trust store.
  */
 import type { Registry } from 'prom-client'
-import type { Logger } from '../util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 
 /** What the HTTPS server serves: a certificate chain and its key (PEM). */
 export interface ServingMaterial {

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 
 /**
  * Warnings a remote peer can trigger at will (malformed gossip, records of non-members, refused

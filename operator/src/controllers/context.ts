@@ -2,7 +2,7 @@
 import type {
   V1ConfigMap, V1NetworkPolicy, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service
 } from '@kubernetes/client-node'
-import type { Logger } from '../../../node/src/util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 import type { AddressMode, LatticeNetwork, LatticeNode } from '../api/types.js'
 import type { KubeClient } from '../kube/client.js'
 import type { EventRecorder } from '../kube/events.js'

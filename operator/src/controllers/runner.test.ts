@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { createSilentLogger } from '../../../node/src/util/logger.js'
+import { createSilentLogger } from '../../../packages/log/src/index.js'
 import { createOperatorMetrics } from '../metrics/metrics.js'
 import { createRateLimiter } from '../queue/rate-limiter.js'
 import { createWorkQueue } from '../queue/work-queue.js'

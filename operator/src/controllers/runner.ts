@@ -3,11 +3,11 @@
  * world from the caches), errors retried with per-key backoff, success forgets the backoff, and a
  * reconcile may ask to be called again after a delay (timed conditions: grace periods, deadlines).
  */
-import type { Logger } from '../../../node/src/util/logger.js'
+import { resourceKeys, type Logger } from '../../../packages/log/src/index.js'
 import type { ControllerName, OperatorMetrics } from '../metrics/metrics.js'
 import { createWorkQueue, type WorkQueue } from '../queue/work-queue.js'
 import { errorMessage } from '../kube/errors.js'
-import { splitKey } from '../util/log.js'
+import { splitKey } from '../queue/key.js'
 
 export interface ReconcileOutcome {
   /** Call again after this many ms even if nothing changes. */
@@ -70,7 +70,7 @@ class Runner implements ControllerRunner {
         }
       } catch (err) {
         this.c.metrics.reconcile(this.name, 'error', (performance.now() - started) / 1000)
-        this.c.logger.warn('reconcile failed; retrying with backoff', { resource_kind: this.init.kind, resource_namespace: namespace, resource_name: name, err: errorMessage(err), retries: this.queue.retries(key) })
+        this.c.logger.warn('reconcile failed; retrying with backoff', { ...resourceKeys(this.init.kind, namespace, name), err: errorMessage(err), retries: this.queue.retries(key) })
         this.queue.addRateLimited(key)
       } finally {
         this.queue.done(key)

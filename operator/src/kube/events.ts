@@ -4,7 +4,7 @@
  * Callers emit only on transitions, so a steady network writes none.
  */
 import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node'
-import type { Logger } from '../../../node/src/util/logger.js'
+import { withResource, type Logger } from '../../../packages/log/src/index.js'
 import { errorMessage } from './errors.js'
 
 export type EventType = 'Normal' | 'Warning'
@@ -34,9 +34,9 @@ class CoreEventRecorder implements EventRecorder {
   event (obj: KubernetesObject, type: EventType, reason: string, message: string): void {
     const namespace = obj.metadata?.namespace ?? 'default'
     // Every Event is a transition worth a log line too (same fixed resource keys as all operator logs).
-    const meta = { resource_kind: obj.kind ?? '', resource_namespace: namespace, resource_name: obj.metadata?.name ?? '', reason }
-    if (type === 'Warning') this.c.logger.warn(message, meta)
-    else this.c.logger.info(message, meta)
+    const log = withResource(this.c.logger, { kind: obj.kind, metadata: { name: obj.metadata?.name, namespace } })
+    if (type === 'Warning') log.warn(message, { reason })
+    else log.info(message, { reason })
     const now = new Date()
     const name = `${obj.metadata?.name ?? 'object'}.${now.getTime().toString(16)}${(this.seq++).toString(16)}`
     this.c.onRequest?.('create', 'Event')
@@ -56,7 +56,7 @@ class CoreEventRecorder implements EventRecorder {
         reportingInstance: this.init.instance ?? 'lattice-operator'
       }
     }).then(() => {}, (err: unknown) => {
-      this.c.logger.warn('could not record event', { resource_kind: obj.kind, resource_name: obj.metadata?.name, resource_namespace: namespace, reason, err: errorMessage(err) })
+      log.warn('could not record event', { reason, err: errorMessage(err) })
     })
     this.pending.add(p)
     void p.finally(() => this.pending.delete(p))

@@ -4,7 +4,7 @@
  * to 30 s, reset when the watch connects) and counts restarts.
  */
 import { KubeConfig, KubernetesObjectApi, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node'
-import type { Logger } from '../../../node/src/util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 
 export interface ResourceSpec {
   apiVersion: string

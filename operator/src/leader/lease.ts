@@ -5,7 +5,7 @@
  * through V1MicroTime: the API server wants six fractional digits and rejects a plain Date's three.
  */
 import { CoordinationV1Api, KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node'
-import type { Logger } from '../../../node/src/util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 import { errorMessage, isConflict, isNotFound } from '../kube/errors.js'
 
 export interface LeaderElector {

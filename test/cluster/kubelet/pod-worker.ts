@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { V1Container, V1Pod, V1Probe } from '@kubernetes/client-node'
-import type { Logger } from '../../../node/src/util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 import type { ManagedProcess, ProcessRegistry } from '../process.js'
 import { resolveEnv, type PodFacts, type RefLookups } from './env.js'
 import { expand } from './expand.js'

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CoreV1Api, PatchStrategy, StorageV1Api, setHeaderOptions, type KubeConfig, type V1PersistentVolume, type V1PersistentVolumeClaim } from '@kubernetes/client-node'
-import type { Logger } from '../../../node/src/util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 
 export const LOCAL_PATH_PROVISIONER = 'lattice.diotec360.com/local-path'
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by'

@@ -1,5 +1,5 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node'
-import type { Logger } from '../../../node/src/util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 
 export interface ListWatchInit<T> {
   /** Collection path, e.g. /api/v1/pods. */

@@ -5,7 +5,7 @@
  * Image archives given are loaded into containerd. --keep leaves the state dirs after stop.
  */
 import path from 'node:path'
-import { createLogger } from '../../../node/src/util/logger.js'
+import { createLogger } from '../../../packages/log/src/index.js'
 import { binDir } from '../binaries.js'
 import { stopOnInterrupt } from '../interrupt.js'
 import { startRealNodeCluster } from './node.js'

@@ -7,7 +7,7 @@
 import type { HttpSyncClient, RoundSource } from './client.js'
 import type { IngestResult, LedgerRecord } from '../../ledger/interface.js'
 import type { SyncMetrics } from '../metrics.js'
-import type { Logger } from '../../util/logger.js'
+import type { Logger } from '../../../../packages/log/src/index.js'
 import { PeerCertificateRejectedError } from '../../tls/errors.js'
 
 export interface PollOutcome {

@@ -17,7 +17,7 @@ import { createGossipBudget } from './rate-limit.js'
 import { throttleWarnings, type ThrottledWarnings } from '../../util/log-throttle.js'
 import { peerIdOfMultiaddr } from '../../peers/parse.js'
 import type { ServedBatch } from '../reconcile.js'
-import type { Logger } from '../../util/logger.js'
+import type { Logger } from '../../../../packages/log/src/index.js'
 
 export const SYNC_PROTOCOL = '/aethel/lattice/sync/1.0.0'
 /** Largest compressed frame accepted on the catch-up protocol. */

@@ -8,7 +8,7 @@
 import { resolveNetworkSpec } from '../../api/defaults.js'
 import { aggregateNetworkStatus } from '../../status/aggregate.js'
 import { decideRollout } from '../../status/rollout.js'
-import { splitKey } from '../../util/log.js'
+import { splitKey } from '../../queue/key.js'
 import { labelSelector, networkPodSelector } from '../../builders/names.js'
 import type { OperatorContext } from '../context.js'
 import type { ReconcileOutcome } from '../runner.js'

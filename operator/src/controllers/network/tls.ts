@@ -18,6 +18,7 @@ import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node'
 import { ANNOTATION_ROTATE_CA, TLS_KEYS } from '../../api/constants.js'
 import { resolveNetworkSpec, type ResolvedTls } from '../../api/defaults.js'
 import type { LatticeNetwork, LatticeNode } from '../../api/types.js'
+import { resourceKeys } from '../../../../packages/log/src/index.js'
 import { caSecretName, certificateName, nodeName, nodeTlsSecretName, trustConfigMapName } from '../../builders/names.js'
 import {
   buildCaSecret, buildCertificate, buildNodeTlsSecret, buildTrustConfigMap, caRotationDue, nodeDnsNames, parseCaSecret,
@@ -194,7 +195,7 @@ async function ensureCa (ctx: OperatorContext, net: LatticeNetwork, now: Date): 
   const desired = buildCaSecret(net, rotated)
   await ctx.client.mergePatch(ref, { metadata: { annotations: desired.metadata?.annotations }, data: desired.data })
   ctx.events.event(net, 'Normal', 'CARotating', `rotating the network CA (${due}): the trust bundle carries both CAs; node certificates follow after ${Math.round(ctx.config.tlsPropagationMs / 1000)} s`)
-  ctx.logger.info('network CA rotation started', { resource_kind: 'LatticeNetwork', resource_namespace: ns, resource_name: net.metadata.name, reason: due })
+  ctx.logger.info('network CA rotation started', { ...resourceKeys('LatticeNetwork', ns, net.metadata.name), reason: due })
   return rotated
 }
 

@@ -3,9 +3,9 @@
  * prober), then enqueue only the nodes whose status would change. So probing costs no API writes
  * while nothing changes.
  */
-import type { Logger } from '../../../../node/src/util/logger.js'
+import type { Logger } from '../../../../packages/log/src/index.js'
 import type { OperatorContext } from '../context.js'
-import { objectKey } from '../../util/log.js'
+import { objectKey } from '../../queue/key.js'
 import { currentPod } from './pod.js'
 import { desiredNodeStatus, probeTarget, statusChanged, trustBundle } from './status.js'
 import { publishNodeMetrics } from './reconciler.js'

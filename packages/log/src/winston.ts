@@ -1,13 +1,8 @@
 import winston from 'winston'
+import type { Logger, LogLevel, LogMeta } from './interface.js'
 
-export type Logger = winston.Logger
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
-
-/**
- * JSON logs on stderr (stdout stays free for the CLI's own output). Levels as Lodestar uses them:
- * warn = unexpected but the key operations go on; error = a main function failed.
- */
-export function createLogger (level: LogLevel = 'info', defaultMeta: Record<string, unknown> = {}): Logger {
+/** JSON logs on stderr (stdout stays free for the CLI's own output). */
+export function createLogger (level: LogLevel = 'info', defaultMeta: LogMeta = {}): Logger {
   return winston.createLogger({
     level,
     defaultMeta,
