@@ -17,7 +17,7 @@ import { useCluster } from '../cluster/harness.js'
 import { httpGet } from '../cluster/http.js'
 import { waitFor } from '../cluster/wait.js'
 import { buildNetworkPolicy } from '../../operator/src/builders/network-policy.js'
-import { sampleNetwork } from '../../operator/src/testing/fixtures.js'
+import { latticeNetwork, withNetworkName, withSpec } from '../../packages/testkit/src/fixtures/index.js'
 import { testCa } from '../support/tls.js'
 import { pemBlocks } from '../../node/src/tls/index.js'
 import { Api, kubectlApply, mergePatchNetwork, networkManifest, podReady, waitSettled, withDump } from '../operator/helpers.js'
@@ -151,7 +151,7 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
       const podLabels = JSON.parse(mustSucceed(await cluster.kubectl(['get', 'deployment', '-n', OPS, 'lattice-operator', '-o', 'jsonpath={.spec.template.metadata.labels}']), 'deployment labels').stdout) as Record<string, string>
       expect(podLabels).toMatchObject({ 'app.kubernetes.io/component': 'operator', 'app.kubernetes.io/part-of': 'lattice' })
       // The builder's output in its wire form (the client's `_from` is `from`) passes the API server's validation.
-      const built = buildNetworkPolicy(sampleNetwork({ networkPolicy: { allowedSources: [{ ipBlock: { cidr: '198.51.100.0/24' } }] } }, 'dry'), { operatorNamespace: OPS })
+      const built = buildNetworkPolicy(latticeNetwork(withNetworkName('dry'), withSpec({ networkPolicy: { allowedSources: [{ ipBlock: { cidr: '198.51.100.0/24' } }] } })), { operatorNamespace: OPS })
       const wire = JSON.stringify({ ...built, metadata: { ...built.metadata, namespace: cluster.namespace, ownerReferences: undefined } }).replaceAll('"_from":', '"from":')
       const dry = mustSucceed(await cluster.kubectl(['apply', '--dry-run=server', '-f', '-', '-o', 'json'], { input: wire }), 'apply --dry-run=server')
       expect((JSON.parse(dry.stdout) as { spec: { ingress: Array<{ from: unknown[] }> } }).spec.ingress[0]?.from).toHaveLength(3)

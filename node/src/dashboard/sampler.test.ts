@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { createTimelineSampler } from './sampler.js'
 import type { P2PStatus } from '../sync/interface.js'
-import { p2pStatus } from '../../../test/support/status-fixture.js'
+import { p2pStatus } from '../../../packages/testkit/src/fixtures/index.js'
 
 const baseStatus = (): P2PStatus => p2pStatus({ merkle_root: 'cd'.repeat(32) })
 

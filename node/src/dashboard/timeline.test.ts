@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { detectEvents, makeSample, observe, sampleDue, trimBefore } from './timeline.js'
 import type { P2PStatus } from '../sync/interface.js'
-import { p2pStatus } from '../../../test/support/status-fixture.js'
+import { p2pStatus } from '../../../packages/testkit/src/fixtures/index.js'
 
 const status = p2pStatus
 

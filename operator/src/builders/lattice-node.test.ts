@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { sampleNetwork } from '../testing/fixtures.js'
+import { latticeNetwork, withSpec, withReplicas, withImage } from '../../../packages/testkit/src/fixtures/index.js'
 import { ANNOTATION_TEMPLATE_HASH, buildLatticeNode, nodeHasTemplate, nodeTemplate, templateHash } from './lattice-node.js'
 import { MissingUidError } from './owner.js'
 
 describe('buildLatticeNode', () => {
   it('copies the template, names the node and sets the controller owner reference', () => {
-    const net = sampleNetwork({ sync: { mode: 'http' }, externalPeers: [], rollout: { progressDeadlineSeconds: 5 } })
+    const net = latticeNetwork(withSpec({ sync: { mode: 'http' }, externalPeers: [], rollout: { progressDeadlineSeconds: 5 } }))
     const node = buildLatticeNode(net, 2)
     expect(node.metadata.name).toBe('ledger-2')
     expect(node.metadata.namespace).toBe('lattice-test')
@@ -14,27 +14,27 @@ describe('buildLatticeNode', () => {
     expect(node.metadata.annotations?.[ANNOTATION_TEMPLATE_HASH]).toBe(templateHash(nodeTemplate(net)))
   })
   it('template hash follows the image but not replicas or rollout settings', () => {
-    const a = templateHash(nodeTemplate(sampleNetwork({ replicas: 3 })))
-    expect(templateHash(nodeTemplate(sampleNetwork({ replicas: 5, rollout: { progressDeadlineSeconds: 9 } })))).toBe(a)
-    expect(templateHash(nodeTemplate(sampleNetwork({ image: 'lattice-node:0.2.0' })))).not.toBe(a)
+    const a = templateHash(nodeTemplate(latticeNetwork(withReplicas(3))))
+    expect(templateHash(nodeTemplate(latticeNetwork(withSpec({ replicas: 5, rollout: { progressDeadlineSeconds: 9 } }))))).toBe(a)
+    expect(templateHash(nodeTemplate(latticeNetwork(withImage('lattice-node:0.2.0'))))).not.toBe(a)
   })
   it('refuses an owner without uid', () => {
-    const net = sampleNetwork()
+    const net = latticeNetwork()
     delete net.metadata.uid
     expect(() => buildLatticeNode(net, 0)).toThrow(MissingUidError)
   })
   it('matches the snapshot', () => {
-    expect(buildLatticeNode(sampleNetwork(), 0)).toMatchSnapshot('lattice-node')
+    expect(buildLatticeNode(latticeNetwork(), 0)).toMatchSnapshot('lattice-node')
   })
 })
 
 describe('nodeHasTemplate', () => {
   it('is true for a node built from the network, false once its spec is edited or the network changes', () => {
-    const net = sampleNetwork({ sync: { mode: 'auto', heartbeatIntervalSeconds: 5 } })
+    const net = latticeNetwork(withSpec({ sync: { mode: 'auto', heartbeatIntervalSeconds: 5 } }))
     const hash = templateHash(nodeTemplate(net))
     const node = buildLatticeNode(net, 0)
     expect(nodeHasTemplate(node, hash)).toBe(true)
     expect(nodeHasTemplate({ ...node, spec: { ...node.spec, image: 'edited:1' } }, hash)).toBe(false)
-    expect(nodeHasTemplate(node, templateHash(nodeTemplate(sampleNetwork({ image: 'lattice-node:0.2.0' }))))).toBe(false)
+    expect(nodeHasTemplate(node, templateHash(nodeTemplate(latticeNetwork(withImage('lattice-node:0.2.0')))))).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { fixedIdentity, sampleNetwork } from '../testing/fixtures.js'
+import { fixedIdentity, latticeNetwork, withSpec } from '../../../packages/testkit/src/fixtures/index.js'
 import { addressingFor, buildPeersConfigMap, buildPeersFile, parsePeersConfigMap, peersFileFor, type PeerNode } from './peers.js'
 
 const ext = { name: 'backup', multiaddr: '/dns4/backup.example.com/tcp/9000/p2p/12D3KooWSrKnMZUcSxK8G7wmBbXdU8nFEfWGhLu6H8xjn8LmCSJb', url: 'https://backup.example.com' }
@@ -15,7 +15,7 @@ async function nodes (): Promise<PeerNode[]> {
 describe('peers file', () => {
   it('dns mode: per-node Service names, every node, external peers last', async () => {
     const ns = await nodes()
-    const a = addressingFor(sampleNetwork(), { clusterDomain: 'cluster.local', addressMode: 'dns' })
+    const a = addressingFor(latticeNetwork(), { clusterDomain: 'cluster.local', addressMode: 'dns' })
     const f = buildPeersFile(ns, [ext], a)
     expect(f.bootstrap).toEqual([
       `/dns4/ledger-0.lattice-test.svc.cluster.local/tcp/9000/p2p/${ns[0]?.peerId}`,
@@ -33,20 +33,20 @@ describe('peers file', () => {
   })
   it('podIP mode: only nodes with a pod IP are addressable; the spec can override the operator default', async () => {
     const ns = await nodes()
-    const a = addressingFor(sampleNetwork({ addressMode: 'podIP', ports: { p2p: 9100, http: 8180 } }), { clusterDomain: 'cluster.local', addressMode: 'dns' })
+    const a = addressingFor(latticeNetwork(withSpec({ addressMode: 'podIP', ports: { p2p: 9100, http: 8180 } })), { clusterDomain: 'cluster.local', addressMode: 'dns' })
     const f = buildPeersFile(ns, [], a)
     expect(f.bootstrap).toEqual([`/ip4/127.0.0.10/tcp/9100/p2p/${ns[0]?.peerId}`, `/ip4/127.0.0.11/tcp/9100/p2p/${ns[1]?.peerId}`])
     expect(f.lattice_nodes).toEqual(['http://127.0.0.10:8180', 'http://127.0.0.11:8180'])
     expect(f.members).toHaveLength(3)
   })
   it('a node without a peer ID yet has a URL but no multiaddr', () => {
-    const a = addressingFor(sampleNetwork(), { clusterDomain: 'c.local', addressMode: 'dns' })
+    const a = addressingFor(latticeNetwork(), { clusterDomain: 'c.local', addressMode: 'dns' })
     const f = buildPeersFile([{ name: 'ledger-0' }], [], a)
     expect(f).toEqual({ bootstrap: [], lattice_nodes: ['http://ledger-0.lattice-test.svc.c.local:8080'], members: [] })
   })
   it('per-node view: every other node (bootstrap lists the other peer IDs), members unchanged', async () => {
     const ns = await nodes()
-    const a = addressingFor(sampleNetwork(), { clusterDomain: 'cluster.local', addressMode: 'dns' })
+    const a = addressingFor(latticeNetwork(), { clusterDomain: 'cluster.local', addressMode: 'dns' })
     const f = buildPeersFile(ns, [ext], a)
     const self = ns[1] as PeerNode
     const mine = peersFileFor(f, self, a)
@@ -57,9 +57,9 @@ describe('peers file', () => {
     expect(mine.members).toEqual(f.members)
   })
   it('ConfigMap round-trips and matches the snapshot', async () => {
-    const a = addressingFor(sampleNetwork(), { clusterDomain: 'cluster.local', addressMode: 'dns' })
+    const a = addressingFor(latticeNetwork(), { clusterDomain: 'cluster.local', addressMode: 'dns' })
     const f = buildPeersFile(await nodes(), [ext], a)
-    const cm = buildPeersConfigMap(sampleNetwork(), f)
+    const cm = buildPeersConfigMap(latticeNetwork(), f)
     expect(parsePeersConfigMap(cm)).toEqual(f)
     expect(parsePeersConfigMap({ data: { 'peers.json': '{bad' } })).toBeUndefined()
     expect(cm).toMatchSnapshot('peers-configmap')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { V1Pod } from '@kubernetes/client-node'
-import { sampleNetwork } from '../testing/fixtures.js'
+import { latticeNetwork, withSpec } from '../../../packages/testkit/src/fixtures/index.js'
 import type { LatticeNetworkSpec } from '../api/types.js'
 import { buildLatticeNode } from './lattice-node.js'
 import { buildPod, desiredPodSpecHash, podHashOf } from './pod.js'
@@ -8,7 +8,7 @@ import { buildPod, desiredPodSpecHash, podHashOf } from './pod.js'
 const peers = { bootstrap: ['/dns4/ledger-1.lattice-test.svc.cluster.local/tcp/9000/p2p/12D3KooWA', '/dns4/ledger-2.lattice-test.svc.cluster.local/tcp/9000/p2p/12D3KooWB'], lattice_nodes: ['http://ledger-1.lattice-test.svc.cluster.local:8080'], members: ['12D3KooWA', '12D3KooWB', '12D3KooWC'] }
 
 function node (spec: Partial<LatticeNetworkSpec> = {}, ordinal = 0): ReturnType<typeof buildLatticeNode> {
-  const n = buildLatticeNode(sampleNetwork(spec), ordinal)
+  const n = buildLatticeNode(latticeNetwork(withSpec(spec)), ordinal)
   n.metadata.uid = 'aaaaaaaa-0000-0000-0000-000000000000'
   return n
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { fixedIdentity, sampleNetwork } from '../testing/fixtures.js'
+import { fixedIdentity, latticeNetwork } from '../../../packages/testkit/src/fixtures/index.js'
 import { buildLatticeNode } from './lattice-node.js'
 import {
   buildIdentitySecret, buildNetworkSecret, generateNetworkSecretData, generateNodeIdentity, InvalidIdentityError, peerIdFromIdentitySecret
@@ -17,7 +17,7 @@ describe('secrets', () => {
     expect(a.token).not.toBe(b.token)
   })
   it('network Secret holds psk and token base64-encoded', () => {
-    const s = buildNetworkSecret(sampleNetwork(), { psk: 'P', token: 'T' })
+    const s = buildNetworkSecret(latticeNetwork(), { psk: 'P', token: 'T' })
     expect(s.metadata?.name).toBe('ledger-secrets')
     expect(Buffer.from(s.data?.psk ?? '', 'base64').toString()).toBe('P')
     expect(Buffer.from(s.data?.token ?? '', 'base64').toString()).toBe('T')
@@ -26,7 +26,7 @@ describe('secrets', () => {
     const id = await generateNodeIdentity()
     expect(id.peerId).toMatch(/^12D3KooW/)
     expect(peerIdFromPrivateKey(privateKeyFromProtobuf(id.privateKey)).toString()).toBe(id.peerId)
-    const node = buildLatticeNode(sampleNetwork(), 0)
+    const node = buildLatticeNode(latticeNetwork(), 0)
     node.metadata.uid = 'node-uid'
     const secret = buildIdentitySecret(node, id)
     expect(secret.immutable).toBe(true)
@@ -37,11 +37,11 @@ describe('secrets', () => {
     expect(() => peerIdFromIdentitySecret({ metadata: { name: 'x' }, data: {} })).toThrow(InvalidIdentityError)
   })
   it('matches the snapshots', async () => {
-    const node = buildLatticeNode(sampleNetwork(), 0)
+    const node = buildLatticeNode(latticeNetwork(), 0)
     node.metadata.uid = 'aaaaaaaa-0000-0000-0000-000000000000'
     const id = await fixedIdentity(7)
     const psk = '/key/swarm/psk/1.0.0/\n/base16/\n' + '0'.repeat(64)
-    for (const [name, obj] of [['identity-secret', buildIdentitySecret(node, id)], ['network-secret', buildNetworkSecret(sampleNetwork(), { psk, token: 'f'.repeat(64) })]] as const) {
+    for (const [name, obj] of [['identity-secret', buildIdentitySecret(node, id)], ['network-secret', buildNetworkSecret(latticeNetwork(), { psk, token: 'f'.repeat(64) })]] as const) {
       expect(obj).toMatchSnapshot(name)
     }
   })

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { sampleNetwork } from '../testing/fixtures.js'
+import { latticeNetwork, withSpec, withReplicas } from '../../../packages/testkit/src/fixtures/index.js'
 import { buildLatticeNode } from './lattice-node.js'
 import { buildHeadlessService, buildNodeService } from './services.js'
 import { buildPodDisruptionBudget } from './pdb.js'
 
 describe('Services and PDB', () => {
-  const net = sampleNetwork({ ports: { p2p: 9100, http: 8180 }, service: { type: 'LoadBalancer', annotations: { 'lb.example/x': 'y' } } })
+  const net = latticeNetwork(withSpec({ ports: { p2p: 9100, http: 8180 }, service: { type: 'LoadBalancer', annotations: { 'lb.example/x': 'y' } } }))
   it('headless Service selects all node pods and publishes not-ready addresses', () => {
     const svc = buildHeadlessService(net)
     expect(svc.metadata?.name).toBe('ledger-headless')
@@ -27,12 +27,12 @@ describe('Services and PDB', () => {
     const pdb = buildPodDisruptionBudget(net)
     expect(pdb.spec?.minAvailable).toBe(2)
     expect(pdb.spec?.maxUnavailable).toBeUndefined()
-    expect(buildPodDisruptionBudget(sampleNetwork({ replicas: 5 })).spec?.minAvailable).toBe(4)
-    expect(buildPodDisruptionBudget(sampleNetwork({ replicas: 1 })).spec?.minAvailable).toBe(0)
+    expect(buildPodDisruptionBudget(latticeNetwork(withReplicas(5))).spec?.minAvailable).toBe(4)
+    expect(buildPodDisruptionBudget(latticeNetwork(withReplicas(1))).spec?.minAvailable).toBe(0)
     expect(pdb.spec?.selector?.matchLabels).toEqual({ 'lattice.diotec360.com/network': 'ledger', 'app.kubernetes.io/component': 'node' })
   })
   it('match the snapshots', () => {
-    const plain = sampleNetwork()
+    const plain = latticeNetwork()
     const node = buildLatticeNode(plain, 0)
     node.metadata.uid = 'aaaaaaaa-0000-0000-0000-000000000000'
     for (const [name, obj] of [['headless-service', buildHeadlessService(plain)], ['node-service', buildNodeService(node)], ['pdb', buildPodDisruptionBudget(plain)]] as const) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { sampleNetwork } from '../testing/fixtures.js'
+import { latticeNetwork, withSpec } from '../../../packages/testkit/src/fixtures/index.js'
 import { resolveNetworkSpec } from '../api/defaults.js'
+import type { LatticeNetworkSpec } from '../api/types.js'
 import { createCa, issueServingCertificate, certificateFacts, signedBy, type KeyPairPem } from '../tls/pki.js'
 import { buildLatticeNode } from './lattice-node.js'
 import { buildPod } from './pod.js'
@@ -43,14 +44,14 @@ describe('TLS builders', () => {
     expect(facts.ipAddresses).toEqual(['127.0.0.5'])
     expect(signedBy(pair.certPem, c.certPem)).toBe(true)
     expect(signedBy(pair.certPem, (await ca()).certPem)).toBe(false)
-    const secret = buildNodeTlsSecret(sampleNetwork(), 'ledger-0', pair, c.certPem)
+    const secret = buildNodeTlsSecret(latticeNetwork(), 'ledger-0', pair, c.certPem)
     expect({ ...secret, data: redacted(secret.data) }).toMatchSnapshot()
   })
 
   it('re-issues a node certificate when it is missing, from another CA, for other names, or near its end', async () => {
     const c = await ca()
     const dns = nodeDnsNames(names)
-    const secretOf = (p: KeyPairPem): ReturnType<typeof buildNodeTlsSecret> => buildNodeTlsSecret(sampleNetwork(), 'ledger-0', p, c.certPem)
+    const secretOf = (p: KeyPairPem): ReturnType<typeof buildNodeTlsSecret> => buildNodeTlsSecret(latticeNetwork(), 'ledger-0', p, c.certPem)
     const want = { signers: [c.certPem], dnsNames: dns, ipAddresses: ['127.0.0.5'] }
     expect(reissueReason(undefined, want, now)).toBe('missing')
     expect(reissueReason(secretOf(await leaf(c, dns, ['127.0.0.5'])), want, now)).toBeUndefined()
@@ -66,7 +67,7 @@ describe('TLS builders', () => {
 
   it('rotates the CA 90 days before its end or on a new rotate-ca value, and round-trips it through its Secret', async () => {
     const c = await ca()
-    const net = sampleNetwork()
+    const net = latticeNetwork()
     const stored = parseCaSecret(buildCaSecret(net, { current: c, issuedAt: now, rotation: 'r1' }))
     expect(stored?.current).toEqual(c)
     expect(stored?.issuedAt.toISOString()).toBe(now.toISOString())
@@ -87,20 +88,20 @@ describe('TLS builders', () => {
   it('makes one trust bundle of the CAs and the extra bundle, without duplicates', async () => {
     const a = (await ca()).certPem
     const b = (await ca()).certPem
-    const cm = buildTrustConfigMap(sampleNetwork(), [a, b, a, ''])
+    const cm = buildTrustConfigMap(latticeNetwork(), [a, b, a, ''])
     expect(cm.data?.['ca.crt']).toBe(a.trim() + '\n' + b.trim() + '\n')
     expect(cm.metadata?.name).toBe('ledger-tls-trust')
   })
 
   it('renders a cert-manager Certificate per node (snapshot)', () => {
-    const net = sampleNetwork({ tls: { mode: 'certManager', issuerRef: { name: 'lattice-ca', kind: 'ClusterIssuer' } } })
+    const net = latticeNetwork(withSpec({ tls: { mode: 'certManager', issuerRef: { name: 'lattice-ca', kind: 'ClusterIssuer' } } }))
     expect(buildCertificate(net, 'ledger-0', resolveNetworkSpec(net.spec).tls, nodeDnsNames(names), ['10.0.0.7'])).toMatchSnapshot()
   })
 
   it('gives TLS nodes https URLs, HTTPS probes and the certificate volumes; leaves others untouched', () => {
     const peers = { bootstrap: [], lattice_nodes: [], members: [] }
-    const nodeOf = (spec: Parameters<typeof sampleNetwork>[0]): ReturnType<typeof buildLatticeNode> => {
-      const n = buildLatticeNode(sampleNetwork(spec), 0)
+    const nodeOf = (spec: Partial<LatticeNetworkSpec>): ReturnType<typeof buildLatticeNode> => {
+      const n = buildLatticeNode(latticeNetwork(withSpec(spec)), 0)
       n.metadata.uid = 'aaaaaaaa-0000-0000-0000-000000000000'
       return n
     }
@@ -121,7 +122,7 @@ describe('TLS builders', () => {
     ])
     expect(plain.spec?.volumes?.some(v => v.name.startsWith('tls'))).toBe(false)
 
-    const net = sampleNetwork({ tls: { mode: 'operator' } })
+    const net = latticeNetwork(withSpec({ tls: { mode: 'operator' } }))
     const file = buildPeersFile([{ name: 'ledger-0', peerId: 'P0' }], [], addressingFor(net, { clusterDomain: 'cluster.local', addressMode: 'dns' }))
     expect(file.lattice_nodes).toEqual(['https://ledger-0.lattice-test.svc.cluster.local:8080'])
   })
