@@ -6,6 +6,7 @@
  * 2. memory of the operator process (RSS from its own /metrics) with 50 networks of 3 nodes on an
  *    API server without kubelet (pods stay Pending: the operator still reconciles and caches them all).
  */
+import { freePort, metricValue, waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -17,11 +18,10 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { startControlPlane } from '../cluster/controlplane.js'
 import { createLocalKubelet } from '../cluster/local-kubelet.js'
 import { createTestNamespace } from '../cluster/namespace.js'
-import { freePort } from '../cluster/ports.js'
 import { nodeBinary } from '../cluster/binaries.js'
-import { waitFor } from '../cluster/wait.js'
 import { createOperator } from '../../operator/src/operator.js'
 import { report } from './stats.js'
+import { apiWrites } from '../operator/helpers.js'
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'operator', 'src', 'main.js')
 
@@ -29,11 +29,8 @@ function network (name: string, replicas: number): string {
   return yaml.dump({ apiVersion: 'lattice.diotec360.com/v1alpha1', kind: 'LatticeNetwork', metadata: { name }, spec: { image: 'lattice-node:0.1.0', replicas } })
 }
 
-function metricSum (text: string, re: RegExp): number {
-  let n = 0
-  for (const line of text.split('\n')) { const m = re.exec(line); if (m !== null) n += Number(m[1]) }
-  return n
-}
+/** The operator's API writes (create, patch, delete) so far. */
+const writeCount = (text: string): number => Object.values(apiWrites(text)).reduce((sum, n) => sum + n, 0)
 
 async function childrenCreated (kc: KubeConfig, ns: string, net: string): Promise<boolean> {
   const core = kc.makeApiClient(CoreV1Api)
@@ -86,15 +83,15 @@ async function bringUp (): Promise<void> {
         net.status.conditions.some(c => c.type === 'Ready' && c.status === 'True')
     }, { timeoutMs: 120_000, intervalMs: 250 })
     const text = await op.metrics.text()
-    const requests = metricSum(text, /^lattice_operator_api_requests_total\{[^}]*\} ([0-9.e+]+)$/)
-    const writes = metricSum(text, /^lattice_operator_api_requests_total\{verb="(?:create|patch|delete)"[^}]*\} ([0-9.e+]+)$/)
-    const reconciles = metricSum(text, /^lattice_operator_reconcile_total\{[^}]*\} ([0-9.e+]+)$/)
+    const requests = metricValue(text, 'lattice_operator_api_requests_total')
+    const writes = writeCount(text)
+    const reconciles = metricValue(text, 'lattice_operator_reconcile_total')
     report('API requests per reconcile (bring-up, incl. informer lists)', requests / reconciles, 'req')
     report('API writes per reconcile (bring-up)', writes / reconciles, 'req')
-    const before = metricSum(await op.metrics.text(), /^lattice_operator_api_requests_total\{verb="(?:create|patch|delete)"[^}]*\} ([0-9.e+]+)$/)
+    const before = writeCount(await op.metrics.text())
     const until = Date.now() + 30_000
     await waitFor('30 s steady', () => Date.now() >= until, { timeoutMs: 40_000, intervalMs: 500 })
-    const after = metricSum(await op.metrics.text(), /^lattice_operator_api_requests_total\{verb="(?:create|patch|delete)"[^}]*\} ([0-9.e+]+)$/)
+    const after = writeCount(await op.metrics.text())
     report('API writes while steady (30 s)', after - before, 'writes', { value: 0.001, better: 'lower' })
   } finally {
     await op?.stop()
@@ -130,7 +127,7 @@ async function memory (nodeOptions: string): Promise<void> {
     report('50 networks × 3 nodes reconciled (no kubelet)', (performance.now() - t0) / 1000, 's')
     const mem = async (): Promise<{ rss: number, heap: number }> => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
-      return { rss: metricSum(text, /^process_resident_memory_bytes ([0-9.e+]+)$/) / 1024 / 1024, heap: metricSum(text, /^nodejs_heap_size_used_bytes ([0-9.e+]+)$/) / 1024 / 1024 }
+      return { rss: metricValue(text, 'process_resident_memory_bytes') / 1024 / 1024, heap: metricValue(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024 }
     }
     const busy = await mem()
     report('operator RSS with 50 networks, right after reconciling them', busy.rss, 'MB')

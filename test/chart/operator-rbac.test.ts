@@ -4,6 +4,7 @@
 // sample network: every child created, status written, no request refused. Namespaced and cluster-wide
 // with leader election (Lease rights get/create/update only).
 // No kubelet here: pods stay Pending, which is all RBAC needs (pod behaviour is tested elsewhere).
+import { parsePrometheusText, sampleValue, waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,7 +15,6 @@ import { useCluster } from '../cluster/harness.js'
 import { createTestNamespace } from '../cluster/namespace.js'
 import { locateBinaries } from '../cluster/binaries.js'
 import { httpGet } from '../cluster/http.js'
-import { waitFor } from '../cluster/wait.js'
 import type { CommandResult } from '../cluster/controlplane.js'
 import type { ManagedProcess } from '../cluster/process.js'
 import { ROOT } from './helm.js'
@@ -138,17 +138,14 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
     const nodes = ['aethel-0', 'aethel-1', 'aethel-2']
     const text = await waitFor('lattice_node_up 0 for every node', async () => {
       const body = (await httpGet(`http://127.0.0.1:${namespacedMetricsPort}/metrics`, 2000)).body
-      return nodes.every(n => body.includes(`lattice_node_up{namespace="${cluster.namespace}",network="aethel",node="${n}"} 0`)) ? body : false
+      return nodes.every(n => sampleValue(body, 'lattice_node_up', { namespace: cluster.namespace, network: 'aethel', node: n }) === 0) ? body : false
     }, { timeoutMs: 60_000, intervalMs: 250 })
-    expect(text).toMatch(/^lattice_operator_is_leader 1$/m)
+    expect(sampleValue(text, 'lattice_operator_is_leader')).toBe(1)
 
     const target = 'job="lattice-operator",instance="10.0.0.5:8080"'
-    const series = text.split('\n')
-      .filter(l => /^lattice_(node|network)_\w+\{|^lattice_operator_(is_leader|reconcile_total|reconcile_errors_total)[{ ]/.test(l))
-      .map(l => {
-        const [, name = '', labels, value = ''] = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(l) ?? []
-        return { series: `${name}{${labels != null && labels !== '' ? `${labels},` : ''}${target}}`, values: `${value}x20` }
-      })
+    const series = parsePrometheusText(text)
+      .filter(s => /^lattice_(node|network)_\w+$|^lattice_operator_(is_leader|reconcile_total|reconcile_errors_total)$/.test(s.name))
+      .map(s => ({ series: `${s.name}{${[...Object.entries(s.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`), target].join(',')}}`, values: `${s.value}x20` }))
     const rules = yaml.load(readFileSync(join(ROOT, 'manifests/monitoring/lattice-rules.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string, labels?: Record<string, string>, annotations?: Record<string, string> }> }> }
     const nodeDown = rules.groups.flatMap(g => g.rules).find(r => r.alert === 'LatticeNodeDown')
     const render = (template: string, labels: Record<string, string>): string => template.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k] ?? '')
@@ -187,7 +184,7 @@ describe('the operator reconciles with nothing but the chart\'s RBAC', () => {
 
     await waitFor('lattice_operator_is_leader 1', async () => {
       const r = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`, 2000)
-      return /^lattice_operator_is_leader 1$/m.test(r.body)
+      return sampleValue(r.body, 'lattice_operator_is_leader') === 1
     }, { timeoutMs: 60_000, intervalMs: 250 })
     const leases = await kubectlJson<{ items: Array<{ spec?: { holderIdentity?: string } }> }>(['get', 'leases', '-n', 'lattice-cw-ops'])
     expect(leases.items.length).toBe(1)

@@ -7,6 +7,7 @@
 // must appear in it at least once and no request of it may be refused.
 // Then namespace users: what the built-in view/edit roles (aggregated by the controller-manager) and
 // the chart's own <release>-edit role really allow, with `kubectl auth can-i --as` and real requests.
+import { sampleValue, waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,7 +16,6 @@ import type { V1PolicyRule } from '@kubernetes/client-node'
 import yaml from 'js-yaml'
 import { useCluster } from '../cluster/harness.js'
 import { httpGet } from '../cluster/http.js'
-import { waitFor } from '../cluster/wait.js'
 import { buildNetworkPolicy } from '../../operator/src/builders/network-policy.js'
 import { latticeNetwork, withNetworkName, withSpec } from '../../packages/testkit/src/fixtures/index.js'
 import { testCa } from '../support/tls.js'
@@ -94,7 +94,7 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
     for (const o of operators) {
       if (o.proc.hasExited()) continue
       const m = await httpGet(`http://127.0.0.1:${o.metricsPort}/metrics`, 2000).catch(() => ({ status: 0, body: '' }))
-      if (/^lattice_operator_is_leader 1$/m.test(m.body)) out.push(o)
+      if (m.status === 200 && sampleValue(m.body, 'lattice_operator_is_leader') === 1) out.push(o)
     }
     return out
   }

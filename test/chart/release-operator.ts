@@ -4,6 +4,7 @@
  * TokenRequest token in a kubeconfig, not admin) with the environment of the Deployment the chart
  * rendered. Used by the RBAC tests (operator-rbac.test.ts, rbac-audit.test.ts).
  */
+import { freePort, waitFor } from '../../packages/testkit/src/index.js'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,8 +13,6 @@ import yaml from 'js-yaml'
 import type { ClusterContext } from '../cluster/harness.js'
 import { nodeBinary } from '../cluster/binaries.js'
 import { httpGet } from '../cluster/http.js'
-import { freePort } from '../cluster/ports.js'
-import { waitFor } from '../cluster/wait.js'
 import type { CommandResult } from '../cluster/controlplane.js'
 import type { ManagedProcess } from '../cluster/process.js'
 import { CHART, ROOT } from './helm.js'

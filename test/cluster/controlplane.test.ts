@@ -1,3 +1,4 @@
+import { isListening, waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -6,8 +7,6 @@ import { repoRoot } from './binaries.js'
 import { startControlPlane, type ControlPlane } from './controlplane.js'
 import { crdFiles } from './crds.js'
 import { httpsGet } from './http.js'
-import { isListening } from './ports.js'
-import { waitFor } from './wait.js'
 import { isAlive } from './pid.js'
 
 describe('local control plane (etcd + kube-apiserver, real CRDs)', () => {

@@ -1,3 +1,4 @@
+import { freePort } from '../../packages/testkit/src/index.js'
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -8,7 +9,6 @@ import { locateBinaries, repoRoot, type ControlPlaneBinary } from './binaries.js
 import { applyCrds, crdFiles } from './crds.js'
 import { httpGet, httpsGet } from './http.js'
 import { generatePki, writeKubeconfig, type Pki } from './pki.js'
-import { freePort } from './ports.js'
 import { ProcessRegistry, waitUntilUp, type ManagedProcess } from './process.js'
 
 export interface ControlPlane {

@@ -1,7 +1,7 @@
+import { waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { ApiextensionsV1Api, loadAllYaml, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node'
-import { waitFor } from './wait.js'
 
 /**
  * The CRD objects in a YAML file (multi-document files allowed; non-CRD documents ignored).

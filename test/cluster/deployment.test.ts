@@ -1,8 +1,8 @@
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { describe, expect, it } from '@jest/globals'
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node'
 import { useCluster } from './harness.js'
 import { httpGet } from './http.js'
-import { waitFor } from './wait.js'
 import { isAlive } from './pid.js'
 
 describe('Deployment through kube-scheduler, kube-controller-manager and the local kubelet', () => {

@@ -22,7 +22,6 @@ export class ComponentStartError extends Error {
   }
 }
 
-export { WaitTimeoutError } from '../support/wait.js'
 
 export class CommandFailedError extends Error {
   readonly command: string[]

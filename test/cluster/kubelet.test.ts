@@ -1,3 +1,4 @@
+import { isListening, waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
@@ -5,8 +6,6 @@ import { CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, typ
 import { nodeBinary, repoRoot } from './binaries.js'
 import { useCluster } from './harness.js'
 import { httpGet } from './http.js'
-import { isListening } from './ports.js'
-import { waitFor } from './wait.js'
 import { isAlive } from './pid.js'
 
 function pidOf (pod: V1Pod, container = 0): number {

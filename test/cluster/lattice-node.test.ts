@@ -1,9 +1,9 @@
+import { waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node'
 import { useCluster } from './harness.js'
 import { httpGet } from './http.js'
-import { waitFor } from './wait.js'
 
 describe('lattice-node as a pod of the local kubelet', () => {
   const cluster = useCluster({ crdsDir: false }, 'lnode')

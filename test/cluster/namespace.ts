@@ -1,6 +1,6 @@
+import { waitFor } from '../../packages/testkit/src/index.js'
 import crypto from 'node:crypto'
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
-import { waitFor } from './wait.js'
 
 function code (err: unknown): number | undefined {
   return (err as { code?: number }).code

@@ -1,3 +1,4 @@
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -5,7 +6,6 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { fileURLToPath } from 'node:url'
 import { ProcessRegistry } from './process.js'
-import { waitFor } from './wait.js'
 import { isAlive } from './pid.js'
 
 const dirs: string[] = []

@@ -1,9 +1,9 @@
+import { waitFor, type WaitOptions } from '../../packages/testkit/src/index.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ComponentStartError } from './errors.js'
-import { waitFor, type WaitOptions } from './wait.js'
 
 /** A child process in its own process group, its output captured to a log file. */
 export interface ManagedProcess {

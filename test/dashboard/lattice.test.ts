@@ -4,9 +4,10 @@
  * restored, green again. The mode control switches the real node (checked through the API) with the
  * token and shows the 401 message without it. Screenshots of each state go to artifacts/dashboard/.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Browser, Page } from 'playwright-core'
-import { startLattice, waitFor } from '../support/index.js'
+import { startLattice } from '../support/index.js'
 import type { Lattice, NodeProcess } from '../support/index.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
 import type { Timeline } from '../../node/src/dashboard/index.js'
@@ -50,10 +51,10 @@ describe('dashboard of a real 3-node lattice', () => {
       }
     })
     const [n0] = lattice.nodes
-    await waitFor(async () => {
+    await waitFor(() => 'node 0 to see its 2 peers in P2P mode', async () => {
       const s = await status(n0)
       return s.peer_count === 2 && s.mode === 'P2P'
-    }, { timeoutMs: 60_000, intervalMs: 200, message: () => 'node 0 to see its 2 peers in P2P mode' })
+    }, { timeoutMs: 60_000, intervalMs: 200 })
     browser = await launchChromium()
     const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } })
     page = await context.newPage()
@@ -76,15 +77,14 @@ describe('dashboard of a real 3-node lattice', () => {
       const res = await n1.api('/api/lattice/records', { method: 'POST', body: { key: `dash-${i}`, payload: { i } } })
       expect(res.status).toBe(201)
     }
-    await waitFor(async () => (await status(n0)).record_count >= 20, { timeoutMs: 30_000, message: 'records gossiped to node 0' })
+    await waitFor('records gossiped to node 0', async () => (await status(n0)).record_count >= 20, { timeoutMs: 30_000 })
 
     await page.goto(`${n0.url}/`)
-    await waitFor(async () => (await level()) === 'green', { timeoutMs: 30_000, intervalMs: 100, message: 'green' })
+    await waitFor('green', async () => (await level()) === 'green', { timeoutMs: 30_000, intervalMs: 100 })
     expect(await page.textContent('#indicator-text')).toBe('Resilient (P2P Mode)')
     expect(await page.textContent('#d-peers')).toBe('2')
     expect(await page.textContent('#node-id')).toBe(n0.peerId)
-    await waitFor(async () => Number((await page.textContent('#d-records'))?.replace(/,/g, '')) >= 20,
-      { timeoutMs: 30_000, message: 'record count on the page' })
+    await waitFor('record count on the page', async () => Number((await page.textContent('#d-records'))?.replace(/,/g, '')) >= 20, { timeoutMs: 30_000 })
     const peerIds = await page.locator('#peers-body tr th').evaluateAll(ths => ths.map(th => th.getAttribute('title')))
     expect(peerIds.sort()).toEqual([lattice.nodes[1].peerId, lattice.nodes[2].peerId].sort())
     expect(await page.textContent('#peerless')).toBe(`${PEERLESS_TIMEOUT_S} seconds`)
@@ -94,25 +94,19 @@ describe('dashboard of a real 3-node lattice', () => {
     const cutAt = Date.now()
     await setP2P(n0, false)
     let seen: string | null = null
-    await waitFor(async () => (seen = await level()) === 'yellow', {
-      timeoutMs: PEERLESS_TIMEOUT_S * 1000 + PAGE_REFRESH_MS + SLACK_MS,
-      intervalMs: 100,
-      message: () => `yellow after the P2P cut (the page says ${String(seen)})`
-    })
+    await waitFor(() => `yellow after the P2P cut (the page says ${String(seen)})`, async () => (seen = await level()) === 'yellow', { timeoutMs: PEERLESS_TIMEOUT_S * 1000 + PAGE_REFRESH_MS + SLACK_MS, intervalMs: 100 })
     console.log(`dashboard yellow ${Date.now() - cutAt} ms after the P2P cut (peerless timeout ${PEERLESS_TIMEOUT_S} s, page refresh 5 s)`)
     expect(await page.textContent('#indicator-text')).toBe('Resilient (HTTP Fallback)')
     expect((await status(n0)).mode).toBe('HTTP')
     expect(await page.textContent('#d-peers')).toBe('0')
-    await waitFor(async () => (await page.locator('#chart .event-failover').count()) > 0,
-      { timeoutMs: 30_000, intervalMs: 200, message: 'failover marker on the chart' })
+    await waitFor('failover marker on the chart', async () => (await page.locator('#chart .event-failover').count()) > 0, { timeoutMs: 30_000, intervalMs: 200 })
     await screenshot(page, 'lattice-yellow')
 
     // Restore P2P: peers come back, one P2P sync completes, green again.
     await setP2P(n0, true)
-    await waitFor(async () => (await level()) === 'green', { timeoutMs: 60_000, intervalMs: 100, message: 'green after restore' })
-    await waitFor(async () => (await page.textContent('#d-peers')) === '2', { timeoutMs: 60_000, message: '2 peers after restore' })
-    await waitFor(async () => (await page.locator('#chart .event-recovery').count()) > 0,
-      { timeoutMs: 30_000, intervalMs: 200, message: 'recovery marker on the chart' })
+    await waitFor('green after restore', async () => (await level()) === 'green', { timeoutMs: 60_000, intervalMs: 100 })
+    await waitFor('2 peers after restore', async () => (await page.textContent('#d-peers')) === '2', { timeoutMs: 60_000 })
+    await waitFor('recovery marker on the chart', async () => (await page.locator('#chart .event-recovery').count()) > 0, { timeoutMs: 30_000, intervalMs: 200 })
     const tl = (await n0.api<Timeline>('/api/lattice/timeline', { auth: false })).body
     expect(tl.events.map(e => e.kind)).toEqual(expect.arrayContaining(['failover', 'recovery']))
     expect(tl.samples.length).toBeGreaterThan(0)
@@ -128,31 +122,30 @@ describe('dashboard of a real 3-node lattice', () => {
     const w = watchPage(p)
     w.expect(httpErrorLog(401, '/api/lattice/sync/switch'))
     await p.goto(`${n1.url}/`)
-    await waitFor(async () => (await level(p)) === 'green', { timeoutMs: 30_000, intervalMs: 100, message: 'node 1 green' })
+    await waitFor('node 1 green', async () => (await level(p)) === 'green', { timeoutMs: 30_000, intervalMs: 100 })
 
     await p.getByRole('button', { name: 'HTTP Only' }).click()
-    await waitFor(async () => /Not authorised \(401\)/.test(await p.textContent('#control-msg') ?? ''),
-      { timeoutMs: 15_000, message: '401 message' })
+    await waitFor('401 message', async () => /Not authorised \(401\)/.test(await p.textContent('#control-msg') ?? ''), { timeoutMs: 15_000 })
     expect((await status(n1)).sync_mode).toBe('auto')
     await screenshot(p, 'lattice-switch-401')
 
     await p.getByLabel('API token').fill(lattice.token)
     await p.getByRole('button', { name: 'Use token' }).click()
-    await waitFor(async () => (await status(n1)).sync_mode === 'http', { timeoutMs: 15_000, message: 'node 1 in http mode' })
+    await waitFor('node 1 in http mode', async () => (await status(n1)).sync_mode === 'http', { timeoutMs: 15_000 })
     const s = await status(n1)
     expect(s.mode).toBe('HTTP')
     expect(s.http_sync_enabled).toBe(true)
-    await waitFor(async () => (await p.getAttribute('#control-msg', 'data-kind')) === 'ok', { timeoutMs: 15_000, message: 'success message' })
+    await waitFor('success message', async () => (await p.getAttribute('#control-msg', 'data-kind')) === 'ok', { timeoutMs: 15_000 })
     expect((await p.textContent('#control-msg'))?.length).toBeGreaterThan(0)
     expect(await p.getAttribute('button[data-mode="http"]', 'aria-pressed')).toBe('true')
-    await waitFor(async () => (await level(p)) === 'yellow', { timeoutMs: 30_000, intervalMs: 100, message: 'node 1 yellow in HTTP only' })
+    await waitFor('node 1 yellow in HTTP only', async () => (await level(p)) === 'yellow', { timeoutMs: 30_000, intervalMs: 100 })
     await screenshot(p, 'lattice-switch-http')
 
     // Back to auto from the keyboard, with the token kept for the session.
     await p.getByRole('button', { name: 'Auto (Recommended)' }).focus()
     await p.keyboard.press('Enter')
-    await waitFor(async () => (await status(n1)).sync_mode === 'auto', { timeoutMs: 15_000, message: 'node 1 back to auto' })
-    await waitFor(async () => (await level(p)) === 'green', { timeoutMs: 60_000, intervalMs: 100, message: 'node 1 green in auto' })
+    await waitFor('node 1 back to auto', async () => (await status(n1)).sync_mode === 'auto', { timeoutMs: 15_000 })
+    await waitFor('node 1 green in auto', async () => (await level(p)) === 'green', { timeoutMs: 60_000, intervalMs: 100 })
     expect(w.errors).toEqual([])
   }, 180_000)
 })

@@ -4,6 +4,7 @@
  * chart's failover marker, the sync mode control with the real bearer-token middleware, accessibility
  * basics and the no-outside-network rule.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -19,7 +20,7 @@ import type { Dashboard, Timeline } from '../../node/src/dashboard/index.js'
 import { requireToken } from '../../node/src/api/auth.js'
 import { HttpError } from '../../node/src/api/errors.js'
 import type { P2PStatus, SyncModeSetting } from '../../node/src/sync/interface.js'
-import { request, waitFor } from '../support/index.js'
+import { request } from '../support/index.js'
 import { p2pStatus } from '../../packages/testkit/src/fixtures/index.js'
 import { httpErrorLog, launchChromium, screenshot, watchPage } from './browser.js'
 import type { PageWatch } from './browser.js'
@@ -65,7 +66,7 @@ describe('dashboard page in Chromium', () => {
 
   async function waitForLevel (want: string): Promise<void> {
     // The page refreshes every 5 s and a request times out after 4 s: 30 s is generous on a busy machine.
-    await waitFor(async () => (await level()) === want, { timeoutMs: 30_000, intervalMs: 100, message: () => `indicator ${want}` })
+    await waitFor(() => `indicator ${want}`, async () => (await level()) === want, { timeoutMs: 30_000, intervalMs: 100 })
   }
 
   function applySwitch (mode: SyncModeSetting): void {
@@ -153,12 +154,12 @@ describe('dashboard page in Chromium', () => {
     // The configured mode is the pressed button; the help text carries the node's own timeout.
     expect(await page.getAttribute('button[data-mode="auto"]', 'aria-pressed')).toBe('true')
     expect(await page.getAttribute('button[data-mode="http"]', 'aria-pressed')).toBe('false')
-    await waitFor(async () => (await page.textContent('#peerless')) === '45 seconds', { timeoutMs: 20_000, message: 'peerless timeout in help text' })
+    await waitFor('peerless timeout in help text', async () => (await page.textContent('#peerless')) === '45 seconds', { timeoutMs: 20_000 })
     expect(await textContrast(page, '#indicator')).toBeGreaterThanOrEqual(4.5)
 
     // Copy puts the full root on the clipboard.
     await page.click('#copy-root')
-    await waitFor(async () => (await page.textContent('#copy-msg')) === 'Copied.', { timeoutMs: 10_000, message: 'copy confirmation' })
+    await waitFor('copy confirmation', async () => (await page.textContent('#copy-msg')) === 'Copied.', { timeoutMs: 10_000 })
     expect(await page.evaluate(async () => await navigator.clipboard.readText())).toBe(ROOT_A)
 
     await screenshot(page, 'page-green')
@@ -175,8 +176,7 @@ describe('dashboard page in Chromium', () => {
     expect(await textContrast(page, '#indicator')).toBeGreaterThanOrEqual(4.5)
 
     // The sampler saw P2P → HTTP; the next timeline refresh draws the marker and lists it.
-    await waitFor(async () => (await page.locator('#chart .event-failover').count()) > 0,
-      { timeoutMs: 30_000, intervalMs: 200, message: 'failover marker on the chart' })
+    await waitFor('failover marker on the chart', async () => (await page.locator('#chart .event-failover').count()) > 0, { timeoutMs: 30_000, intervalMs: 200 })
     expect(await page.textContent('#event-list')).toContain('failover: P2P → HTTP')
     expect(await page.textContent('#chart-summary')).toMatch(/1 failover/)
     const tl = (await request<Timeline>(`${base}/api/lattice/timeline`)).body
@@ -226,7 +226,7 @@ describe('dashboard page in Chromium', () => {
     // Without the token: the server's 401 message, nothing switched.
     watch.expect(httpErrorLog(401, '/api/lattice/sync/switch'))
     await page.getByRole('button', { name: 'HTTP Only' }).click()
-    await waitFor(async () => /401/.test(await page.textContent('#control-msg') ?? ''), { timeoutMs: 15_000, message: '401 message' })
+    await waitFor('401 message', async () => /401/.test(await page.textContent('#control-msg') ?? ''), { timeoutMs: 15_000 })
     const msg401 = await page.textContent('#control-msg')
     expect(msg401).toContain('Not authorised (401)')
     expect(msg401).toContain('a bearer token is required')
@@ -239,8 +239,7 @@ describe('dashboard page in Chromium', () => {
     // With the token: the pending switch goes through, the server's message is shown.
     await tokenInput.fill(token)
     await page.getByRole('button', { name: 'Use token' }).click()
-    await waitFor(async () => (await page.textContent('#control-msg')) === 'Sync mode set to http (switch #1)',
-      { timeoutMs: 15_000, message: () => 'switch message' })
+    await waitFor(() => 'switch message', async () => (await page.textContent('#control-msg')) === 'Sync mode set to http (switch #1)', { timeoutMs: 15_000 })
     expect(await page.getAttribute('#control-msg', 'data-kind')).toBe('ok')
     expect((await request<P2PStatus>(`${base}/api/lattice/p2p/status`)).body.sync_mode).toBe('http')
     expect(await page.getAttribute('button[data-mode="http"]', 'aria-pressed')).toBe('true')
@@ -256,8 +255,7 @@ describe('dashboard page in Chromium', () => {
     expect(await page.isVisible('#token-saved')).toBe(true)
     await page.getByRole('button', { name: 'Auto (Recommended)' }).focus()
     await page.keyboard.press('Enter')
-    await waitFor(async () => (await page.textContent('#control-msg')) === 'Sync mode set to auto (switch #2)',
-      { timeoutMs: 15_000, message: 'keyboard switch message' })
+    await waitFor('keyboard switch message', async () => (await page.textContent('#control-msg')) === 'Sync mode set to auto (switch #2)', { timeoutMs: 15_000 })
     expect(status.sync_mode).toBe('auto')
     await waitForLevel('green')
 
@@ -266,8 +264,7 @@ describe('dashboard page in Chromium', () => {
     await page.reload()
     await waitForLevel('green')
     await page.getByRole('button', { name: 'P2P Only' }).click()
-    await waitFor(async () => /Not authorised \(401\): the bearer token is not valid/.test(await page.textContent('#control-msg') ?? ''),
-      { timeoutMs: 15_000, message: 'wrong-token message' })
+    await waitFor('wrong-token message', async () => /Not authorised \(401\): the bearer token is not valid/.test(await page.textContent('#control-msg') ?? ''), { timeoutMs: 15_000 })
     expect(await page.isVisible('#token-form')).toBe(true)
     expect(await page.evaluate(() => sessionStorage.getItem('lattice.dashboard.apiToken'))).toBe(null)
     expect(status.sync_mode).toBe('auto')

@@ -2,10 +2,10 @@
  * The README's first command (`make run`) works: the demo brings up the control plane, the operator
  * and a three-node network, reports it ready, and stops everything on Ctrl-C.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
-import { waitFor } from '../support/index.js'
 
 const DEMO = fileURLToPath(new URL('./operator-demo.js', import.meta.url))
 
@@ -17,7 +17,7 @@ describe('make run (operator demo)', () => {
     child.stderr.on('data', (c: Buffer) => { out += c.toString() })
     const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
     try {
-      await waitFor(() => out.includes('The network is up') || child.exitCode !== null, { timeoutMs: 240000, intervalMs: 500, message: () => `the demo to report the network up:\n${out}` })
+      await waitFor(() => `the demo to report the network up:\n${out}`, () => out.includes('The network is up') || child.exitCode !== null, { timeoutMs: 240000, intervalMs: 500 })
       expect(out).toContain('The network is up')
       const rows = out.split('\n').filter(l => /^latticenode\.lattice\.diotec360\.com\/aethel-\d/.test(l))
       expect(rows).toHaveLength(3)

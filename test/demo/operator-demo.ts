@@ -14,12 +14,12 @@
  * Prints the kubeconfig to export, `kubectl get lnet` as the network becomes ready, and each node's
  * dashboard URL; stops everything on Ctrl-C (--keep leaves the state dir with every log).
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { binDir, createLocalKubelet, repoRoot, startControlPlane, type ControlPlane } from '../cluster/index.js'
 import { stopOnInterrupt } from '../cluster/interrupt.js'
 import { builtImageArchives, startRealNodeCluster } from '../cluster/realnode/index.js'
-import { waitFor } from '../support/index.js'
 import { createLogger, type Logger } from '../../packages/log/src/index.js'
 
 const OPERATOR_MAIN = fileURLToPath(new URL('../../operator/src/main.js', import.meta.url))
@@ -42,15 +42,15 @@ async function main (): Promise<void> {
   stopOnInterrupt(stop)
   try {
     // A chart's CRDs may still be on their way to Established right after `helm install`.
-    const applied = await waitFor(async () => {
+    const applied = await waitFor(`kubectl apply -f ${sample}`, async () => {
       const r = await cp.kubectl(['apply', '-n', 'default', '-f', sample])
       return r.code === 0 ? r : undefined
-    }, { timeoutMs: 60_000, intervalMs: 1000, message: `kubectl apply -f ${sample}` })
+    }, { timeoutMs: 60_000, intervalMs: 1000 })
     say(`kubectl apply -n default -f ${path.relative(repoRoot(), sample)}: ${applied.stdout.trim()}`)
 
     const name = /latticenetwork[^/]*\/(\S+)/.exec(applied.stdout)?.[1] ?? 'aethel'
     let last = ''
-    const status = await waitFor<NetworkStatus>(async () => {
+    const status = await waitFor<NetworkStatus>(`network ${name} to be ready`, async () => {
       if (operator.exited()) return undefined
       const get = await cp.kubectl(['get', 'lnet', '-n', 'default', name, '-o', 'json'])
       if (get.code !== 0) return undefined
@@ -59,7 +59,7 @@ async function main (): Promise<void> {
       if (line !== last) { say(line); last = line }
       const nodes = s.nodes ?? []
       return s.replicas !== undefined && s.readyReplicas === s.replicas && s.merkleRoot !== undefined && nodes.every(n => (n.peerCount ?? 0) === nodes.length - 1) ? s : undefined
-    }, { timeoutMs: 180000, intervalMs: 1000, message: `network ${name} to be ready` }).catch(async (err: Error) => {
+    }, { timeoutMs: 180000, intervalMs: 1000 }).catch(async (err: Error) => {
       throw new Error(`${err.message}; operator log:\n${await operator.log()}`)
     })
 

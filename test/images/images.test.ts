@@ -6,6 +6,7 @@
  * exit 2 naming a bad variable or flag. The test reaches the containers only on 127.0.0.1 (published
  * ports); the containers reach each other on their podman network, inside podman's namespaces.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Network, getContainerRuntimeClient, type StartedNetwork } from 'testcontainers'
 import { repoRoot } from '../cluster/binaries.js'
-import { prepareIdentity, request, waitFor, writePskFile } from '../support/index.js'
+import { prepareIdentity, request, writePskFile } from '../support/index.js'
 import { converged, state, status, write } from '../sync/helpers.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import { DATA_DIR, httpAddress, IMAGE_UID, killHard, LatticeContainer, p2pAddress, prepareNodeFiles, runToExit, startNodeContainer, type NodeContainer, type NodeFiles } from './containers.js'
@@ -108,8 +109,7 @@ describe('lattice-node image: three containers form a lattice', () => {
   }, 120_000)
 
   it('every node has the two others as P2P peers, each with the identity from its volume', async () => {
-    await waitFor(async () => (await Promise.all(nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'),
-      { timeoutMs: 120_000, intervalMs: 500, message: 'three containers with two P2P peers each' })
+    await waitFor('three containers with two P2P peers each', async () => (await Promise.all(nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'), { timeoutMs: 120_000, intervalMs: 500 })
     const all = await Promise.all(nodes.map(status))
     expect(all.map(s => s.peer_id)).toEqual(peerIds)
     for (const [i, s] of all.entries()) expect(s.peers.map(p => p.peer_id).sort()).toEqual(peerIds.filter((_, j) => j !== i).sort())
@@ -118,7 +118,7 @@ describe('lattice-node image: three containers form a lattice', () => {
   it('a record written to each node is on all three, with one Merkle root', async () => {
     const ids: string[] = []
     for (const [i, node] of nodes.entries()) ids.push((await write(node, `container-${i}`)).id)
-    await waitFor(async () => await converged(nodes, ids), { timeoutMs: 120_000, intervalMs: 500, message: 'every record on every container, equal roots' })
+    await waitFor('every record on every container, equal roots', async () => await converged(nodes, ids), { timeoutMs: 120_000, intervalMs: 500 })
     const states = await Promise.all(nodes.map(state))
     expect(new Set(states.map(s => s.merkle_root)).size).toBe(1)
     expect(states.map(s => s.record_count)).toEqual([3, 3, 3])
@@ -149,7 +149,7 @@ describe('lattice-node image: durability, user, filesystem', () => {
       }
     }
     const writers = Array.from({ length: 8 }, async (_, w) => await writer(w))
-    await waitFor(() => acknowledged.length >= 200, { timeoutMs: 120_000, message: '200 acknowledged writes' })
+    await waitFor('200 acknowledged writes', () => acknowledged.length >= 200, { timeoutMs: 120_000 })
     await killHard(first.container)
     killed = true
     await Promise.all(writers)

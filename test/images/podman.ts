@@ -7,13 +7,13 @@
  * an aborted run left, by label). TESTCONTAINERS_HOST_OVERRIDE keeps every connection on loopback:
  * ports are published on 127.0.0.1 only.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { getContainerRuntimeClient } from 'testcontainers'
 import { repoRoot } from '../cluster/binaries.js'
-import { waitFor } from '../support/wait.js'
 
 export const PODMAN_SOCKET = '/run/lattice-podman/podman.sock'
 /** Every container and network these tests make carries this label. */
@@ -46,7 +46,7 @@ export async function usePodmanApi (): Promise<void> {
   const log = openSync(path.join(path.dirname(PODMAN_SOCKET), 'service.log'), 'a')
   const service = spawn('podman', ['system', 'service', '--time=0', `unix://${PODMAN_SOCKET}`], { detached: true, stdio: ['ignore', log, log] })
   service.unref()
-  await waitFor(async () => await answers(PODMAN_SOCKET), { timeoutMs: 60_000, intervalMs: 200, message: `podman system service to answer on ${PODMAN_SOCKET}` })
+  await waitFor(`podman system service to answer on ${PODMAN_SOCKET}`, async () => await answers(PODMAN_SOCKET), { timeoutMs: 60_000, intervalMs: 200 })
 }
 
 /** Removes containers and networks a previous, aborted run left behind (no Ryuk to do it). */

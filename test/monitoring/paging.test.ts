@@ -7,6 +7,7 @@
 // webhook receiver on 127.0.0.1.
 // One cluster and one monitoring stack for every scenario; the tests run in order. Each dumps
 // Prometheus' alerts, the notifications received and the namespace when it fails.
+import { freePort, waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,10 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { useCluster } from '../cluster/harness.js'
 import { startNodeProcess, prepareIdentity, type NodeProcess } from '../support/node-process.js'
-import { freePort } from '../support/ports.js'
-import {
-  Api, kubectlApply, networkManifest, nodePost, waitFor, waitSettled, withDump
-} from '../operator/helpers.js'
+import { Api, kubectlApply, networkManifest, nodePost, waitSettled, withDump } from '../operator/helpers.js'
 import {
   monitoringCrdsDir, startAlertmanager, startPrometheus, startWebhookReceiver,
   type RuleFile, type RunningPrometheus, type RunningServer, type WebhookAlert, type WebhookReceiver

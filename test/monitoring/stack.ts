@@ -9,13 +9,12 @@
  * prometheus-operator is not used: it renders Prometheus StatefulSets that only a kubelet running
  * container images can start, and the local kubelet runs processes (see the README's monitoring section).
  */
+import { freePort, waitFor } from '../../packages/testkit/src/index.js'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import yaml from 'js-yaml'
 import type { ProcessRegistry, ManagedProcess } from '../cluster/process.js'
-import { freePort } from '../cluster/ports.js'
-import { waitFor } from '../cluster/wait.js'
 import { repoRoot } from './repo-root.js'
 
 const ROOT = repoRoot()

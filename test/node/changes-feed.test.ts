@@ -3,10 +3,11 @@
  * ledger (the node pauses them and reads what they missed from the ledger once they drain), and a
  * paused client that resumes still gets every record exactly once, in order.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import http from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startStandaloneNode, waitFor, type NodeProcess } from '../support/index.js'
+import { startStandaloneNode, type NodeProcess } from '../support/index.js'
 
 const FEEDS = 200
 const RECORDS = 20_000
@@ -73,7 +74,7 @@ describe('changes feed back-pressure', () => {
       }
     })
     feed.resume()
-    await waitFor(() => last >= RECORDS, { timeoutMs: 120_000, message: `the resumed feed reached lsn ${RECORDS}` })
+    await waitFor(`the resumed feed reached lsn ${RECORDS}`, () => last >= RECORDS, { timeoutMs: 120_000 })
     expect(lsns.length).toBe(RECORDS)
     expect(lsns.every((lsn, i) => lsn === i + 1)).toBe(true)
   }, 300_000)

@@ -3,11 +3,12 @@
  * commit), so a crash right after it loses nothing, and the restarted node has the same Merkle root
  * and passes its integrity check.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
-import { startNodeProcess, waitFor, type NodeProcess } from '../support/index.js'
+import { startNodeProcess, type NodeProcess } from '../support/index.js'
 
 interface Rec { id: string, origin: string, seq: number, ts: number, key: string, payload: unknown, sig: string }
 interface State { merkle_root: string, record_count: number, version_vector: Record<string, number> }
@@ -45,10 +46,10 @@ describe('durability of acknowledged writes', () => {
     const after = (await again.api<State>('/api/lattice/state')).body
     expect(after.merkle_root).toBe(before.merkle_root)
     expect(after.version_vector).toEqual({ [node.peerId]: 1 })
-    const health = await waitFor(async () => {
+    const health = await waitFor('the integrity check to pass after restart', async () => {
       const h = (await again.api<Health>('/api/lattice/health')).body
       return h.components.persistence.status === 'healthy' && h.components.persistence.signatures_ok === true ? h : undefined
-    }, { message: 'the integrity check to pass after restart' })
+    })
     expect(health.overall).toBe('healthy')
   })
 
@@ -70,7 +71,7 @@ describe('durability of acknowledged writes', () => {
       }
     }
     const writers = Array.from({ length: 16 }, async (_, w) => writer(w))
-    await waitFor(() => acknowledged.length >= 400, { timeoutMs: 60000, message: 'some acknowledged writes' })
+    await waitFor('some acknowledged writes', () => acknowledged.length >= 400, { timeoutMs: 60000 })
     await node.kill('SIGKILL')
     stop = true
     await Promise.all(writers)

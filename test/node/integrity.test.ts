@@ -2,13 +2,14 @@
  * A damaged ledger is reported, not served: flipped bytes in a copy of the database turn the
  * persistence component unhealthy with a reason, /readyz to 503 and the data endpoints to 503.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { spawn } from 'node:child_process'
 import { DatabaseSync } from 'node:sqlite'
 import { cp, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { NODE_MAIN, startNodeProcess, waitFor, type NodeProcess } from '../support/index.js'
+import { NODE_MAIN, startNodeProcess, type NodeProcess } from '../support/index.js'
 
 const CANARY = 'canary-7f3a'
 
@@ -65,10 +66,10 @@ describe('integrity check', () => {
       expect(at).toBeGreaterThan(0)
       await flipBytes(db, at, 8)
     })
-    const health = await waitFor(async () => {
+    const health = await waitFor(() => `the damage to be reported; output:\n${damaged.logs()}`, async () => {
       const res = await damaged.api<Health>('/api/lattice/health', { auth: false })
       return res.body.components.persistence.status === 'unhealthy' ? res.body : undefined
-    }, { timeoutMs: 30000, message: () => `the damage to be reported; output:\n${damaged.logs()}` })
+    }, { timeoutMs: 30000 })
     expect(health.overall).toBe('degraded')
     expect(health.unhealthy_components).toContain('persistence')
     expect(health.components.persistence.errors.join(' ')).toMatch(/signature|id|merkle/i)
@@ -85,16 +86,16 @@ describe('integrity check', () => {
       sql.prepare("UPDATE records SET payload = '{\"forged\":true}' WHERE key = 'k/10/50'").run()
       sql.close()
     })
-    await waitFor(async () => (await damaged.api('/healthz', { auth: false }).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 30000, message: 'the damaged copy to serve' })
+    await waitFor('the damaged copy to serve', async () => (await damaged.api('/healthz', { auth: false }).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 30000 })
     const answers: Array<{ status: number, forged: boolean, verdict: string }> = []
-    await waitFor(async () => {
+    await waitFor(() => `the damage to be reported; output:\n${damaged.logs()}`, async () => {
       const verdict = (await damaged.api<Health>('/api/lattice/health', { auth: false })).body.components.persistence.status
       for (const pathname of ['/api/lattice/keys/k%2F10%2F50', '/api/lattice/records?after=1000&limit=100']) {
         const res = await damaged.api(pathname)
         answers.push({ status: res.status, forged: JSON.stringify(res.body).includes('forged'), verdict })
       }
       return verdict === 'unhealthy' && answers.length >= 10
-    }, { timeoutMs: 30000, intervalMs: 20, message: () => `the damage to be reported; output:\n${damaged.logs()}` })
+    }, { timeoutMs: 30000, intervalMs: 20 })
     process.stdout.write(`altered row: ${answers.length} reads, ${answers.filter(a => a.verdict !== 'unhealthy').length} before the verdict\n`)
     expect(answers.filter(a => a.status === 200 || a.forged)).toEqual([])
     expect(answers.every(a => a.status === 503)).toBe(true)
@@ -103,11 +104,11 @@ describe('integrity check', () => {
   it('never serves a copy with 64 bytes flipped mid-file: it reports the damage or refuses to start with a storage error', async () => {
     const damaged = await damagedCopy('midfile', async db => { await flipBytes(db, Math.floor((await stat(db)).size / 2), 64) })
     const exited = new Promise<number | null>(resolve => damaged.child.once('exit', resolve))
-    const outcome = await waitFor(async () => {
+    const outcome = await waitFor(() => `the damage to be reported; output:\n${damaged.logs()}`, async () => {
       if (damaged.child.exitCode !== null) return { exit: await exited }
       const health = await damaged.api<Health>('/api/lattice/health', { auth: false })
       return health.body.components.persistence.status === 'unhealthy' ? { health: health.body } : undefined
-    }, { timeoutMs: 30000, message: () => `the damage to be reported; output:\n${damaged.logs()}` })
+    }, { timeoutMs: 30000 })
     if ('exit' in outcome) {
       expect(outcome.exit).not.toBe(0)
       expect(damaged.logs()).toMatch(/StorageCorruptError|malformed|corrupt/i)

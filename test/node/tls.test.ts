@@ -3,20 +3,16 @@
  * certificate and CA bundle without a restart or a refused request, and refusing (counting, logging)
  * a lattice node whose certificate comes from another CA.
  */
+import { waitFor, metricValue } from '../../packages/testkit/src/index.js'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { request, startLattice, startNodeProcess, waitFor, type Lattice, type NodeProcess } from '../support/index.js'
+import { request, startLattice, startNodeProcess, type Lattice, type NodeProcess } from '../support/index.js'
 import { loopbackCertificate, presentedCertificate, testCa, writeTlsFiles } from '../support/tls.js'
 import { certificateFacts } from '../../operator/src/tls/pki.js'
 
 interface State { merkle_root: string, record_count: number }
-
-function metric (text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find(l => l.startsWith(`${name}${labels === '' ? ' ' : `{${labels}} `}`) || (labels === '' && l.startsWith(`${name}{`)))
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
 
 describe('node HTTPS', () => {
   const cleanups: Array<() => Promise<unknown>> = []
@@ -58,9 +54,9 @@ describe('node HTTPS', () => {
     const second = await loopbackCertificate(ca)
     await writeTlsFiles(dir, second, ca.certPem)
     const want = certificateFacts(second.certPem).fingerprint256
-    await waitFor(async () => (await presentedCertificate(node.url)).fingerprint256 === want, { timeoutMs: 20_000, message: 'the rotated certificate on new connections' })
+    await waitFor('the rotated certificate on new connections', async () => (await presentedCertificate(node.url)).fingerprint256 === want, { timeoutMs: 20_000 })
     const afterSwap = writes
-    await waitFor(() => writes >= afterSwap + 5, { timeoutMs: 20_000, message: 'writes after the swap' })
+    await waitFor('writes after the swap', () => writes >= afterSwap + 5, { timeoutMs: 20_000 })
     writing = false
     await writer
 
@@ -69,8 +65,8 @@ describe('node HTTPS', () => {
     expect(state.body.record_count).toBe(writes)
     expect(node.child.exitCode).toBeNull()
     const metrics = (await node.api<string>('/metrics', { auth: false })).body
-    expect(metric(metrics, 'lattice_tls_reloads_total', 'files="serving",result="ok"')).toBeGreaterThanOrEqual(1)
-    expect(metric(metrics, 'lattice_tls_certificate_expiry_timestamp_seconds')).toBe(Math.floor(certificateFacts(second.certPem).notAfter.getTime() / 1000))
+    expect(metricValue(metrics, 'lattice_tls_reloads_total', { files: 'serving', result: 'ok' })).toBeGreaterThanOrEqual(1)
+    expect(metricValue(metrics, 'lattice_tls_certificate_expiry_timestamp_seconds')).toBe(Math.floor(certificateFacts(second.certPem).notAfter.getTime() / 1000))
     expect(node.logs()).toContain('TLS certificate reloaded')
   })
 
@@ -101,10 +97,10 @@ describe('node HTTPS', () => {
     expect(fromForeign.status).toBe(201)
 
     // a and b sync with each other over https...
-    await waitFor(async () => (await b.api<State>('/api/lattice/state', { auth: false })).body.record_count >= 1, { timeoutMs: 30_000, message: 'a\'s record on b over https' })
+    await waitFor('a\'s record on b over https', async () => (await b.api<State>('/api/lattice/state', { auth: false })).body.record_count >= 1, { timeoutMs: 30_000 })
     // ...and refuse the foreign node's certificate: counted with the reason, logged with its URL
-    await waitFor(async () => metric((await a.api<string>('/metrics', { auth: false })).body, 'lattice_http_sync_tls_rejected_total', 'reason="UNABLE_TO_VERIFY_LEAF_SIGNATURE"') >= 2, { timeoutMs: 30_000, message: 'refusals counted on a' })
-    await waitFor(() => a.logs().includes('lattice node certificate refused') && a.logs().includes(foreign.url), { timeoutMs: 10_000, message: 'refusal logged on a with the URL' })
+    await waitFor('refusals counted on a', async () => metricValue((await a.api<string>('/metrics', { auth: false })).body, 'lattice_http_sync_tls_rejected_total', { reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }) >= 2, { timeoutMs: 30_000 })
+    await waitFor('refusal logged on a with the URL', () => a.logs().includes('lattice node certificate refused') && a.logs().includes(foreign.url), { timeoutMs: 10_000 })
     const warn = a.logs().split('\n').find(l => l.includes('lattice node certificate refused'))
     expect(JSON.parse(warn ?? '{}')).toMatchObject({ level: 'warn', url: foreign.url, reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })
 
@@ -115,7 +111,7 @@ describe('node HTTPS', () => {
       expect(got.status).toBe(404)
     }
     expect((await foreign.api<State>('/api/lattice/state', { auth: false })).body.record_count).toBe(1)
-    expect(metric((await b.api<string>('/metrics', { auth: false })).body, 'lattice_http_sync_tls_rejected_total', 'reason="UNABLE_TO_VERIFY_LEAF_SIGNATURE"')).toBeGreaterThanOrEqual(1)
+    expect(metricValue((await b.api<string>('/metrics', { auth: false })).body, 'lattice_http_sync_tls_rejected_total', { reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })).toBeGreaterThanOrEqual(1)
   })
 
   it('reloads a changed CA bundle: a node with a certificate from a newly trusted CA is accepted without a restart', async () => {
@@ -137,12 +133,12 @@ describe('node HTTPS', () => {
     cleanups.push(async () => await lattice.destroy())
     const [n0, n1] = lattice.nodes
     await n1.api('/api/lattice/records', { body: { key: 'from-1', payload: 1 } })
-    await waitFor(async () => metric((await n0.api<string>('/metrics', { auth: false })).body, 'lattice_http_sync_tls_rejected_total', 'reason="UNABLE_TO_VERIFY_LEAF_SIGNATURE"') >= 1, { timeoutMs: 30_000, message: 'node 1 refused while the new CA is not trusted' })
+    await waitFor('node 1 refused while the new CA is not trusted', async () => metricValue((await n0.api<string>('/metrics', { auth: false })).body, 'lattice_http_sync_tls_rejected_total', { reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }) >= 1, { timeoutMs: 30_000 })
     const pid = n0.child.pid
 
     // the operator's rotation step: the bundle gains the new CA; node 0 picks it up on its own
     await writeTlsFiles(dirs[0], await loopbackCertificate(oldCa), oldCa.certPem + newCa.certPem)
-    await waitFor(async () => (await n0.api<State>('/api/lattice/state', { auth: false })).body.record_count === 1, { timeoutMs: 30_000, message: () => `node 1's record on node 0 after the bundle reload; logs:\n${n0.logs().split('\n').filter(l => !l.includes('certificate refused')).join('\n').slice(-3000)}` })
+    await waitFor(() => `node 1's record on node 0 after the bundle reload; logs:\n${n0.logs().split('\n').filter(l => !l.includes('certificate refused')).join('\n').slice(-3000)}`, async () => (await n0.api<State>('/api/lattice/state', { auth: false })).body.record_count === 1, { timeoutMs: 30_000 })
     expect(n0.child.pid).toBe(pid)
     expect(n0.child.exitCode).toBeNull()
     expect(n0.logs()).toContain('TLS CA bundle reloaded')

@@ -3,6 +3,7 @@
  * read LatticeNetworks/LatticeNodes, talk to node APIs, and dump the namespace when a test fails
  * (objects, events, pod logs, operator log tail), CloudNativePG style.
  */
+import { samplesOf, waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,7 +11,6 @@ import winston from 'winston'
 import yaml from 'js-yaml'
 import { CoreV1Api, CustomObjectsApi, type V1Pod, type V1Secret } from '@kubernetes/client-node'
 import type { ClusterContext } from '../cluster/harness.js'
-import { waitFor } from '../cluster/wait.js'
 import { createOperator, type Operator, type OperatorInit } from '../../operator/src/operator.js'
 import type { LatticeNetwork, LatticeNode } from '../../operator/src/api/types.js'
 
@@ -114,13 +114,11 @@ export async function metricsText (op: Operator): Promise<string> {
   return await res.text()
 }
 
-/** Sum of lattice_operator_api_requests_total for write verbs (create, patch, delete). */
 /** The operator's API writes so far, by `verb kind` (from lattice_operator_api_requests_total). */
 export function apiWrites (metrics: string): Record<string, number> {
   const writes: Record<string, number> = {}
-  for (const line of metrics.split('\n')) {
-    const m = /^lattice_operator_api_requests_total\{verb="(create|patch|delete)",kind="([^"]*)"\} ([0-9.e+]+)$/.exec(line)
-    if (m !== null) writes[`${m[1]} ${m[2]}`] = Number(m[3])
+  for (const s of samplesOf(metrics, 'lattice_operator_api_requests_total')) {
+    if (['create', 'patch', 'delete'].includes(s.labels.verb ?? '')) writes[`${s.labels.verb} ${s.labels.kind ?? ''}`] = s.value
   }
   return writes
 }
@@ -159,7 +157,6 @@ export async function withDump<T> (cluster: ClusterContext, logFiles: () => stri
   }
 }
 
-export { waitFor }
 
 /** A network is settled: n/n ready and updated, every node up with `peers` peers in `mode`, one root. */
 export async function waitSettled (api: Api, name: string, replicas: number, opts: { peers?: number, mode?: string, timeoutMs?: number } = {}): Promise<LatticeNetwork> {

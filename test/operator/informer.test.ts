@@ -1,13 +1,12 @@
 // The restarting informer against a real kube-apiserver behind a TCP proxy we can cut: when the
 // connection dies the client-node informer emits `error` and stops; ours starts it again (with
 // backoff) and catches up with what changed meanwhile.
+import { freePort, waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import net from 'node:net'
 import { CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node'
 import winston from 'winston'
 import { useCluster } from '../cluster/harness.js'
-import { freePort } from '../cluster/ports.js'
-import { waitFor } from '../cluster/wait.js'
 import { createResourceInformer, type ResourceInformer } from '../../operator/src/kube/informer.js'
 
 interface Proxy { close: () => Promise<void> }

@@ -1,6 +1,7 @@
 // The lattice-operator program as real processes: two replicas with leader election on a real
 // kube-apiserver elect one leader (Lease, metrics), the other takes over when the leader stops;
 // health and metrics endpoints answer; a bad setting exits 2 naming the variable.
+import { freePort, sampleValue, waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -10,9 +11,8 @@ import yaml from 'js-yaml'
 import { fileURLToPath } from 'node:url'
 import { CoordinationV1Api } from '@kubernetes/client-node'
 import { useCluster } from '../cluster/harness.js'
-import { freePort } from '../cluster/ports.js'
 import { nodeBinary } from '../cluster/binaries.js'
-import { Api, kubectlApply, networkManifest, waitFor } from './helpers.js'
+import { Api, kubectlApply, networkManifest } from './helpers.js'
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'operator', 'src', 'main.js')
 
@@ -134,7 +134,7 @@ describe('lattice-operator processes', () => {
       for (const p of [a, b]) {
         if (p.child.exitCode !== null) continue
         const m = await get(p.metrics, '/metrics').catch(() => undefined)
-        if (m?.body.includes('\nlattice_operator_is_leader 1') === true) leaders.push(p)
+        if (m !== undefined && sampleValue(m.body, 'lattice_operator_is_leader') === 1) leaders.push(p)
       }
       return leaders
     }
@@ -169,7 +169,7 @@ describe('lattice-operator processes', () => {
       await waitFor('third replica ready', async () => (await get(c.health, '/readyz').catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 250 })
       other.child.kill('SIGKILL')
       await other.exited
-      await waitFor('the standby leads after expiry', async () => (await get(c.metrics, '/metrics').catch(() => undefined))?.body.includes('\nlattice_operator_is_leader 1') === true, { timeoutMs: 90_000, intervalMs: 250 })
+      await waitFor('the standby leads after expiry', async () => sampleValue((await get(c.metrics, '/metrics')).body, 'lattice_operator_is_leader') === 1, { timeoutMs: 90_000, intervalMs: 250 })
       const expired = await coord.readNamespacedLease({ name: 'lattice-operator-leader', namespace: cluster.namespace })
       expect(expired.spec?.holderIdentity).toContain(String(c.child.pid))
     } catch (err) {

@@ -1,13 +1,11 @@
 // Acceptance: a LatticeNetwork on a real control plane (etcd, kube-apiserver, controller-manager for
 // garbage collection) with the local kubelet running real lattice-node processes on 127.0.0.x.
 // The tests run in order on one network; each dumps the namespace when it fails.
+import { sampleValue, waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { useCluster } from '../cluster/harness.js'
 import { peersFileFor, parsePeersConfigMap, type PeerNode } from '../../operator/src/builders/peers.js'
-import {
-  Api, apiWrites, writesBetween, kubectlApply, mergePatchNetwork, metricsText, networkManifest, nodePost, podReady,
-  startOperator, waitFor, waitSettled, withDump, type RunningOperator
-} from './helpers.js'
+import { Api, apiWrites, writesBetween, kubectlApply, mergePatchNetwork, metricsText, networkManifest, nodePost, podReady, startOperator, waitSettled, withDump, type RunningOperator } from './helpers.js'
 
 const NET = 'ledger'
 // Fast timings so failover and divergence happen within a test's patience.
@@ -77,7 +75,7 @@ describe('LatticeNetwork lifecycle', () => {
     await step(async () => {
       if (op === undefined) throw new Error('no operator')
       const before = apiWrites(await metricsText(op.operator))
-      const reconcilesBefore = /lattice_operator_reconcile_total\{controller="latticenode",result="success"\} (\d+)/.exec(await metricsText(op.operator))?.[1]
+      const reconcilesBefore = sampleValue(await metricsText(op.operator), 'lattice_operator_reconcile_total', { controller: 'latticenode', result: 'success' })
       const until = Date.now() + 60_000
       await waitFor('a minute to pass', () => Date.now() >= until, { timeoutMs: 70_000, intervalMs: 1000 })
       const text = await metricsText(op.operator)
@@ -94,8 +92,6 @@ describe('LatticeNetwork lifecycle', () => {
     if (ip === undefined) throw new Error(`${name} has no pod IP`)
     return ip
   }
-  const metricLine = (text: string, metric: string, labels: string): string | undefined =>
-    text.split('\n').find(l => l.startsWith(`${metric}{${labels}}`))
 
   it('cut P2P on one node: its status shows peers 0, mode HTTP, and the metrics show it; restored it returns to P2P', async () => {
     await step(async () => {
@@ -108,13 +104,13 @@ describe('LatticeNetwork lifecycle', () => {
         const n = (await api.nodes(NET)).find(x => x.metadata.name === 'ledger-1')
         return n?.status?.peerCount === 0 && n.status.mode === 'HTTP' && n.status.httpSyncEnabled === true
       }, { timeoutMs: 60_000, intervalMs: 500 })
-      const labels = `namespace="${cluster.namespace}",network="${NET}",node="ledger-1"`
+      const labels = { namespace: cluster.namespace, network: NET, node: 'ledger-1' }
       await waitFor('metrics show ledger-1 peerless in HTTP mode', async () => {
         const text = await metricsText(op?.operator ?? (() => { throw new Error('no operator') })())
-        return metricLine(text, 'lattice_node_peers', labels)?.endsWith(' 0') === true &&
-          metricLine(text, 'lattice_node_sync_mode', `${labels},mode="HTTP"`)?.endsWith(' 1') === true &&
-          metricLine(text, 'lattice_node_sync_mode', `${labels},mode="P2P"`)?.endsWith(' 0') === true &&
-          metricLine(text, 'lattice_node_http_sync_enabled', labels)?.endsWith(' 1') === true
+        return sampleValue(text, 'lattice_node_peers', labels) === 0 &&
+          sampleValue(text, 'lattice_node_sync_mode', { ...labels, mode: 'HTTP' }) === 1 &&
+          sampleValue(text, 'lattice_node_sync_mode', { ...labels, mode: 'P2P' }) === 0 &&
+          sampleValue(text, 'lattice_node_http_sync_enabled', labels) === 1
       }, { timeoutMs: 30_000, intervalMs: 500 })
       const net = await api.network(NET)
       expect(net?.status?.mode).toBe('Mixed')
@@ -136,7 +132,7 @@ describe('LatticeNetwork lifecycle', () => {
         const w = await nodePost(ip, 8080, '/api/lattice/records', token, { key: `diverge-${i}`, payload: { i } })
         expect(w.status).toBe(201)
       }
-      const labels = `namespace="${cluster.namespace}",network="${NET}"`
+      const labels = { namespace: cluster.namespace, network: NET }
       await waitFor('ledger-2 diverged, network Diverged=True, metrics 1', async () => {
         const net = await api.network(NET)
         const node = (await api.nodes(NET)).find(x => x.metadata.name === 'ledger-2')
@@ -145,8 +141,8 @@ describe('LatticeNetwork lifecycle', () => {
           node.status.conditions?.some(c => c.type === 'Diverged' && c.status === 'True') === true &&
           JSON.stringify(net?.status?.divergentNodes) === '["ledger-2"]' &&
           net?.status?.conditions?.some(c => c.type === 'Diverged' && c.status === 'True' && c.reason === 'StateDiverged') === true &&
-          metricLine(text, 'lattice_network_divergent_nodes', labels)?.endsWith(' 1') === true &&
-          metricLine(text, 'lattice_node_diverged', `${labels},node="ledger-2"`)?.endsWith(' 1') === true
+          sampleValue(text, 'lattice_network_divergent_nodes', labels) === 1 &&
+          sampleValue(text, 'lattice_node_diverged', { ...labels, node: 'ledger-2' }) === 1
       }, { timeoutMs: 60_000, intervalMs: 500 })
       // Heal: sync back on; ledger-2's records reach the others and every root agrees again.
       expect((await nodePost(ip, 8080, '/api/lattice/sync/p2p?enabled=true', token)).status).toBe(200)
@@ -157,8 +153,8 @@ describe('LatticeNetwork lifecycle', () => {
         const text = await metricsText(op?.operator ?? (() => { throw new Error('no operator') })())
         return node?.status?.diverged === false && net?.status?.divergentNodeCount === 0 &&
           net.status.conditions?.some(c => c.type === 'Diverged' && c.status === 'False') === true &&
-          metricLine(text, 'lattice_network_divergent_nodes', labels)?.endsWith(' 0') === true &&
-          metricLine(text, 'lattice_node_diverged', `${labels},node="ledger-2"`)?.endsWith(' 0') === true
+          sampleValue(text, 'lattice_network_divergent_nodes', labels) === 0 &&
+          sampleValue(text, 'lattice_node_diverged', { ...labels, node: 'ledger-2' }) === 0
       }, { timeoutMs: 120_000, intervalMs: 500 })
       const settled = await waitSettled(api, NET, 3, { timeoutMs: 120_000 })
       expect(settled.status?.nodes?.every(n => (n.merkleRoot ?? '') === settled.status?.merkleRoot)).toBe(true)
@@ -260,7 +256,7 @@ describe('LatticeNetwork lifecycle', () => {
       // The broken node does not answer its probe: lattice_node_up 0 (and the operator carries on).
       await waitFor('lattice_node_up 0 for the broken node', async () => {
         const text = await metricsText(op?.operator ?? (() => { throw new Error('no operator') })())
-        return metricLine(text, 'lattice_node_up', `namespace="${cluster.namespace}",network="${NET}",node="ledger-2"`)?.endsWith(' 0') === true
+        return sampleValue(text, 'lattice_node_up', { namespace: cluster.namespace, network: NET, node: 'ledger-2' }) === 0
       }, { timeoutMs: 30_000, intervalMs: 500 })
       await mergePatchNetwork(cluster, NET, { spec: { image: 'lattice-node:0.2.0' } })
       await waitFor('rollout complete again', async () => (await api.network(NET))?.status?.conditions?.some(c => c.type === 'Progressing' && c.status === 'True' && c.reason === 'RolloutComplete') === true, { timeoutMs: 180_000, intervalMs: 500 })

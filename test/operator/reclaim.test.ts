@@ -2,9 +2,10 @@
 // reclaimPolicy Delete removes the PVCs with their nodes and puts no finalizer on the nodes;
 // switching a network from Retain to Delete removes the finalizer again. Also: spec.paused stops
 // scaling until it is cleared.
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { useCluster } from '../cluster/harness.js'
-import { Api, kubectlApply, mergePatchNetwork, networkManifest, startOperator, waitFor, withDump, type RunningOperator } from './helpers.js'
+import { Api, kubectlApply, mergePatchNetwork, networkManifest, startOperator, withDump, type RunningOperator } from './helpers.js'
 
 const FINALIZER = 'lattice.diotec360.com/storage-reclaim'
 

@@ -1,7 +1,8 @@
 // Restart the operator mid-rollout: a fresh operator (no memory but the API) resumes and finishes.
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { useCluster } from '../cluster/harness.js'
-import { Api, kubectlApply, mergePatchNetwork, networkManifest, podReady, startOperator, waitFor, waitSettled, withDump, type RunningOperator } from './helpers.js'
+import { Api, kubectlApply, mergePatchNetwork, networkManifest, podReady, startOperator, waitSettled, withDump, type RunningOperator } from './helpers.js'
 
 const NET = 'resume'
 

@@ -2,6 +2,7 @@
 // Go module: test/operator/install-cert-manager-crds.sh). cert-manager's controller cannot run here (no
 // images), so this test stands in for it: it signs each Certificate the operator creates with a test CA
 // and writes the Secret as cert-manager does (tls.crt, tls.key, ca.crt, secretTemplate labels).
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,7 +15,7 @@ import { testCa } from '../support/tls.js'
 import { certificateFacts, issueServingCertificate, type KeyPairPem } from '../../operator/src/tls/pki.js'
 import { buildCertificate, nodeDnsNames, type CertManagerCertificate } from '../../operator/src/builders/tls.js'
 import { resolveNetworkSpec } from '../../operator/src/api/defaults.js'
-import { Api, kubectlApply, networkManifest, startOperator, waitFor, waitSettled, withDump, type RunningOperator } from './helpers.js'
+import { Api, kubectlApply, networkManifest, startOperator, waitSettled, withDump, type RunningOperator } from './helpers.js'
 
 const NET = 'managed'
 const SYNC = { mode: 'auto', heartbeatIntervalSeconds: 1, peerlessTimeoutSeconds: 4, httpPollIntervalSeconds: 1 }

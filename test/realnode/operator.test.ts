@@ -5,6 +5,7 @@
  * other by their Services' DNS names, a deleted node pod comes back with the same identity and data,
  * and restarting containerd and the kubelet leaves the network Ready.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node'
@@ -14,7 +15,6 @@ import { parsePeersConfigMap } from '../../operator/src/builders/peers.js'
 import { repoRoot } from '../cluster/binaries.js'
 import { realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/harness.js'
 import { builtImageArchives, REAL_NODE } from '../cluster/realnode/index.js'
-import { waitFor } from '../cluster/wait.js'
 
 const skipReason = realNodeSkipReason()
 if (skipReason != null) process.stderr.write(`test/realnode/operator: not run: ${skipReason}\n`)

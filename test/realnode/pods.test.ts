@@ -3,13 +3,13 @@
  * kubelet, kube-proxy, CoreDNS): securityContext and memory limits enforced by the kernel, and a
  * Service found through cluster DNS and reached through kube-proxy's rules.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node'
 import { cgroupTreePids } from '../cluster/realnode/host.js'
 import { realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/harness.js'
 import { REAL_NODE } from '../cluster/realnode/index.js'
-import { waitFor } from '../cluster/wait.js'
 
 const skipReason = realNodeSkipReason()
 if (skipReason != null) process.stderr.write(`test/realnode/pods: not run: ${skipReason}\n`)

@@ -1,3 +1,4 @@
+import { freePort, waitFor } from '../../packages/testkit/src/index.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -7,8 +8,6 @@ import { fileURLToPath } from 'node:url'
 import { generateKey } from '@libp2p/pnet'
 import { loadOrCreateIdentity } from '../../node/src/identity/index.js'
 import { request } from './http.js'
-import { freePort } from './ports.js'
-import { waitFor } from './wait.js'
 
 /** The compiled daemon beside this compiled helper (dist/test/support → dist/node/src/main.js). */
 export const NODE_MAIN = fileURLToPath(new URL('../../node/src/main.js', import.meta.url))
@@ -127,11 +126,11 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
   }
 
   if (options.waitReady !== false) {
-    await waitFor(async () => {
+    await waitFor(() => `lattice-node at ${url} to be ready; output:\n${output}`, async () => {
       if (exitCode !== undefined) throw new Error(`lattice-node exited with ${String(exitCode)}:\n${output}`)
       const res = await request(`${url}/readyz`, { timeoutMs: 2000, ...(ca !== undefined ? { ca } : {}) })
       return res.status === 200
-    }, { timeoutMs: 30000, message: () => `lattice-node at ${url} to be ready; output:\n${output}` }).catch(async (err: Error) => {
+    }, { timeoutMs: 30000 }).catch(async (err: Error) => {
       child.kill('SIGKILL')
       throw err
     })

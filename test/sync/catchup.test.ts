@@ -2,9 +2,10 @@
  * Acceptance: a node stopped while 10,000 records are written elsewhere catches up after its restart,
  * and the (compressed) bytes it receives are within 1.5x of the missing records' size.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, waitFor, type Lattice } from '../support/index.js'
+import { startLattice, type Lattice } from '../support/index.js'
 import { metric, SHORT_TIMINGS, state, status, write, writeBatch } from './helpers.js'
 
 const MISSING = 10_000
@@ -26,15 +27,14 @@ describe('catch-up after a restart', () => {
   beforeAll(async () => {
     // a long peerless timeout: the restarted node must catch up over P2P, not fail over to HTTP
     lattice = await startLattice(2, { env: { ...SHORT_TIMINGS, AETHEL_PEERLESS_TIMEOUT: '120' } })
-    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1),
-      { timeoutMs: 30_000, message: 'two nodes connected' })
+    await waitFor('two nodes connected', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1), { timeoutMs: 30_000 })
   }, 120_000)
   afterAll(async () => { await lattice?.destroy() })
 
   it('receives the 10,000 records it missed, compressed', async () => {
     const [a, b] = lattice.nodes
     await write(a, 'first')
-    await waitFor(async () => (await state(b)).record_count === 1, { timeoutMs: 20_000, message: 'first record on b' })
+    await waitFor('first record on b', async () => (await state(b)).record_count === 1, { timeoutMs: 20_000 })
     await b.stop()
 
     let missingBytes = 0
@@ -47,17 +47,17 @@ describe('catch-up after a restart', () => {
     const b2 = await b.restart()
     lattice.replace(1, b2)
     const rootA = (await state(a)).merkle_root
-    await waitFor(async () => {
+    await waitFor('b caught up with a', async () => {
       const s = await state(b2)
       return s.record_count === MISSING + 1 && s.merkle_root === rootA
-    }, { timeoutMs: 120_000, intervalMs: 200, message: 'b caught up with a' })
+    }, { timeoutMs: 120_000, intervalMs: 200 })
 
     // The counters move after a batch's commit resolves, a moment after its records are visible in
     // the state: wait for the last batch to be counted, and never count more than was missing.
-    const counted = await waitFor(async () => {
+    const counted = await waitFor('the catch-up counters to include the last batch', async () => {
       const n = await metric(b2, 'lattice_catchup_records_total', { transport: 'p2p' })
       return n >= MISSING ? n : undefined
-    }, { timeoutMs: 20_000, message: 'the catch-up counters to include the last batch' })
+    }, { timeoutMs: 20_000 })
     expect(counted).toBe(MISSING)
     const p2pBytes = await metric(b2, 'lattice_catchup_bytes_total', { transport: 'p2p' })
     const httpBytes = await metric(b2, 'lattice_catchup_bytes_total', { transport: 'http' })

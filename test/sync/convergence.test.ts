@@ -3,13 +3,14 @@
  * to any node reaches all three over gossip and every Merkle root is equal; a record signed by a
  * non-member is dropped and counted.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startLattice, startNodeProcess, waitFor, writePskFile, type Lattice, type NodeProcess } from '../support/index.js'
+import { startLattice, startNodeProcess, writePskFile, type Lattice, type NodeProcess } from '../support/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
 import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
@@ -31,17 +32,16 @@ describe('three-node lattice converges over gossip', () => {
   })
 
   it('connects every node to the two others in P2P mode', async () => {
-    await waitFor(async () => {
+    await waitFor(() => `all nodes with 2 peers in P2P mode; node logs:\n${lattice.nodes.map(n => n.logs().slice(-3000)).join('\n---\n')}`, async () => {
       const all = await Promise.all(lattice.nodes.map(status))
       return all.every(s => s.peer_count === 2 && s.mode === 'P2P' && !s.http_sync_enabled && s.heartbeat_active && s.started)
-    }, { timeoutMs: 30_000, message: () => `all nodes with 2 peers in P2P mode; node logs:\n${lattice.nodes.map(n => n.logs().slice(-3000)).join('\n---\n')}` })
+    }, { timeoutMs: 30_000 })
     // gossip flows both ways once every node has heard every peer's heartbeat (subscriptions known)
-    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(st => st.peers.length === 2 && st.peers.every(p => p.last_heartbeat !== null)),
-      { timeoutMs: 30_000, message: 'heartbeats from every peer' })
+    await waitFor('heartbeats from every peer', async () => (await Promise.all(lattice.nodes.map(status))).every(st => st.peers.length === 2 && st.peers.every(p => p.last_heartbeat !== null)), { timeoutMs: 30_000 })
     const s = await status(lattice.nodes[0])
     expect(s.sync_mode).toBe('auto')
     expect(s.peers.map(p => p.peer_id).sort()).toEqual([lattice.nodes[1].peerId, lattice.nodes[2].peerId].sort())
-    await waitFor(async () => (await status(lattice.nodes[0])).peers.every(p => typeof p.latency_ms === 'number' && p.latency_ms >= 0), { timeoutMs: 20_000, message: 'peer latencies' })
+    await waitFor('peer latencies', async () => (await status(lattice.nodes[0])).peers.every(p => typeof p.latency_ms === 'number' && p.latency_ms >= 0), { timeoutMs: 20_000 })
   })
 
   it('a record written to any node is on all three, roots equal', async () => {
@@ -49,14 +49,14 @@ describe('three-node lattice converges over gossip', () => {
     for (const [i, node] of lattice.nodes.entries()) {
       ids.push((await write(node, `from-${i}`)).id)
     }
-    await waitFor(async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000, message: 'records on every node with equal roots' })
+    await waitFor('records on every node with equal roots', async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000 })
     const states = await Promise.all(lattice.nodes.map(state))
     expect(new Set(states.map(s => s.merkle_root)).size).toBe(1)
     expect(states.every(s => s.record_count === 3)).toBe(true)
     // they arrived by gossip: the propagation histogram counted them
     expect(await metric(lattice.nodes[0], 'lattice_gossip_propagation_seconds_count')).toBeGreaterThanOrEqual(2)
     // heartbeats carry the same root to every peer
-    await waitFor(async () => (await status(lattice.nodes[1])).peers.every(p => p.in_sync === true), { timeoutMs: 20_000, message: 'peers in sync by heartbeat' })
+    await waitFor('peers in sync by heartbeat', async () => (await status(lattice.nodes[1])).peers.every(p => p.in_sync === true), { timeoutMs: 20_000 })
   })
 
   it('drops and counts a record signed by a non-member (a peer that has the network key)', async () => {
@@ -73,13 +73,13 @@ describe('three-node lattice converges over gossip', () => {
     let seq = 0
     let lastId = ''
     // publish fresh records until the node has counted one (subscriptions propagate asynchronously)
-    await waitFor(async () => {
+    await waitFor('non-member record counted', async () => {
       seq++
       const rec = signRecord({ origin, seq, ts: Date.now(), key: 'intrusion', payload: { seq } }, signer)
       lastId = rec.id
       await outsider?.publish(encodeGossip({ type: 'records', records: [rec] }))
       return await metric(target, 'lattice_p2p_rejected_messages_total', { reason: 'non_member' }) > before
-    }, { timeoutMs: 30_000, intervalMs: 250, message: 'non-member record counted' })
+    }, { timeoutMs: 30_000, intervalMs: 250 })
     expect(await has(target, lastId)).toBe(false)
     expect((await state(target)).version_vector[origin]).toBeUndefined()
   })
@@ -105,7 +105,7 @@ describe('three-node lattice converges over gossip', () => {
       env: { ...SHORT_TIMINGS, AETHEL_P2P_BOOTSTRAP: lattice.nodes.map(n => n.p2pAddr).join(',') }
     })
     // it keeps dialling the lattice for its whole peerless timeout, then fails over (to no HTTP nodes)
-    await waitFor(async () => await metric(intruder as NodeProcess, 'lattice_sync_failovers_total') >= 1, { timeoutMs: 30_000, message: 'intruder peerless timeout passed' })
+    await waitFor('intruder peerless timeout passed', async () => await metric(intruder as NodeProcess, 'lattice_sync_failovers_total') >= 1, { timeoutMs: 30_000 })
     const s = await status(intruder)
     expect(s.peer_count).toBe(0)
     for (const node of lattice.nodes) {

@@ -4,8 +4,9 @@
  * side during the cut reach every node over HTTP; once P2P is restored it goes back to P2P with HTTP sync
  * off, nothing lost, roots equal.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { waitFor, type Lattice } from '../support/index.js'
+import { type Lattice } from '../support/index.js'
 import { converged, startConnectedLattice, metric, setP2P, state, status, write } from './helpers.js'
 
 describe('failover to HTTP and recovery to P2P', () => {
@@ -18,13 +19,13 @@ describe('failover to HTTP and recovery to P2P', () => {
   it('switches to HTTP when cut, syncs both ways over HTTP, and recovers to P2P', async () => {
     const [a, b, cut] = lattice.nodes
     const ids = [(await write(a, 'before-cut')).id]
-    await waitFor(async () => await converged(lattice.nodes, ids), { timeoutMs: 20_000, message: 'initial record everywhere' })
+    await waitFor('initial record everywhere', async () => await converged(lattice.nodes, ids), { timeoutMs: 20_000 })
 
     await setP2P(cut, false)
-    const cutStatus = await waitFor(async () => {
+    const cutStatus = await waitFor('cut node in HTTP mode', async () => {
       const s = await status(cut)
       return s.mode === 'HTTP' && s.http_sync_enabled ? s : undefined
-    }, { timeoutMs: 20_000, message: 'cut node in HTTP mode' })
+    }, { timeoutMs: 20_000 })
     expect(cutStatus.peer_count).toBe(0)
     expect(cutStatus.has_peers).toBe(false)
     expect(cutStatus.started).toBe(false)
@@ -44,24 +45,24 @@ describe('failover to HTTP and recovery to P2P', () => {
       ids.push((await write(cut, `cut-side-${i}`)).id)
       ids.push((await write(i % 2 === 0 ? a : b, `lattice-side-${i}`)).id)
     }
-    await waitFor(async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000, message: 'records of both sides everywhere over HTTP' })
-    await waitFor(async () => await metric(cut, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 20_000, message: 'a completed HTTP round' })
+    await waitFor('records of both sides everywhere over HTTP', async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000 })
+    await waitFor('a completed HTTP round', async () => await metric(cut, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 20_000 })
     expect(await metric(cut, 'lattice_catchup_records_total', { transport: 'http' })).toBeGreaterThanOrEqual(5)
     expect((await status(cut)).mode).toBe('HTTP')
 
     // restore P2P: back to P2P, HTTP off
     await setP2P(cut, true)
-    const back = await waitFor(async () => {
+    const back = await waitFor('cut node back in P2P mode', async () => {
       const s = await status(cut)
       return s.mode === 'P2P' && !s.http_sync_enabled && s.peer_count === 2 ? s : undefined
-    }, { timeoutMs: 30_000, message: 'cut node back in P2P mode' })
+    }, { timeoutMs: 30_000 })
     expect(back.started).toBe(true)
     expect(await metric(cut, 'lattice_sync_recoveries_total')).toBe(1)
     expect(await metric(cut, 'lattice_node_http_sync_enabled')).toBe(0)
 
     // and gossip works again from the restored node
     ids.push((await write(cut, 'after-restore')).id)
-    await waitFor(async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000, message: 'every record everywhere after recovery' })
+    await waitFor('every record everywhere after recovery', async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000 })
     const states = await Promise.all(lattice.nodes.map(state))
     expect(states.every(s => s.record_count === ids.length)).toBe(true)
     expect(new Set(states.map(s => s.merkle_root)).size).toBe(1)

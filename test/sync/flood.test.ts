@@ -3,13 +3,14 @@
  * as it can sign) at one node for 15 s. The node stays up and keeps answering its API: the flooder's
  * messages beyond its per-peer gossip budget are dropped before decoding and counted.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { startNodeProcess, waitFor, writePskFile, type NodeProcess } from '../support/index.js'
+import { startNodeProcess, writePskFile, type NodeProcess } from '../support/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
 import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
@@ -33,7 +34,7 @@ describe('gossip flood from a member', () => {
       bootstrap: () => [target.p2pAddr]
     })
     await flooder.start()
-    await waitFor(async () => (await status(target)).peer_count === 1, { timeoutMs: 20_000, message: 'flooder connected' })
+    await waitFor('flooder connected', async () => (await status(target)).peer_count === 1, { timeoutMs: 20_000 })
   }, 60_000)
   afterAll(async () => {
     await flooder?.stop()

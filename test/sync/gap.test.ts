@@ -4,12 +4,13 @@
  * seq 1 was never gossiped. The peer is a real libp2p node in this test process that holds the
  * network key and serves catch-up from its own signed records.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { startLattice, waitFor, type Lattice } from '../support/index.js'
+import { startLattice, type Lattice } from '../support/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
@@ -49,19 +50,19 @@ describe('gap → catch-up from the peer that delivered the message', () => {
       bootstrap: () => [node.p2pAddr]
     })
     await peer.start()
-    await waitFor(async () => (await status(node)).peer_count === 1, { timeoutMs: 20_000, message: 'peer connected' })
+    await waitFor('peer connected', async () => (await status(node)).peer_count === 1, { timeoutMs: 20_000 })
     // the node asks a new peer for what it lacks at once: let that catch-up find nothing
-    await waitFor(() => serveCalls >= 1, { timeoutMs: 20_000, message: 'catch-up on connect' })
+    await waitFor('catch-up on connect', () => serveCalls >= 1, { timeoutMs: 20_000 })
     served = records
     const callsBefore = serveCalls
     const seq2 = records[1]
     // gossip seq 2 only; each attempt differs by whitespace (gossipsub drops a re-publish of equal bytes)
     let attempt = 0
-    await waitFor(async () => {
+    await waitFor('seq 2 applied', async () => {
       attempt++
       await peer?.publish(Buffer.concat([Buffer.from('R'), Buffer.from(' '.repeat(attempt) + JSON.stringify([seq2]))]))
       return await has(node, seq2.id)
-    }, { timeoutMs: 20_000, intervalMs: 300, message: 'seq 2 applied' })
+    }, { timeoutMs: 20_000, intervalMs: 300 })
     expect(serveCalls).toBeGreaterThan(callsBefore)
     expect(await has(node, records[0].id)).toBe(true)
     expect(await metric(node, 'lattice_catchup_records_total', { transport: 'p2p' })).toBeGreaterThanOrEqual(1)

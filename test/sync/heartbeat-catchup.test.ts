@@ -4,16 +4,16 @@
  * processes gossip nor syncs over HTTP while a writes; switched to `p2p`, nothing but a's next heartbeat
  * can tell it what it lacks.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, waitFor, type Lattice } from '../support/index.js'
+import { startLattice, type Lattice } from '../support/index.js'
 import { has, metric, SHORT_TIMINGS, state, status, switchMode, write } from './helpers.js'
 
 describe('heartbeat-triggered catch-up', () => {
   let lattice: Lattice
   beforeAll(async () => {
     lattice = await startLattice(2, { env: SHORT_TIMINGS, nodeEnv: (i): Record<string, string> => i === 1 ? { AETHEL_LATTICE_NODES: '' } : {} })
-    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1 && s.peers[0]?.last_heartbeat !== null),
-      { timeoutMs: 30_000, message: 'two nodes exchanging heartbeats' })
+    await waitFor('two nodes exchanging heartbeats', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1 && s.peers[0]?.last_heartbeat !== null), { timeoutMs: 30_000 })
   }, 120_000)
   afterAll(async () => { await lattice?.destroy() })
 
@@ -23,12 +23,12 @@ describe('heartbeat-triggered catch-up', () => {
     const missed = await write(a, 'missed-while-http')
     // several of a's heartbeats pass and b, which ignores gossip in http mode, still lacks the record
     const beats = await metric(a, 'lattice_gossip_published_total', { type: 'heartbeat' })
-    await waitFor(async () => await metric(a, 'lattice_gossip_published_total', { type: 'heartbeat' }) >= beats + 3, { timeoutMs: 20_000, message: 'three heartbeats of a' })
+    await waitFor('three heartbeats of a', async () => await metric(a, 'lattice_gossip_published_total', { type: 'heartbeat' }) >= beats + 3, { timeoutMs: 20_000 })
     expect(await has(b, missed.id)).toBe(false)
     expect(await metric(b, 'lattice_http_sync_rounds_total')).toBe(0)
 
     expect((await switchMode(b, 'p2p')).body).toMatchObject({ success: true, mode: 'p2p' })
-    await waitFor(async () => await has(b, missed.id), { timeoutMs: 20_000, message: 'b caught up after a heartbeat' })
+    await waitFor('b caught up after a heartbeat', async () => await has(b, missed.id), { timeoutMs: 20_000 })
     expect(await metric(b, 'lattice_catchup_records_total', { transport: 'p2p' })).toBeGreaterThanOrEqual(1)
     expect((await state(b)).merkle_root).toBe((await state(a)).merkle_root)
   })

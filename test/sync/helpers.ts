@@ -1,7 +1,8 @@
 /** Shared helpers of the sync acceptance tests (real node processes on loopback; test/images uses them on containers). */
+import { metricValue, waitFor } from '../../packages/testkit/src/index.js'
 import { randomBytes } from 'node:crypto'
 import type { Lattice, NodeProcess } from '../support/index.js'
-import { request, startLattice, waitFor } from '../support/index.js'
+import { request, startLattice } from '../support/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -37,15 +38,7 @@ export async function state (node: NodeApi): Promise<StateBody> {
 export async function metric (node: NodeApi, name: string, labels: Record<string, string> = {}): Promise<number> {
   const res = await request<string>(`${node.url}/metrics`)
   if (res.status !== 200 || typeof res.body !== 'string') throw new Error(`metrics of ${node.url}: ${res.status}`)
-  let sum = 0
-  for (const line of res.body.split('\n')) {
-    if (line.startsWith('#')) continue
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$/.exec(line)
-    if (m === null || m[1] !== name) continue
-    const have = m[3] ?? ''
-    if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) sum += Number(m[4])
-  }
-  return sum
+  return metricValue(res.body, name, labels)
 }
 
 export async function write (node: NodeApi, key: string, payload: unknown = { note: randomBytes(16).toString('hex') }): Promise<LedgerRecord> {
@@ -87,8 +80,7 @@ export async function switchMode (node: NodeProcess, mode: string): Promise<{ st
 export async function startConnectedLattice (env: Record<string, string> = SHORT_TIMINGS): Promise<Lattice> {
   const lattice = await startLattice(3, { env })
   try {
-    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'),
-      { timeoutMs: 30_000, message: 'lattice connected' })
+    await waitFor('lattice connected', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'), { timeoutMs: 30_000 })
   } catch (err) {
     await lattice.destroy()
     throw err

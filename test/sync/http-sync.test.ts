@@ -4,6 +4,7 @@
  * the other both ways (pull and push), a node skips its own URL in the lattice list, and a wrong
  * token is refused and counted as an HTTP sync error.
  */
+import { registryValue, waitFor } from '../../packages/testkit/src/index.js'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
@@ -25,7 +26,6 @@ import { createPeerDirectory, type PeerDirectory } from '../../node/src/peers/in
 import { createSyncService } from '../../node/src/sync/index.js'
 import type { SyncService } from '../../node/src/sync/interface.js'
 import { createSilentLogger } from '../../packages/log/src/index.js'
-import { waitFor } from '../support/wait.js'
 
 /** Collects the messages a winston logger writes (JSON lines). */
 class Capture extends Writable {
@@ -98,11 +98,6 @@ describe('HTTP sync between two in-process nodes', () => {
     }
   }
 
-  async function metricValue (registry: Registry, name: string): Promise<number> {
-    const m = (await registry.getMetricsAsJSON()).find(x => x.name === name)
-    return (m?.values ?? []).reduce((s, v) => s + Number(v.value), 0)
-  }
-
   it('pulls and pushes both ways, skipping its own URL', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'http-sync-'))
     cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
@@ -116,14 +111,14 @@ describe('HTTP sync between two in-process nodes', () => {
     const fromB = await b.ledger.append([{ key: 'b1', payload: { n: 3 } }])
     await a.sync.start()
     expect(a.sync.status()).toMatchObject({ sync_mode: 'http', mode: 'HTTP', http_sync_enabled: true, started: false })
-    await waitFor(() => a.ledger.recordCount() === 3 && b.ledger.recordCount() === 3, { timeoutMs: 20_000, message: 'both ledgers with 3 records' })
+    await waitFor('both ledgers with 3 records', () => a.ledger.recordCount() === 3 && b.ledger.recordCount() === 3, { timeoutMs: 20_000 })
     expect(a.ledger.merkleRoot()).toBe(b.ledger.merkleRoot())
     expect(b.ledger.get(fromA[1].id)).toBeDefined()
     expect(a.ledger.get(fromB[0].id)).toBeDefined()
-    await waitFor(() => a.capture.messages.includes('lattice node is this node: skipped from now on'), { timeoutMs: 10_000, message: 'own URL detected' })
+    await waitFor('own URL detected', () => a.capture.messages.includes('lattice node is this node: skipped from now on'), { timeoutMs: 10_000 })
     // the records may land before the round that carried them is counted as complete
-    await waitFor(async () => await metricValue(a.registry, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 10_000, message: 'a completed round' })
-    expect(await metricValue(a.registry, 'lattice_http_sync_errors_total')).toBe(0)
+    await waitFor('a completed round', async () => await registryValue(a.registry, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 10_000 })
+    expect(await registryValue(a.registry, 'lattice_http_sync_errors_total')).toBe(0)
     expect(a.sync.status().last_sync).not.toBeNull()
     expect(a.sync.health().http_sync.status).toBe('healthy')
   })
@@ -136,9 +131,9 @@ describe('HTTP sync between two in-process nodes', () => {
     await a.setNodes([b.url], [a.id, b.id])
     await a.ledger.append([{ key: 'x', payload: 1 }])
     await a.sync.start()
-    await waitFor(async () => await metricValue(a.registry, 'lattice_http_sync_errors_total') >= 2, { timeoutMs: 20_000, message: 'refused rounds counted' })
+    await waitFor('refused rounds counted', async () => await registryValue(a.registry, 'lattice_http_sync_errors_total') >= 2, { timeoutMs: 20_000 })
     expect(b.ledger.recordCount()).toBe(0)
-    expect(await metricValue(a.registry, 'lattice_http_sync_rounds_total')).toBe(0)
+    expect(await registryValue(a.registry, 'lattice_http_sync_rounds_total')).toBe(0)
     expect(a.sync.health().http_sync.status).toBe('unhealthy')
   })
 
@@ -161,8 +156,8 @@ describe('HTTP sync between two in-process nodes', () => {
     await server.ledger.append([{ key: 'tls', payload: true }])
     await trusting.sync.start()
     await untrusting.sync.start()
-    await waitFor(() => trusting.ledger.recordCount() === 1, { timeoutMs: 20_000, message: 'record over https' })
-    await waitFor(async () => await metricValue(untrusting.registry, 'lattice_http_sync_errors_total') >= 1, { timeoutMs: 20_000, message: 'untrusted certificate refused' })
+    await waitFor('record over https', () => trusting.ledger.recordCount() === 1, { timeoutMs: 20_000 })
+    await waitFor('untrusted certificate refused', async () => await registryValue(untrusting.registry, 'lattice_http_sync_errors_total') >= 1, { timeoutMs: 20_000 })
     expect(untrusting.ledger.recordCount()).toBe(0)
   })
 })

@@ -3,8 +3,9 @@
  * over HTTP), `mode=p2p` never polls HTTP even when peerless, and switching back to `auto` resumes the
  * automatic behaviour (recovery to P2P with peers, failover to HTTP without).
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { waitFor, type Lattice } from '../support/index.js'
+import { type Lattice } from '../support/index.js'
 import { converged, startConnectedLattice, metric, setP2P, status, switchMode, write } from './helpers.js'
 
 describe('manual sync modes', () => {
@@ -35,20 +36,20 @@ describe('manual sync modes', () => {
 
     const ids: string[] = []
     for (let i = 0; i < 3; i++) ids.push((await write(a, `http-mode-${i}`)).id)
-    await waitFor(async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000, message: 'http-mode writes everywhere' })
+    await waitFor('http-mode writes everywhere', async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000 })
     expect(await metric(a, 'lattice_gossip_published_total', { type: 'record' })).toBe(published)
-    await waitFor(async () => await metric(a, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 20_000, message: 'a completed HTTP round' })
+    await waitFor('a completed HTTP round', async () => await metric(a, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 20_000 })
     // a manual switch is not a failover
     expect(await metric(a, 'lattice_sync_failovers_total')).toBe(0)
 
     const back = await switchMode(a, 'auto')
     expect(back.body).toMatchObject({ success: true, mode: 'auto' })
-    await waitFor(async () => {
+    await waitFor('a back in P2P after switching to auto', async () => {
       const st = await status(a)
       return st.sync_mode === 'auto' && st.mode === 'P2P' && !st.http_sync_enabled
-    }, { timeoutMs: 20_000, message: 'a back in P2P after switching to auto' })
+    }, { timeoutMs: 20_000 })
     ids.push((await write(a, 'auto-again')).id)
-    await waitFor(async () => await converged([a, b, c], ids), { timeoutMs: 20_000, message: 'gossip again' })
+    await waitFor('gossip again', async () => await converged([a, b, c], ids), { timeoutMs: 20_000 })
     expect(await metric(a, 'lattice_gossip_published_total', { type: 'record' })).toBeGreaterThan(published)
   })
 
@@ -59,11 +60,11 @@ describe('manual sync modes', () => {
     await setP2P(a, false)
     await setP2P(b, false)
     // b (auto) fails over and polls; a (p2p) must not
-    await waitFor(async () => (await status(b)).mode === 'HTTP', { timeoutMs: 20_000, message: 'b failed over' })
+    await waitFor('b failed over', async () => (await status(b)).mode === 'HTTP', { timeoutMs: 20_000 })
     const roundsA = await metric(a, 'lattice_http_sync_rounds_total')
     const errorsA = await metric(a, 'lattice_http_sync_errors_total')
     const roundsB = await metric(b, 'lattice_http_sync_rounds_total')
-    await waitFor(async () => await metric(b, 'lattice_http_sync_rounds_total') >= roundsB + 3, { timeoutMs: 20_000, message: 'b polled three more times' })
+    await waitFor('b polled three more times', async () => await metric(b, 'lattice_http_sync_rounds_total') >= roundsB + 3, { timeoutMs: 20_000 })
     const sa = await status(a)
     expect(sa).toMatchObject({ sync_mode: 'p2p', mode: 'NONE', http_sync_enabled: false, peer_count: 0 })
     expect(await metric(a, 'lattice_http_sync_rounds_total')).toBe(roundsA)
@@ -72,15 +73,14 @@ describe('manual sync modes', () => {
 
     // back to auto while still peerless: the automatic failover happens
     await switchMode(a, 'auto')
-    await waitFor(async () => {
+    await waitFor('a failed over after switching to auto', async () => {
       const st = await status(a)
       return st.mode === 'HTTP' && st.http_sync_enabled
-    }, { timeoutMs: 20_000, message: 'a failed over after switching to auto' })
+    }, { timeoutMs: 20_000 })
     expect(await metric(a, 'lattice_sync_failovers_total')).toBe(failoversA + 1)
 
     await setP2P(a, true)
     await setP2P(b, true)
-    await waitFor(async () => (await Promise.all([a, b, c].map(status))).every(st => st.mode === 'P2P' && !st.http_sync_enabled && st.peer_count === 2),
-      { timeoutMs: 30_000, message: 'all back in P2P' })
+    await waitFor('all back in P2P', async () => (await Promise.all([a, b, c].map(status))).every(st => st.mode === 'P2P' && !st.http_sync_enabled && st.peer_count === 2), { timeoutMs: 30_000 })
   })
 })

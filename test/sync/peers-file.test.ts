@@ -3,11 +3,12 @@
  * A node that starts knowing nobody joins the lattice once the file lists it, and its records are
  * accepted by the others because the file also makes it a member.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, startNodeProcess, waitFor, type Lattice, type NodeProcess } from '../support/index.js'
+import { startLattice, startNodeProcess, type Lattice, type NodeProcess } from '../support/index.js'
 import { converged, SHORT_TIMINGS, status, write } from './helpers.js'
 
 describe('peers file hot reload', () => {
@@ -35,7 +36,7 @@ describe('peers file hot reload', () => {
 
   it('joins a node listed in a rewritten peers file', async () => {
     const node = late as NodeProcess
-    await waitFor(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1), { timeoutMs: 30_000, message: 'lattice of two connected' })
+    await waitFor('lattice of two connected', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1), { timeoutMs: 30_000 })
     const early = await write(node, 'written-before-join')
     expect((await status(node)).peer_count).toBe(0)
 
@@ -50,8 +51,8 @@ describe('peers file hot reload', () => {
       await writeFile(`${fileOf(name)}.tmp`, content)
       await rename(`${fileOf(name)}.tmp`, fileOf(name))
     }
-    await waitFor(async () => (await Promise.all(all.map(status))).every(s => s.peer_count === 2), { timeoutMs: 30_000, message: 'three nodes connected after the peers file changed' })
+    await waitFor('three nodes connected after the peers file changed', async () => (await Promise.all(all.map(status))).every(s => s.peer_count === 2), { timeoutMs: 30_000 })
     const later = await write(lattice.nodes[0], 'written-after-join')
-    await waitFor(async () => await converged(all, [early.id, later.id]), { timeoutMs: 30_000, message: 'records of the late node everywhere' })
+    await waitFor('records of the late node everywhere', async () => await converged(all, [early.id, later.id]), { timeoutMs: 30_000 })
   })
 })

@@ -5,9 +5,10 @@
  * last contact, not from the detection), records written during the cut cross over HTTP, and once the
  * packets flow again the nodes go back to P2P with equal roots and nothing lost.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { waitFor, type Lattice, type NodeProcess } from '../support/index.js'
+import { type Lattice, type NodeProcess } from '../support/index.js'
 import { converged, metric, startConnectedLattice, status, write } from './helpers.js'
 
 const TIMINGS = { AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_PEERLESS_TIMEOUT: '8', AETHEL_HTTP_POLL_INTERVAL: '1', AETHEL_LOG_LEVEL: 'warn' }
@@ -39,13 +40,12 @@ describe('silent partition', () => {
   it(`fails over within timeout + one poll of a silent ${CUT_MS / 1000} s cut, syncs over HTTP, and recovers`, async () => {
     const nodes = lattice.nodes
     const ids = [(await write(nodes[0], 'before-cut')).id]
-    await waitFor(async () => await converged(nodes, ids), { timeoutMs: 20_000, message: 'initial record everywhere' })
+    await waitFor('initial record everywhere', async () => await converged(nodes, ids), { timeoutMs: 20_000 })
 
     rules = p2pDropRules(nodes)
     for (const rule of rules) execFileSync('iptables', ['-A', ...rule])
     const cutAt = Date.now()
-    await waitFor(async () => (await Promise.all(nodes.map(status))).every(s => s.mode === 'HTTP' && s.http_sync_enabled && s.peer_count === 0),
-      { timeoutMs: 30_000, message: 'every node in HTTP mode after the silent cut' })
+    await waitFor('every node in HTTP mode after the silent cut', async () => (await Promise.all(nodes.map(status))).every(s => s.mode === 'HTTP' && s.http_sync_enabled && s.peer_count === 0), { timeoutMs: 30_000 })
     const failoverMs = await Promise.all(nodes.map(async n => (await metric(n, 'lattice_sync_last_failover_timestamp_seconds')) * 1000 - cutAt))
     process.stdout.write(`silent cut: failover after ${failoverMs.map(ms => Math.round(ms)).join(', ')} ms (timeout ${TIMEOUT_MS} ms, poll ${POLL_MS} ms)\n`)
     for (const ms of failoverMs) expect(ms).toBeLessThanOrEqual(TIMEOUT_MS + POLL_MS)
@@ -53,13 +53,12 @@ describe('silent partition', () => {
 
     // writes on every side cross over HTTP while P2P packets are still dropped
     for (const [i, n] of nodes.entries()) ids.push((await write(n, `during-cut-${i}`)).id)
-    await waitFor(async () => await converged(nodes, ids), { timeoutMs: 30_000, message: 'records of the cut everywhere over HTTP' })
+    await waitFor('records of the cut everywhere over HTTP', async () => await converged(nodes, ids), { timeoutMs: 30_000 })
 
-    await waitFor(() => Date.now() - cutAt >= CUT_MS, { timeoutMs: CUT_MS + 5000, intervalMs: 500, message: 'the cut lasted its time' })
+    await waitFor('the cut lasted its time', () => Date.now() - cutAt >= CUT_MS, { timeoutMs: CUT_MS + 5000, intervalMs: 500 })
     unblock()
-    await waitFor(async () => (await Promise.all(nodes.map(status))).every(s => s.mode === 'P2P' && !s.http_sync_enabled && s.peer_count === 2),
-      { timeoutMs: 60_000, message: 'every node back in P2P mode' })
+    await waitFor('every node back in P2P mode', async () => (await Promise.all(nodes.map(status))).every(s => s.mode === 'P2P' && !s.http_sync_enabled && s.peer_count === 2), { timeoutMs: 60_000 })
     ids.push((await write(nodes[2], 'after-cut')).id)
-    await waitFor(async () => await converged(nodes, ids), { timeoutMs: 30_000, message: 'all records everywhere, roots equal' })
+    await waitFor('all records everywhere, roots equal', async () => await converged(nodes, ids), { timeoutMs: 30_000 })
   }, 180_000)
 })

@@ -2,6 +2,7 @@
  * The P2P transport alone, with real libp2p nodes on 127.0.0.1: private network, bootstrap redial,
  * gossip on the topic, the catch-up protocol streaming bounded batches, restart on the same port.
  */
+import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -14,7 +15,6 @@ import { encodeGossip } from '../../node/src/sync/codec.js'
 import { batchesFor } from '../../node/src/sync/reconcile.js'
 import type { LedgerRecord, VersionVector } from '../../node/src/ledger/interface.js'
 import { createSilentLogger } from '../../packages/log/src/index.js'
-import { waitFor } from '../support/wait.js'
 
 const TOPIC = 'aethel/lattice/test'
 
@@ -80,16 +80,16 @@ describe('P2P transport (real libp2p on loopback)', () => {
     nodes.push(a)
     const b = await makeNode(psk, [addrOf(a)])
     nodes.push(b)
-    await waitFor(() => a.transport.peerCount() === 1 && b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'a and b connected' })
+    await waitFor('a and b connected', () => a.transport.peerCount() === 1 && b.transport.peerCount() === 1, { timeoutMs: 20_000 })
 
     // gossip: b publishes until a has it (subscriptions propagate asynchronously)
     // (each attempt is a new message: gossipsub drops a re-publish of the same bytes as a duplicate)
     let attempt = 0
-    await waitFor(async () => {
+    await waitFor('gossip from b to a', async () => {
       const record: LedgerRecord = { origin: b.id, seq: 1, ts: Date.now(), key: 'k', payload: { v: 1 }, id: `id${++attempt}`, sig: 'sig' }
       await b.transport.publish(encodeGossip({ type: 'records', records: [record] }))
       return a.received.some(r => r.msg.type === 'records' && r.msg.records[0].origin === b.id && r.from === b.id)
-    }, { timeoutMs: 20_000, intervalMs: 200, message: 'gossip from b to a' })
+    }, { timeoutMs: 20_000, intervalMs: 200 })
 
     // catch-up: a holds 250 records of some origin; b asks with an empty vector, batches of 100
     a.records = Array.from({ length: 250 }, (_, i) => ({ origin: a.id, seq: i + 1, ts: i, key: `k${i}`, payload: { i }, id: `r${i}`, sig: 's' }))
@@ -110,10 +110,10 @@ describe('P2P transport (real libp2p on loopback)', () => {
     // restart a: same port, b's reconnect loop finds it again
     const before = addrOf(a)
     await a.transport.stop()
-    await waitFor(() => b.transport.peerCount() === 0, { timeoutMs: 20_000, message: 'b saw a leave' })
+    await waitFor('b saw a leave', () => b.transport.peerCount() === 0, { timeoutMs: 20_000 })
     await a.transport.start()
     expect(addrOf(a)).toBe(before)
-    await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'b reconnected to a' })
+    await waitFor('b reconnected to a', () => b.transport.peerCount() === 1, { timeoutMs: 20_000 })
   })
 
   it('dials bootstrap peers named by DNS (/dns4/…, as the operator writes them)', async () => {
@@ -123,7 +123,7 @@ describe('P2P transport (real libp2p on loopback)', () => {
     const port = addrOf(a).split('/')[4]
     const b = await makeNode(psk, [`/dns4/localhost/tcp/${port}/p2p/${a.id}`])
     nodes.push(b)
-    await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'b connected to a by DNS name' })
+    await waitFor('b connected to a by DNS name', () => b.transport.peerCount() === 1, { timeoutMs: 20_000 })
     expect(b.transport.peers()[0].peerId).toBe(a.id)
   })
 
@@ -136,14 +136,14 @@ describe('P2P transport (real libp2p on loopback)', () => {
     nodes.push(b)
     const c = await makeNode(psk, [addrOf(b)])
     nodes.push(c)
-    await waitFor(() => b.transport.peerCount() === 2 && c.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'line connected' })
+    await waitFor('line connected', () => b.transport.peerCount() === 2 && c.transport.peerCount() === 1, { timeoutMs: 20_000 })
     expect(c.transport.peers().map(p => p.peerId)).toEqual([b.id])
     let attempt = 0
-    await waitFor(async () => {
+    await waitFor('a record of a at c through b', async () => {
       const record: LedgerRecord = { origin: a.id, seq: ++attempt, ts: Date.now(), key: 'line', payload: attempt, id: `line${attempt}`, sig: 's' }
       await a.transport.publish(encodeGossip({ type: 'records', records: [record] }))
       return c.received.some(r => r.msg.type === 'records' && r.msg.records[0].origin === a.id)
-    }, { timeoutMs: 30_000, intervalMs: 500, message: 'a record of a at c through b' })
+    }, { timeoutMs: 30_000, intervalMs: 500 })
     const got = c.received.find(r => r.msg.type === 'records' && r.msg.records[0].origin === a.id)
     expect(got?.from).toBe(b.id)
   })
@@ -154,7 +154,7 @@ describe('P2P transport (real libp2p on loopback)', () => {
     nodes.push(a)
     const b = await makeNode(psk, [addrOf(a)])
     nodes.push(b)
-    await waitFor(() => b.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'connected' })
+    await waitFor('connected', () => b.transport.peerCount() === 1, { timeoutMs: 20_000 })
     // ~12 MB of incompressible records: more than the 8 MiB read buffer if the server did not wait
     a.records = Array.from({ length: 3000 }, (_, i) => ({ origin: a.id, seq: i + 1, ts: i, key: `k${i}`, payload: randomBytes(3000).toString('base64'), id: `r${i}`, sig: 's' }))
     let got = 0
@@ -177,7 +177,7 @@ describe('P2P transport (real libp2p on loopback)', () => {
     nodes.push(open)
     const member = await makeNode(psk, [addrOf(a)])
     nodes.push(member)
-    await waitFor(() => member.transport.peerCount() === 1, { timeoutMs: 20_000, message: 'member connected' })
+    await waitFor('member connected', () => member.transport.peerCount() === 1, { timeoutMs: 20_000 })
     // an explicit dial with the wrong key, or with none, fails (the redial loops have been trying too)
     await expect(intruder.transport.dial(addrOf(a))).rejects.toThrow()
     await expect(open.transport.dial(addrOf(a))).rejects.toThrow()

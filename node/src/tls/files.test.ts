@@ -1,3 +1,4 @@
+import { registryValue } from '../../../packages/testkit/src/index.js'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -54,7 +55,7 @@ describe('TLS files', () => {
     await writeFile(ca, 'not a certificate')
     await files.reload()
     expect(files.trust()?.toString()).toBe(m.ca)
-    expect(await registry.getSingleMetricAsString('lattice_tls_reloads_total')).toMatch(/files="serving",result="error"} 1/)
+    expect(await registryValue(registry, 'lattice_tls_reloads_total', { files: 'serving', result: 'error' })).toBe(1)
     await writeFile(k, m.key)
     await files.reload()
     expect(seen).toEqual(['serving'])

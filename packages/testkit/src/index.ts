@@ -5,4 +5,4 @@
  */
 export { waitFor, WaitTimeoutError, type WaitOptions } from './wait.js'
 export { freePort, isListening } from './ports.js'
-export { parsePrometheusText, samplesOf, metricValue, PromParseError, type PromSample } from './prom.js'
+export { parsePrometheusText, samplesOf, metricValue, sampleValue, registryValue, PromParseError, type PromSample } from './prom.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { metricValue, parsePrometheusText, PromParseError, samplesOf } from './prom.js'
+import { metricValue, parsePrometheusText, PromParseError, samplesOf, sampleValue } from './prom.js'
 
 const TEXT = `# HELP lattice_http_sync_tls_rejected_total refusals
 # TYPE lattice_http_sync_tls_rejected_total counter
@@ -24,6 +24,8 @@ describe('Prometheus text', () => {
     expect(metricValue(TEXT, 'lattice_node_peers')).toBe(2)
     expect(metricValue(TEXT, 'lattice_absent')).toBe(0)
     expect(samplesOf(TEXT, 'lattice_node_peers', { x: 'y' })).toEqual([])
+    expect(sampleValue(TEXT, 'lattice_absent')).toBeUndefined()
+    expect(sampleValue(TEXT, 'lattice_node_peers')).toBe(2)
   })
 
   it('refuses a line that is not a sample', () => {

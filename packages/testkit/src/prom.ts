@@ -78,3 +78,14 @@ export function samplesOf (text: string, name: string, labels: Record<string, st
 export function metricValue (text: string, name: string, labels: Record<string, string> = {}): number {
   return samplesOf(text, name, labels).reduce((sum, s) => sum + s.value, 0)
 }
+
+/** Like metricValue, but undefined when no sample matches (to tell "0" from "not exported"). */
+export function sampleValue (text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const samples = samplesOf(text, name, labels)
+  return samples.length === 0 ? undefined : samples.reduce((sum, s) => sum + s.value, 0)
+}
+
+/** metricValue over what a prom-client registry (or anything with `metrics()`) exposes right now. */
+export async function registryValue (registry: { metrics: () => Promise<string> }, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return metricValue(await registry.metrics(), name, labels)
+}

@@ -1,8 +1,8 @@
+import { waitFor } from '../../../packages/testkit/src/index.js'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { isAlive } from '../pid.js'
-import { waitFor } from '../wait.js'
 
 /**
  * One real node per machine at a time: its bridge, cgroup root and kube-proxy's nftables tables
