@@ -1,13 +1,9 @@
 import { Router, type Request } from 'express'
-import type { Ledger, LedgerRecord, StoredRecord } from '../ledger/interface.js'
+import type { Ledger } from '../ledger/interface.js'
+import { toWireRecord } from '../../../packages/contracts/src/record.js'
 import { BadRequestError, NotFoundError } from './errors.js'
 import { check, IDEMPOTENCY_KEY, RECORD_ID, validateBatch, validateEntry, parseListQuery } from './validation.js'
 
-/** The wire form of a record: the signed fields only (`lsn` is this node's local apply order). */
-export function toWire (record: StoredRecord): LedgerRecord {
-  const { id, origin, seq, ts, key, payload, sig } = record
-  return { id, origin, seq, ts, key, payload, sig }
-}
 
 function idempotencyKey (req: Request): string | undefined {
   const value = req.get('idempotency-key')
@@ -26,13 +22,13 @@ export function recordsRouter (ledger: Ledger): Router {
   router.post('/records', async (req, res) => {
     const entry = check(validateEntry, req.body, 'body', 'invalid_record')
     const [record] = await ledger.append([entry], { idempotencyKey: idempotencyKey(req) })
-    res.status(201).location(`/api/lattice/records/${record.id}`).json(toWire(record))
+    res.status(201).location(`/api/lattice/records/${record.id}`).json(toWireRecord(record))
   })
 
   router.post('/records/batch', async (req, res) => {
     const body = check(validateBatch, req.body, 'body', 'invalid_record')
     const records = await ledger.append(body.records, { idempotencyKey: idempotencyKey(req) })
-    res.status(201).json({ records: records.map(toWire) })
+    res.status(201).json({ records: records.map(toWireRecord) })
   })
 
   router.get('/records/:id', (req, res) => {
@@ -40,7 +36,7 @@ export function recordsRouter (ledger: Ledger): Router {
     if (!RECORD_ID.test(id)) throw new BadRequestError('invalid_record_id', 'a record id is 64 lowercase hex characters')
     const record = ledger.get(id)
     if (record === undefined) throw new NotFoundError(`no record ${id}`)
-    res.json(toWire(record))
+    res.json(toWireRecord(record))
   })
 
   // Two ways to page: one origin by seq range (`origin`, `from_seq`, `to_seq`), or everything in this
@@ -51,13 +47,13 @@ export function recordsRouter (ledger: Ledger): Router {
       const records = ledger.listByOrigin(query.origin, query.from_seq, query.to_seq, query.limit)
       const last = records.at(-1)
       const more = records.length === query.limit && last !== undefined && (query.to_seq === undefined || last.seq < query.to_seq)
-      res.json({ records: records.map(toWire), next: more ? { origin: query.origin, from_seq: last.seq + 1 } : null })
+      res.json({ records: records.map(toWireRecord), next: more ? { origin: query.origin, from_seq: last.seq + 1 } : null })
       return
     }
     const records = ledger.list({ after: query.after, limit: query.limit })
     const last = records.at(-1)
     res.json({
-      records: records.map(toWire),
+      records: records.map(toWireRecord),
       next: records.length === query.limit && last !== undefined ? { after: last.lsn } : null
     })
   })
@@ -66,7 +62,7 @@ export function recordsRouter (ledger: Ledger): Router {
     const key = req.params.key
     const record = ledger.latestByKey(key)
     if (record === undefined) throw new NotFoundError(`no record with key ${JSON.stringify(key)}`)
-    res.json(toWire(record))
+    res.json(toWireRecord(record))
   })
 
   return router

@@ -1,6 +1,6 @@
 export * from './interface.js'
 export { createLedger, recordWireBytes, type LedgerInit, type LedgerComponents } from './ledger.js'
-export { canonicalize, canonicalizeText, NonCanonicalValueError } from './canonical.js'
+export { canonicalize, canonicalizeText, NonCanonicalValueError } from '../../../packages/contracts/src/canonical-json.js'
 export {
   recordId,
   canonicalBody,

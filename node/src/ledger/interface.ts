@@ -6,35 +6,17 @@
  * (a hash tree over record ids bucketed by id prefix) is the same for equal sets whatever the order.
  */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+import type { JsonValue, LedgerRecord, VersionVector } from '../../../packages/contracts/src/record.js'
 
-/** What the origin signs: `id` is the hex SHA-256 of the RFC 8785 canonical JSON of this body. */
-export interface RecordBody {
-  /** The writing node's libp2p peer ID (base58btc, `12D3Koo…`). */
-  origin: string
-  /** Counts this origin's records from 1, no gaps. */
-  seq: number
-  /** The origin's clock, ms since the epoch. */
-  ts: number
-  /** At most 256 UTF-8 bytes. */
-  key: string
-  /** Any JSON, at most 64 KiB as canonical JSON. */
-  payload: JsonValue
-}
-
-export interface LedgerRecord extends RecordBody {
-  /** Hex SHA-256 of canonical JSON of the body. */
-  id: string
-  /** Base64url (no padding) Ed25519 signature of the origin over the UTF-8 bytes of `id`. */
-  sig: string
-}
+// The record's wire form is part of the contract between node, operator and clients.
+export type { JsonValue, LedgerRecord, RecordBody } from '../../../packages/contracts/src/record.js'
 
 /** A record as stored locally: `lsn` is this node's apply order (1, 2, …), a resumable cursor. */
 export interface StoredRecord extends LedgerRecord {
   lsn: number
 }
 
-export type VersionVector = Record<string, number>
+export type { VersionVector } from '../../../packages/contracts/src/record.js'
 
 export interface NewEntry {
   key: string

@@ -20,7 +20,7 @@ import {
   type IdempotencyRow,
   type RecordStore
 } from '../storage/index.js'
-import { canonicalString } from './canonical.js'
+import { canonicalString } from '../../../packages/contracts/src/canonical-json.js'
 import { IdempotencyConflictError, InvalidEntryError, LedgerClosedError } from './errors.js'
 import type {
   AppendOptions,

@@ -10,7 +10,7 @@
 import { createPrivateKey, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { canonicalize, canonicalNumber, canonicalString, NonCanonicalValueError } from './canonical.js'
+import { canonicalize, canonicalNumber, canonicalString, NonCanonicalValueError } from '../../../packages/contracts/src/canonical-json.js'
 import { UnsupportedKeyError } from './errors.js'
 import type { JsonValue, LedgerRecord, RecordBody, RejectReason } from './interface.js'
 

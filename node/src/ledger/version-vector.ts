@@ -2,7 +2,7 @@
  * Version vectors: {origin: highest contiguous seq}. Because each origin's records are applied in seq
  * order without gaps, a version vector describes a ledger's state exactly. Pure helpers.
  */
-import { canonicalize } from './canonical.js'
+import { canonicalize } from '../../../packages/contracts/src/canonical-json.js'
 import type { VersionVector } from './interface.js'
 import { sha256Hex } from './record.js'
 

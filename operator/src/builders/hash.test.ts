@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { canonicalJson, contentHash } from './hash.js'
+import { canonicalJson } from '../../../packages/contracts/src/canonical-json.js'
+import { contentHash } from './hash.js'
 
 describe('contentHash', () => {
   it('ignores key order and undefined fields', () => {

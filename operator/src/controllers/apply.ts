@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node'
 import type { KubeClient } from '../kube/client.js'
 import { refOf } from '../kube/client.js'
 import { isAlreadyExists } from '../kube/errors.js'
-import { canonicalJson } from '../builders/hash.js'
+import { canonicalJson } from '../../../packages/contracts/src/canonical-json.js'
 
 export type ApplyResult = 'created' | 'patched' | 'unchanged' | 'exists'
 

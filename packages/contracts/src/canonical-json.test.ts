@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { canonicalize, canonicalizeText, MAX_JSON_DEPTH, NonCanonicalValueError } from './canonical.js'
+import { canonicalize, canonicalizeText, canonicalJson, MAX_JSON_DEPTH, NonCanonicalValueError } from './canonical-json.js'
 
 function fromBits (hex: string): number {
   const buf = Buffer.from(hex, 'hex')
@@ -84,5 +84,22 @@ describe('RFC 8785 canonical JSON', () => {
     const b = canonicalizeText('{ "a" : "z", "b": [1, {"x":1,"y":2}] }')
     expect(a).toBe(b)
     expect(a).toBe('{"a":"z","b":[1,{"x":1,"y":2}]}')
+  })
+})
+
+describe('canonicalJson (objects the operator compares and hashes)', () => {
+  it('is the RFC 8785 text for any JSON value, so hashes of built manifests are the same', () => {
+    const value = { spec: { containers: [{ name: 'node', env: [{ name: 'B', value: '1' }, { name: 'A', value: 'é' }] }], replicas: 3, ratio: 0.5 }, a: [true, null, -0] }
+    expect(canonicalJson(value)).toBe(canonicalize(value))
+    expect(canonicalJson(value)).toBe('{"a":[true,null,0],"spec":{"containers":[{"env":[{"name":"B","value":"1"},{"name":"A","value":"é"}],"name":"node"}],"ratio":0.5,"replicas":3}}')
+  })
+
+  it('writes what JSON.stringify writes where canonicalize refuses', () => {
+    class Model { constructor (readonly b: number, readonly a?: string) {} }
+    expect(canonicalJson({ m: new Model(1), x: undefined, f: () => 1 })).toBe('{"m":{"b":1}}')
+    expect(canonicalJson([undefined, () => 1, Number.NaN, Infinity])).toBe('[null,null,null,null]')
+    expect(canonicalJson('\ud800')).toBe('"\\ud800"')
+    expect(canonicalJson(undefined)).toBe('')
+    expect(() => canonicalize(new Model(1))).toThrow(NonCanonicalValueError)
   })
 })

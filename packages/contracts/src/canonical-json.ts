@@ -1,13 +1,16 @@
 /**
- * RFC 8785 JSON Canonicalization Scheme (JCS).
+ * Canonical JSON, the one implementation both programs use: the node's records are identified and
+ * signed by their RFC 8785 text (`canonicalize`); the operator compares and hashes Kubernetes objects by
+ * the same text (`canonicalJson`, which also takes what JSON.stringify takes).
  *
+ * RFC 8785 JSON Canonicalization Scheme (JCS):
  * - object members sorted by their names as arrays of UTF-16 code units (JavaScript's default string order);
  * - numbers serialised as ECMAScript's Number.prototype.toString (what JSON.stringify does for finite numbers);
  * - strings escaped as JSON.stringify does (ES2019 well-formed stringify), lone surrogates refused since
  *   JCS input must be I-JSON (RFC 7493);
  * - no whitespace.
  */
-import type { JsonValue } from './interface.js'
+import type { JsonValue } from './record.js'
 
 /**
  * Deepest nesting of arrays and objects a canonical value may have. JSON.stringify, used on every path
@@ -30,9 +33,25 @@ export class NonCanonicalValueError extends Error {
 
 export function canonicalize (value: unknown): string {
   const out: string[] = []
-  write(value, out, '', 0)
+  write(value, out, '', 0, false)
   return out.join('')
 }
+
+/**
+ * The same text as `canonicalize` for any JSON value; for what JSON cannot hold it writes what
+ * JSON.stringify writes (undefined and functions: members dropped, array items null; NaN: null; lone
+ * surrogates escaped) and reads class instances (the Kubernetes client's models) by their own fields,
+ * at any depth, instead of refusing. `undefined` alone gives ''. For comparing and hashing objects the
+ * operator builds or reads, never for records.
+ */
+export function canonicalJson (value: unknown): string {
+  const out: string[] = []
+  write(value, out, '', 0, true)
+  return out.join('')
+}
+
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+const omitted = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol'
 
 /** Canonical string of one JSON string value (also used by the record id fast path). */
 export function canonicalString (s: string, path = ''): string {
@@ -47,13 +66,13 @@ export function canonicalNumber (n: number, path = ''): string {
   return JSON.stringify(n)
 }
 
-function write (value: unknown, out: string[], path: string, depth: number): void {
+function write (value: unknown, out: string[], path: string, depth: number, lenient: boolean): void {
   switch (typeof value) {
     case 'string':
-      out.push(canonicalString(value, path))
+      out.push(lenient ? JSON.stringify(value) : canonicalString(value, path))
       return
     case 'number':
-      out.push(canonicalNumber(value, path))
+      out.push(lenient ? JSON.stringify(value) : canonicalNumber(value, path))
       return
     case 'boolean':
       out.push(value ? 'true' : 'false')
@@ -63,27 +82,29 @@ function write (value: unknown, out: string[], path: string, depth: number): voi
         out.push('null')
         return
       }
-      if (depth >= MAX_JSON_DEPTH) throw new NonCanonicalValueError(`nested deeper than ${MAX_JSON_DEPTH} levels`, path)
+      if (!lenient && depth >= MAX_JSON_DEPTH) throw new NonCanonicalValueError(`nested deeper than ${MAX_JSON_DEPTH} levels`, path)
       if (Array.isArray(value)) {
         out.push('[')
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out.push(',')
-          write(value[i], out, `${path}[${i}]`, depth + 1)
+          if (lenient && omitted(value[i])) out.push('null')
+          else write(value[i], out, `${path}[${i}]`, depth + 1, lenient)
         }
         out.push(']')
         return
       }
-      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+      if (!lenient && Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
         throw new NonCanonicalValueError('not a plain object', path)
       }
-      writeObject(value as Record<string, unknown>, out, path, depth + 1)
+      writeObject(value as Record<string, unknown>, out, path, depth + 1, lenient)
       return
     default:
+      if (lenient && omitted(value)) return
       throw new NonCanonicalValueError(`${typeof value} is not JSON`, path)
   }
 }
 
-function writeObject (obj: Record<string, unknown>, out: string[], path: string, depth: number): void {
+function writeObject (obj: Record<string, unknown>, out: string[], path: string, depth: number, lenient: boolean): void {
   // Default sort compares UTF-16 code units, which is exactly JCS's order.
   const keys = Object.keys(obj).sort()
   out.push('{')
@@ -91,11 +112,11 @@ function writeObject (obj: Record<string, unknown>, out: string[], path: string,
   for (const k of keys) {
     const v = obj[k]
     // JSON.parse never yields undefined; an object built in code might: JSON drops such members.
-    if (v === undefined) continue
+    if (v === undefined || (lenient && omitted(v))) continue
     if (!first) out.push(',')
     first = false
-    out.push(canonicalString(k, path), ':')
-    write(v, out, `${path}.${k}`, depth)
+    out.push(lenient ? JSON.stringify(k) : canonicalString(k, path), ':')
+    write(v, out, `${path}.${k}`, depth, lenient)
   }
   out.push('}')
 }
