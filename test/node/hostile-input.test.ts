@@ -8,6 +8,7 @@ import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { request, startStandaloneNode } from '../support/index.js'
+import { sampleGets, uploadFloodInChild } from '../support/upload-flood.js'
 
 interface ApiError { error: { code: string, message: string } }
 interface State { merkle_root: string, record_count: number }
@@ -119,6 +120,25 @@ describe('node API under hostile input', () => {
     expect(status).toBe(401)
     expect(sent).toBeLessThan(total)
   })
+
+  it('answers 64 concurrent unauthenticated 15 MB uploads with 401 and Connection: close, without reading them, and keeps serving', async () => {
+    const before = await state()
+    const flood = uploadFloodInChild({ url: `${node.url}/api/lattice/records/batch`, clients: 64, bytes: 15 * 1024 * 1024, durationMs: 0 })
+    const sampled = await sampleGets(`${node.url}/api/lattice/state`, flood)
+    const result = await flood
+    process.stdout.write(`64 unauthenticated 15 MB uploads: ${JSON.stringify(result)}; GET /state during them: ${JSON.stringify(sampled.statuses)}\n`)
+    // Every client read a complete 401 that closes the connection; none was reset before its answer,
+    // and none got its whole body taken (the node stops reading after the answer).
+    expect(result.uploads).toBe(64)
+    expect(result.statuses).toEqual({ 401: 64 })
+    expect(result.closed).toBe(64)
+    expect(result.errorsBeforeAnswer).toEqual({})
+    expect(result.bodiesFullySent).toBe(0)
+    // The API kept answering meanwhile, and nothing was written.
+    expect(sampled.latencies.length).toBeGreaterThan(0)
+    expect(Object.keys(sampled.statuses)).toEqual(['200'])
+    expect(await state()).toEqual(before)
+  }, 120_000)
 
   it('keeps every file in the data directory readable by its owner only', async () => {
     const files = (await readdir(node.dataDir, { withFileTypes: true })).filter(e => e.isFile()).map(e => e.name)

@@ -11,6 +11,7 @@ import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLar
 import { healthReport, notReadyReasons, storageIntact } from './health.js'
 import { createApiMetrics } from './metrics.js'
 import { recordsRouter } from './records.js'
+import { closeWithoutReading } from './unread-body.js'
 import { parseSwitchQuery } from './validation.js'
 
 export interface ApiInit {
@@ -130,7 +131,7 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
 
   app.use((req, _res, next) => { next(new NotFoundError(`no route ${req.method} ${req.path}`)) })
 
-  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     const error = err instanceof Error ? err : new Error(String(err))
     const parserType = (error as { type?: string }).type
     let http: HttpError | undefined
@@ -145,6 +146,9 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
       http = new HttpError(500, 'internal', 'internal error; see the node log for request id ' + String(res.locals.requestId))
     }
     if (res.headersSent) { res.end(); return }
+    // An answer given before the body was read (no token, a declared length over the limit) ends the
+    // connection instead of reading the rest of the body.
+    closeWithoutReading(req, res)
     res.status(http.status).json({ error: { code: http.code, message: http.message } })
   }
   app.use(onError)
