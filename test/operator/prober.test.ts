@@ -32,12 +32,14 @@ let broken = ''
 let refused = ''
 let gate: () => void = () => {}
 let gated = ''
+let malformed = ''
 let gateOpen: Promise<void> = Promise.resolve()
 
 beforeAll(async () => {
   healthy = await serve(async url => [200, url.endsWith('/p2p/status') ? status : state])
   slow = await serve(async () => { await new Promise(resolve => setTimeout(resolve, 3000)); return [200, status] })
   broken = await serve(async () => [500, { error: { code: 'x', message: 'y' } }])
+  malformed = await serve(async url => [200, url.endsWith('/p2p/status') ? { ...status, mode: 'GOSSIP' } : state])
   gateOpen = new Promise<void>(resolve => { gate = resolve })
   gated = await serve(async url => { await gateOpen; return [200, url.endsWith('/p2p/status') ? status : state] })
   const tmp = createServer()
@@ -75,6 +77,11 @@ describe('node prober', () => {
     expect((await p.probe({ key: 'ns/a@10.0.0.1', baseUrl: broken })).up).toBe(false)
     p.retain(new Set())
     expect(p.last('ns/a@10.0.0.1')).toBeUndefined()
+  })
+  it('a node whose status body breaks the contract is up=false with the field named, not a cast', async () => {
+    const r = await createNodeProber({ timeoutMs: 2000 }).probe({ key: 'ns/m', baseUrl: malformed })
+    expect(r.up).toBe(false)
+    expect(r.error).toBe('p2p status: mode is not P2P|HTTP|NONE')
   })
   it('a slow, refusing or failing node is up=false with an error, not an exception', async () => {
     const p = createNodeProber({ timeoutMs: 300 })

@@ -1,18 +1,6 @@
 import type { Ledger, IntegrityReport } from '../ledger/interface.js'
 import type { SyncService, ComponentHealth } from '../sync/interface.js'
-
-export interface HealthReport {
-  timestamp: string
-  overall: 'healthy' | 'degraded'
-  components: {
-    p2p: ComponentHealth
-    http_sync: ComponentHealth
-    heartbeat: ComponentHealth
-    persistence: ComponentHealth
-  }
-  metrics: Record<string, number | string | null>
-  unhealthy_components: string[]
-}
+import type { HealthBody } from '../../../packages/contracts/src/node-api.js'
 
 function persistenceHealth (report: IntegrityReport | undefined): ComponentHealth {
   if (report === undefined) return { status: 'healthy', checked: false }
@@ -20,7 +8,7 @@ function persistenceHealth (report: IntegrityReport | undefined): ComponentHealt
 }
 
 /** `GET /api/lattice/health` in the seed's shape: a component is bad when its status is `unhealthy`. */
-export function healthReport (ledger: Ledger, sync: SyncService, now: Date = new Date()): HealthReport {
+export function healthReport (ledger: Ledger, sync: SyncService, now: Date = new Date()): HealthBody {
   const status = sync.status()
   const components = { ...sync.health(), persistence: persistenceHealth(ledger.lastIntegrity()) }
   const unhealthy = Object.entries(components).filter(([, c]) => c.status === 'unhealthy').map(([name]) => name)

@@ -4,7 +4,8 @@
  * posts `POST /api/lattice/sync/switch?mode=`; both are served by the API, not by this module.
  */
 import type { Router } from 'express'
-import type { EffectiveMode, P2PStatus, SyncModeSetting } from '../sync/interface.js'
+import type { P2PStatus } from '../sync/interface.js'
+import type { Timeline } from '../../../packages/contracts/src/node-api.js'
 import type { Logger } from '../../../packages/log/src/index.js'
 
 /** Milliseconds since the epoch; injected so the timeline logic is tested without waiting. */
@@ -12,43 +13,8 @@ export interface Clock {
   now(): number
 }
 
-/** One point of the timeline, taken every sample interval (5 s). */
-export interface TimelineSample {
-  /** ms since the epoch */
-  t: number
-  peer_count: number
-  mode: EffectiveMode
-  http_sync_enabled: boolean
-  record_count: number
-  /** Records applied per second since the previous sample (0 for the first one). */
-  records_per_second: number
-}
-
-/**
- * A change of sync mode. `failover` (P2P/NONE → HTTP) and `recovery` (HTTP/NONE → P2P) are the
- * automatic changes of the effective mode; `mode_switch` is a change of the configured mode
- * (`from`/`to` are then `p2p|http|auto`), which also explains any effective change at that moment.
- */
-export type TimelineEventKind = 'failover' | 'recovery' | 'mode_switch'
-
-export interface TimelineEvent {
-  t: number
-  kind: TimelineEventKind
-  from: EffectiveMode | SyncModeSetting
-  to: EffectiveMode | SyncModeSetting
-}
-
-/** `GET /api/lattice/timeline` */
-export interface Timeline {
-  samples: TimelineSample[]
-  events: TimelineEvent[]
-  /** Server time of the answer, so the page draws the window without trusting the browser's clock. */
-  now: number
-  window_ms: number
-  sample_interval_ms: number
-  /** The node's peerless timeout, shown in the mode control's help text; null when not known. */
-  peerless_timeout_ms: number | null
-}
+// The timeline body is part of the node's API contract (packages/contracts), read by the page.
+export type { Timeline, TimelineEvent, TimelineEventKind, TimelineSample } from '../../../packages/contracts/src/node-api.js'
 
 export interface TimelineSamplerInit {
   /** Time between stored samples; default 5,000 ms. */

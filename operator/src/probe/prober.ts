@@ -1,35 +1,14 @@
 /**
- * Probes node APIs: GET /api/lattice/p2p/status and /api/lattice/state with a timeout, at most
+ * Probes node APIs: GET /api/lattice/p2p/status and /api/lattice/state with a timeout (each body
+ * checked against the contract, packages/contracts node-api-parse.ts), at most
  * `concurrency` nodes at a time, keeping the last result per node. A node that does not answer is a
  * result with up=false, never an exception: one dead node must not stall or crash the operator.
  */
 
 import https from 'node:https'
 import type { TLSSocket } from 'node:tls'
-import type { PeerReport } from '../status/external-peers.js'
-
-/** The fields of `GET /api/lattice/p2p/status` the operator reads (node/src/sync/interface.ts). */
-export interface ProbedStatus {
-  started: boolean
-  peer_count: number
-  has_peers: boolean
-  http_sync_enabled: boolean
-  heartbeat_active: boolean
-  sync_mode: string
-  mode: string
-  peer_id: string
-  last_sync: string | null
-  merkle_root: string
-  record_count: number
-  /** Connected peers with what their last heartbeat said (external peers' roots come from here). */
-  peers?: PeerReport[]
-}
-
-/** `GET /api/lattice/state` */
-export interface ProbedState {
-  merkle_root: string
-  record_count: number
-}
+import type { P2PStatus, StateBody } from '../../../packages/contracts/src/node-api.js'
+import { parseP2PStatus, parseStateBody } from '../../../packages/contracts/src/node-api-parse.js'
 
 export interface ProbeTarget {
   /** Cache key, e.g. `<namespace>/<node>`. */
@@ -46,8 +25,8 @@ export interface ProbeTarget {
 
 export interface ProbeResult {
   up: boolean
-  status?: ProbedStatus
-  state?: ProbedState
+  status?: P2PStatus
+  state?: StateBody
   error?: string
   /** https: SHA-256 fingerprint of the certificate the node served (as node:tls spells it). */
   servedCertificate?: string
@@ -133,8 +112,8 @@ class HttpNodeProber implements NodeProber {
    * each time (no keep-alive): the probe then sees the certificate the node serves now, which the CA
    * rotation waits for (`servedCertificate`), and an ECDSA handshake per node and interval costs little.
    */
-  private async getJsonTls<T> (url: string, tls: NonNullable<ProbeTarget['tls']>, served?: (fingerprint256: string) => void): Promise<T> {
-    return await new Promise<T>((resolve, reject) => {
+  private async getJsonTls (url: string, tls: NonNullable<ProbeTarget['tls']>, served?: (fingerprint256: string) => void): Promise<unknown> {
+    return await new Promise<unknown>((resolve, reject) => {
       const req = https.get(url, { agent: false, ca: tls.ca, servername: tls.servername, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) }, res => {
         served?.((res.socket as TLSSocket).getPeerCertificate().fingerprint256)
         const chunks: Buffer[] = []
@@ -142,21 +121,21 @@ class HttpNodeProber implements NodeProber {
         res.on('error', reject)
         res.on('end', () => {
           if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) { reject(new ProbeResponseError(url, res.statusCode ?? 0)); return }
-          try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T) } catch (err) { reject(err) }
+          try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) } catch (err) { reject(err) }
         })
       })
       req.on('error', reject)
     })
   }
 
-  private async getJson<T> (url: string, tls?: ProbeTarget['tls'], served?: (fingerprint256: string) => void): Promise<T> {
-    if (tls !== undefined) return await this.getJsonTls<T>(url, tls, served)
+  private async getJson (url: string, tls?: ProbeTarget['tls'], served?: (fingerprint256: string) => void): Promise<unknown> {
+    if (tls !== undefined) return await this.getJsonTls(url, tls, served)
     const res = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } })
     if (!res.ok) {
       await res.body?.cancel()
       throw new ProbeResponseError(url, res.status)
     }
-    return await res.json() as T
+    return await res.json()
   }
 
   async probe (target: ProbeTarget): Promise<ProbeResult> {
@@ -165,8 +144,8 @@ class HttpNodeProber implements NodeProber {
       let servedCertificate: string | undefined
       try {
         const [status, state] = await Promise.all([
-          this.getJson<ProbedStatus>(`${target.baseUrl}/api/lattice/p2p/status`, target.tls, fp => { servedCertificate = fp }),
-          this.getJson<ProbedState>(`${target.baseUrl}/api/lattice/state`, target.tls)
+          this.getJson(`${target.baseUrl}/api/lattice/p2p/status`, target.tls, fp => { servedCertificate = fp }).then(parseP2PStatus),
+          this.getJson(`${target.baseUrl}/api/lattice/state`, target.tls).then(parseStateBody)
         ])
         result = { up: true, status, state, ...(servedCertificate !== undefined ? { servedCertificate } : {}), at: this.now() }
         this.failures.delete(target.key)

@@ -5,16 +5,11 @@
  * reports make one root observation per external peer, judged with the in-cluster nodes by the same
  * majority rule (divergence.ts). Pure.
  */
+import type { PeerStatus } from '../../../packages/contracts/src/node-api.js'
 import type { RootObservation } from './divergence.js'
 
-/** What one in-cluster node reports about a peer (a `peers[]` entry of its p2p status). */
-export interface PeerReport {
-  peer_id: string
-  merkle_root: string | null
-  last_heartbeat: string | null
-  /** null when the reporting node has no current heartbeat from the peer. */
-  state_diverged?: boolean | null
-}
+/** What one in-cluster node reports about a peer: the fields read of a `peers[]` entry of its p2p status. */
+export type PeerReport = Pick<PeerStatus, 'peer_id' | 'merkle_root' | 'last_heartbeat'> & Partial<Pick<PeerStatus, 'state_diverged'>>
 
 export interface ExternalPeerRef {
   name: string

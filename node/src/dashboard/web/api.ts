@@ -1,5 +1,5 @@
 // The page's HTTP client. Paths are relative so the page also works behind a path prefix.
-import type { ApiErrorBody, P2PStatus, SwitchResult, SyncModeSetting, Timeline } from './wire.js'
+import type { ApiErrorBody, P2PStatus, SwitchResult, SyncModeSetting, Timeline } from '../../../../packages/contracts/src/node-api.js'
 
 /** A non-2xx answer, carrying the server's `{error: {code, message}}` when it sent one. */
 export class ApiError extends Error {

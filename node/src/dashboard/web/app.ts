@@ -6,7 +6,7 @@ import {
   classify, clockTime, durationText, latency, modeLabel, rootMatch, shortAddr, shortHash, staleVerdict, timeAndAgo
 } from './view.js'
 import type { Verdict } from './view.js'
-import type { P2PStatus, SyncModeSetting, Timeline } from './wire.js'
+import type { P2PStatus, SyncModeSetting, Timeline } from '../../../../packages/contracts/src/node-api.js'
 
 const REFRESH_MS = 5_000
 /** Under the refresh interval so one hung request cannot hold the next refresh back. */

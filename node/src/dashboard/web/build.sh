@@ -8,5 +8,9 @@ root="$(cd "$here/../../../.." && pwd)"
 out="${1:-$root/dist}"
 dest="$out/node/src/dashboard/web"
 mkdir -p "$dest"
-"$root/node_modules/.bin/node" "$root/node_modules/typescript/bin/tsc" -p "$here/tsconfig.json" --outDir "$dest"
+# The page's imports of packages/contracts are types only: of the output, only the page's own files ship.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+"$root/node_modules/.bin/node" "$root/node_modules/typescript/bin/tsc" -p "$here/tsconfig.json" --outDir "$tmp"
+cp "$tmp/node/src/dashboard/web/"*.js "$dest/"
 cp "$here/index.html" "$here/style.css" "$dest/"

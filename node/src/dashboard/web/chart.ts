@@ -2,7 +2,7 @@
 // (area, right axis), the effective mode as a band under the plot, and failover / recovery / manual
 // switch markers. Colours come from style.css classes so the dark scheme applies; every series also
 // has a text form (the summary and the event list) so colour is never the only carrier.
-import type { EffectiveMode, Timeline, TimelineEvent } from './wire.js'
+import type { EffectiveMode, Timeline, TimelineEvent } from '../../../../packages/contracts/src/node-api.js'
 import { clockTime, niceMax } from './view.js'
 
 const SVG = 'http://www.w3.org/2000/svg'

@@ -1,5 +1,5 @@
 // Pure presentation logic: what the page says about a status. No DOM, no clock of its own.
-import type { P2PStatus, PeerStatus, SyncModeSetting } from './wire.js'
+import type { P2PStatus, PeerStatus, SyncModeSetting } from '../../../../packages/contracts/src/node-api.js'
 
 export type Level = 'loading' | 'green' | 'yellow' | 'red' | 'stale'
 
