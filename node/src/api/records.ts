@@ -1,14 +1,14 @@
 import { Router, type Request } from 'express'
 import type { Ledger } from '../ledger/interface.js'
 import { toWireRecord } from '../../../packages/contracts/src/record.js'
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../ledger/idempotency.js'
 import { BadRequestError, NotFoundError } from './errors.js'
 import { check, IDEMPOTENCY_KEY, RECORD_ID, validateBatch, validateEntry, parseListQuery } from './validation.js'
-
 
 function idempotencyKey (req: Request): string | undefined {
   const value = req.get('idempotency-key')
   if (value === undefined) return undefined
-  if (!IDEMPOTENCY_KEY.test(value)) throw new BadRequestError('invalid_idempotency_key', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 _ . : -')
+  if (!IDEMPOTENCY_KEY.test(value)) throw new BadRequestError('invalid_idempotency_key', `Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters of A-Z a-z 0-9 _ . : -`)
   return value
 }
 

@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv'
 import type { NewEntry } from '../ledger/interface.js'
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../ledger/idempotency.js'
 import { BadRequestError } from './errors.js'
 
 const PEER_ID = '^[1-9A-HJ-NP-Za-km-z]{46,}$'
@@ -81,7 +82,8 @@ export const parseSwitchQuery = compileQuery<SwitchQuery>({
 })
 
 export const RECORD_ID = /^[0-9a-f]{64}$/
-export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/
+/** The `Idempotency-Key` header: the ledger's one length limit, in characters safe in logs and headers. */
+export const IDEMPOTENCY_KEY = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`)
 
 function describe (where: string, errors: ErrorObject[] | null | undefined): string {
   const e = errors?.[0]

@@ -1,5 +1,6 @@
 export * from './interface.js'
 export { createLedger, recordWireBytes, type LedgerInit, type LedgerComponents } from './ledger.js'
+export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js'
 export { canonicalize, canonicalizeText, NonCanonicalValueError } from '../../../packages/contracts/src/canonical-json.js'
 export {
   recordId,
@@ -19,19 +20,14 @@ export {
 } from './record.js'
 export {
   createMerkleTree,
-  diffBuckets,
-  levelsView,
-  bucketDifference,
   bucketOf,
   EMPTY_ROOT,
   MERKLE_BUCKETS,
   MERKLE_DEPTH,
   type MerkleTree,
-  type MerkleView,
   type PreparedMerkleUpdate
 } from './merkle.js'
 export * as versionVector from './version-vector.js'
-export { compare as compareVersionVectors, dominates, merge as mergeVersionVectors, digest as versionVectorDigest, missing as missingRanges } from './version-vector.js'
 export { InvalidEntryError, IdempotencyConflictError, LedgerClosedError, UnsupportedKeyError } from './errors.js'
 export { createLedgerMetrics, type LedgerMetrics } from './metrics.js'
 export { StorageCorruptError, StorageError } from '../storage/errors.js'

@@ -105,13 +105,6 @@ export interface Ledger {
 
   versionVector(): VersionVector
   merkleRoot(): string
-  /**
-   * Node hashes of one level of the Merkle tree, hex (level 0 = [root] … level 16 = the 65,536 bucket
-   * hashes; see merkle.ts). With `diffBuckets` a divergence is localised level by level in O(log n).
-   */
-  merkleLevel(level: number): string[]
-  /** The sorted record ids in one Merkle bucket (ids whose first 4 hex digits are the bucket number). */
-  merkleBucket(bucket: number): readonly string[]
   recordCount(): number
   /** Highest lsn applied so far (0 when empty). */
   lastLsn(): number

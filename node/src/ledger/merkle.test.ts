@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from '@jest/globals'
-import { bucketDifference, bucketOf, createMerkleTree, diffBuckets, EMPTY_ROOT, levelsView, MERKLE_BUCKETS, MERKLE_DEPTH, StaleMerkleUpdateError } from './merkle.js'
+import { bucketOf, createMerkleTree, EMPTY_ROOT, MERKLE_BUCKETS, MERKLE_DEPTH, StaleMerkleUpdateError } from './merkle.js'
 
 const randomId = (): string => randomBytes(32).toString('hex')
 
@@ -65,22 +65,6 @@ describe('bucketed Merkle tree', () => {
     expect(t.levelHashes(MERKLE_DEPTH)[b]).toBe(createHash('sha256').update([...ids].sort().join('')).digest('hex'))
     expect(t.levelHashes(MERKLE_DEPTH)).toHaveLength(MERKLE_BUCKETS)
     expect(t.levelHashes(0)).toEqual([t.root()])
-  })
-
-  it('localises differences to the differing buckets', () => {
-    const common = Array.from({ length: 3000 }, randomId)
-    const onlyA = [randomId(), randomId()]
-    const onlyB = [randomId()]
-    const a = createMerkleTree([...common, ...onlyA])
-    const b = createMerkleTree([...common, ...onlyB])
-    const expected = [...new Set([...onlyA, ...onlyB].map(bucketOf))].sort((x, y) => x - y)
-    expect(diffBuckets(a, b)).toEqual(expected)
-    // Also over level hashes shipped from a peer.
-    const theirLevels = Array.from({ length: MERKLE_DEPTH + 1 }, (_, l) => b.levelHashes(l))
-    expect(diffBuckets(a, levelsView(theirLevels))).toEqual(expected)
-    const missingInB = expected.flatMap((bk) => bucketDifference(a.bucketIds(bk), b.bucketIds(bk)))
-    expect(missingInB.sort()).toEqual([...onlyA].sort())
-    expect(diffBuckets(a, createMerkleTree([...common, ...onlyA]))).toEqual([])
   })
 
   it('prepareInsert computes the future root without changing the tree, then applies it', () => {

@@ -23,11 +23,7 @@ export const MERKLE_DEPTH = 16
 export const MERKLE_BUCKETS = 1 << MERKLE_DEPTH
 const H = 32
 
-export interface MerkleView {
-  nodeHash(level: number, index: number): string
-}
-
-export interface MerkleTree extends MerkleView {
+export interface MerkleTree {
   /** Adds an id; false when it was already present. */
   insert(id: string): boolean
   /** Removes an id; false when it was absent. */
@@ -233,13 +229,6 @@ class BucketedMerkleTree implements MerkleTree {
     }
   }
 
-  nodeHash (level: number, index: number): string {
-    checkLevel(level)
-    this.refresh()
-    if (!Number.isInteger(index) || index < 0 || index >= (1 << level)) throw new RangeError(`merkle level ${level} has no node ${index}`)
-    return this.levels[level].toString('hex', index * H, (index + 1) * H)
-  }
-
   levelHashes (level: number): string[] {
     checkLevel(level)
     this.refresh()
@@ -314,40 +303,4 @@ export function createMerkleTree (ids?: Iterable<string>): MerkleTreeWithBulk {
   const tree = new BucketedMerkleTree()
   if (ids !== undefined) for (const id of ids) tree.insert(id)
   return tree
-}
-
-/** A view over level hashes received from a peer (e.g. levelHashes() of every level). */
-export function levelsView (levels: string[][]): MerkleView {
-  return {
-    nodeHash: (level: number, index: number) => {
-      const h = levels[level]?.[index]
-      if (h === undefined) throw new RangeError(`no hash for level ${level} index ${index}`)
-      return h
-    }
-  }
-}
-
-/**
- * The buckets whose contents differ between two trees, found by descending only into differing
- * subtrees: O(d · log n) node comparisons for d differing buckets. Sorted ascending.
- */
-export function diffBuckets (ours: MerkleView, theirs: MerkleView): number[] {
-  let frontier = [0]
-  if (ours.nodeHash(0, 0) === theirs.nodeHash(0, 0)) return []
-  for (let level = 1; level <= MERKLE_DEPTH; level++) {
-    const next: number[] = []
-    for (const parent of frontier) {
-      for (const child of [2 * parent, 2 * parent + 1]) {
-        if (ours.nodeHash(level, child) !== theirs.nodeHash(level, child)) next.push(child)
-      }
-    }
-    frontier = next
-  }
-  return frontier
-}
-
-/** Ids in `ours` but not in `theirs` for one bucket (both sorted). */
-export function bucketDifference (ours: readonly string[], theirs: readonly string[]): string[] {
-  const set = new Set(theirs)
-  return ours.filter((id) => !set.has(id))
 }

@@ -1,32 +1,22 @@
 import { describe, expect, it } from '@jest/globals'
-import { compare, digest, dominates, merge, missing, total } from './version-vector.js'
+import { advance, digest } from './version-vector.js'
+
+const rec = (origin: string, seq: number): { id: string, origin: string, seq: number, ts: number, key: string, payload: null, sig: string } =>
+  ({ id: '', origin, seq, ts: 0, key: 'k', payload: null, sig: '' })
 
 describe('version vectors', () => {
-  it('compares', () => {
-    expect(compare({ a: 1 }, { a: 1 })).toBe('equal')
-    expect(compare({}, { a: 0 })).toBe('equal')
-    expect(compare({ a: 1 }, { a: 2 })).toBe('before')
-    expect(compare({ a: 3, b: 1 }, { a: 2 })).toBe('after')
-    expect(compare({ a: 3 }, { a: 2, b: 1 })).toBe('concurrent')
+  it('advance raises each origin to the highest seq applied, never lowers it', () => {
+    expect(advance({ a: 2 }, [rec('a', 3), rec('b', 1), rec('a', 4)])).toEqual({ a: 4, b: 1 })
+    expect(advance({ a: 5 }, [rec('a', 3)])).toEqual({ a: 5 })
+    const vv = { a: 1 }
+    advance(vv, [rec('a', 2)])
+    expect(vv).toEqual({ a: 1 })
   })
 
-  it('dominates and merges', () => {
-    expect(dominates({ a: 2, b: 1 }, { a: 2 })).toBe(true)
-    expect(dominates({ a: 2 }, { a: 2, b: 1 })).toBe(false)
-    expect(dominates({}, {})).toBe(true)
-    expect(merge({ a: 3, b: 1 }, { b: 4, c: 2 })).toEqual({ a: 3, b: 4, c: 2 })
-    expect(total({ a: 3, b: 4 })).toBe(7)
-  })
-
-  it('lists the ranges one side lacks', () => {
-    expect(missing({ a: 5, b: 2 }, { a: 3, b: 2, c: 9 })).toEqual({ a: [4, 5] })
-    expect(missing({ a: 1 }, {})).toEqual({ a: [1, 1] })
-  })
-
-  it('digests canonically: key order and zero entries do not matter, contents do', () => {
+  it('digest ignores key order and zero entries, and tells different vectors apart', () => {
     expect(digest({ a: 1, b: 2 })).toBe(digest({ b: 2, a: 1 }))
-    expect(digest({ a: 1, z: 0 })).toBe(digest({ a: 1 }))
+    expect(digest({})).toBe(digest({ a: 0 }))
     expect(digest({ a: 1 })).not.toBe(digest({ a: 2 }))
-    expect(digest({})).toMatch(/^[0-9a-f]{64}$/)
+    expect(digest({ a: 1 })).toHaveLength(32)
   })
 })

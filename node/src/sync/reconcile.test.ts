@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { advance, batchesFor, dominates, plan, vvDigest, type RecordSource } from './reconcile.js'
+import { batchesFor, type RecordSource } from './reconcile.js'
 import type { LedgerRecord, VersionVector } from '../ledger/interface.js'
 
 function rec (origin: string, seq: number, size = 10): LedgerRecord {
@@ -25,26 +25,6 @@ function source (records: LedgerRecord[]): RecordSource {
 }
 
 describe('reconcile', () => {
-  it('plans pull and push per origin', () => {
-    const p = plan({ a: 5, b: 2 }, { a: 3, b: 4, c: 1 })
-    expect(p.pull).toEqual([{ origin: 'b', from: 3, to: 4 }, { origin: 'c', from: 1, to: 1 }])
-    expect(p.push).toEqual([{ origin: 'a', from: 4, to: 5 }])
-    expect(p.pullCount).toBe(3)
-    expect(p.pushCount).toBe(2)
-    expect(plan({ a: 1 }, { a: 1 })).toEqual({ pull: [], push: [], pullCount: 0, pushCount: 0 })
-  })
-
-  it('advances a vector and compares', () => {
-    expect(advance({ a: 1 }, [rec('a', 2), rec('a', 3), rec('b', 1)])).toEqual({ a: 3, b: 1 })
-    expect(dominates({ a: 3, b: 1 }, { a: 2 })).toBe(true)
-    expect(dominates({ a: 3 }, { a: 2, b: 1 })).toBe(false)
-  })
-
-  it('digests equal vectors equally whatever the key order, zeros ignored', () => {
-    expect(vvDigest({ a: 1, b: 2 })).toBe(vvDigest({ b: 2, a: 1, c: 0 }))
-    expect(vvDigest({ a: 1, b: 2 })).not.toBe(vvDigest({ a: 1, b: 3 }))
-  })
-
   it('serves every missing record once, in bounded batches, and flags the last', () => {
     const all = [...Array.from({ length: 25 }, (_, i) => rec('a', i + 1)), ...Array.from({ length: 7 }, (_, i) => rec('b', i + 1))]
     const batches = [...batchesFor(source(all), { a: 3 }, { limit: 10, maxBytes: 1_000_000 })]

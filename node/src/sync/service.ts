@@ -22,17 +22,15 @@ import { SingleFlight } from './single-flight.js'
 import { buildHealth, buildStatus, heartbeatActive, heartbeatFresh, type PeerHeartbeat, type SyncSnapshot } from './status.js'
 import { peerGraceMs, trackPeerState } from './peer-state.js'
 import { throttleWarnings, type ThrottledWarnings } from '../util/log-throttle.js'
-import { advance, batchesFor, DEFAULT_BATCH_LIMITS, vvDigest, type BatchLimits } from './reconcile.js'
+import { batchesFor, DEFAULT_BATCH_LIMITS, type BatchLimits } from './reconcile.js'
+import { advance, digest as vvDigest } from '../ledger/version-vector.js'
 import type { SyncComponents, SyncInit } from './init.js'
 import type { P2PStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
 import type { IngestResult, LedgerRecord, StoredRecord } from '../ledger/interface.js'
+import { toWireRecord } from '../../../packages/contracts/src/record.js'
 
 const TICK_MS = 100
 const MODES: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
-
-function toWire (r: StoredRecord | LedgerRecord): LedgerRecord {
-  return { origin: r.origin, seq: r.seq, ts: r.ts, key: r.key, payload: r.payload, id: r.id, sig: r.sig }
-}
 
 class HybridSyncService implements SyncService {
   private readonly init: SyncInit
@@ -231,7 +229,7 @@ class HybridSyncService implements SyncService {
   private enqueueGossip (records: Array<StoredRecord | LedgerRecord>): void {
     const t = this.transport
     if (t === undefined || !t.running || !this.mode.view().gossipEnabled) return
-    for (const r of records) this.pendingPublish.push(toWire(r))
+    for (const r of records) this.pendingPublish.push(toWireRecord(r))
     if (this.pendingPublish.length === 0 || this.publishing !== undefined) return
     this.publishing = (async () => {
       while (this.pendingPublish.length > 0) {
@@ -366,7 +364,7 @@ class HybridSyncService implements SyncService {
     const records = this.c.ledger.missingFor(req.version_vector, limits.limit, limits.maxBytes)
     const vv = this.c.ledger.versionVector()
     const more = records.length > 0 && this.c.ledger.missingFor(advance(req.version_vector, records), 1).length > 0
-    return { records: records.map(toWire), more, version_vector: vv, peer_id: this.selfId }
+    return { records: records.map(toWireRecord), more, version_vector: vv, peer_id: this.selfId }
   }
 
   private async acceptPush (records: LedgerRecord[]): Promise<PushResult> {
