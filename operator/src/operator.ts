@@ -6,8 +6,8 @@
 import { hostname } from 'node:os'
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node'
 import type { Logger } from '../../packages/log/src/index.js'
-import { API_VERSION, LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NETWORK, LABEL_NODE, MANAGED_BY, NETWORK_KIND, NETWORK_PLURAL, NODE_KIND, NODE_PLURAL } from './api/constants.js'
-import type { AddressMode, LatticeNode } from './api/types.js'
+import { API_VERSION, LABEL_MANAGED_BY, MANAGED_BY, NETWORK_KIND, NETWORK_PLURAL, NODE_KIND, NODE_PLURAL } from './api/constants.js'
+import type { AddressMode } from './api/types.js'
 import { createKubeClient } from './kube/client.js'
 import { shareConnections } from './kube/connections.js'
 import { createEventRecorder } from './kube/events.js'
@@ -18,10 +18,10 @@ import { createNodeProber } from './probe/prober.js'
 import { startHealthServer, startMetricsServer, type HttpEndpoint, type ListenAddress } from './health/server.js'
 import type { Caches, OperatorContext } from './controllers/context.js'
 import { createControllerRunner, type ControllerRunner } from './controllers/runner.js'
-import { reconcileNetwork } from './controllers/network/reconciler.js'
-import { reconcileNode } from './controllers/node/reconciler.js'
+import { networkController } from './controllers/network/controller.js'
+import { nodeController } from './controllers/node/controller.js'
 import { createProbeLoop, type ProbeLoop } from './controllers/node/probe-loop.js'
-import { objectKey } from './queue/key.js'
+import { allKeys, connectWatches, type ControllerDefinition } from './controllers/watch.js'
 
 
 export interface OperatorInit {
@@ -82,8 +82,7 @@ class LatticeOperator implements Operator {
   readonly metrics: OperatorMetrics
   readonly context: OperatorContext
   private readonly caches: Caches
-  private readonly networkCtl: ControllerRunner
-  private readonly nodeCtl: ControllerRunner
+  private readonly controllers: Array<{ def: ControllerDefinition, runner: ControllerRunner }>
   private readonly probeLoop: ProbeLoop
   private readonly elector: LeaderElector | undefined
   private leading = false
@@ -134,10 +133,14 @@ class LatticeOperator implements Operator {
       nodeNetworks: new Map(),
       externalPeerMemory: new Map()
     }
-    this.networkCtl = createControllerRunner({ name: 'latticenetwork', kind: NETWORK_KIND }, { reconcile: async key => await reconcileNetwork(this.context, key), metrics: this.metrics, logger: c.logger })
-    this.nodeCtl = createControllerRunner({ name: 'latticenode', kind: NODE_KIND }, { reconcile: async key => await reconcileNode(this.context, key), metrics: this.metrics, logger: c.logger })
-    this.probeLoop = createProbeLoop(this.context, key => this.nodeCtl.enqueue(key), c.logger)
-    this.wire()
+    const run = (def: ControllerDefinition): { def: ControllerDefinition, runner: ControllerRunner } => {
+      const runner = createControllerRunner({ name: def.name, kind: def.kind }, { reconcile: def.reconcile, metrics: this.metrics, logger: c.logger })
+      connectWatches(def, key => { runner.enqueue(key) })
+      return { def, runner }
+    }
+    const nodes = run(nodeController(this.context))
+    this.controllers = [run(networkController(this.context)), nodes]
+    this.probeLoop = createProbeLoop(this.context, key => { nodes.runner.enqueue(key) }, c.logger)
     if (init.leaderElect) {
       this.elector = createLeaderElector({
         namespace: init.leaderElectionNamespace,
@@ -156,38 +159,16 @@ class LatticeOperator implements Operator {
     }
   }
 
-  private wire (): void {
-    const net = (ns: string | undefined, name: string | undefined): void => { if (name !== undefined && name !== '') this.networkCtl.enqueue(objectKey(ns, name)) }
-    const node = (ns: string | undefined, name: string | undefined): void => { if (name !== undefined && name !== '') this.nodeCtl.enqueue(objectKey(ns, name)) }
-    const onNetwork = (o: KubernetesObject): void => { net(o.metadata?.namespace, o.metadata?.name) }
-    this.caches.networks.on({ add: onNetwork, update: onNetwork, delete: onNetwork })
-    const onNode = (o: LatticeNode): void => {
-      node(o.metadata.namespace, o.metadata.name)
-      net(o.metadata.namespace, o.spec?.networkName ?? o.metadata.labels?.[LABEL_NETWORK])
-    }
-    this.caches.nodes.on({ add: onNode, update: onNode, delete: onNode })
-    // Children: a node-level child wakes its node, a network-level child its network.
-    const onChild = (o: KubernetesObject): void => {
-      const labels = o.metadata?.labels ?? {}
-      const n = labels[LABEL_NODE]
-      if (n !== undefined && labels[LABEL_COMPONENT] !== undefined) node(o.metadata?.namespace, n)
-      else net(o.metadata?.namespace, labels[LABEL_NETWORK])
-    }
-    for (const inf of [this.caches.pods, this.caches.services, this.caches.secrets, this.caches.configMaps, this.caches.pvcs, this.caches.pdbs, this.caches.networkPolicies] as Array<ResourceInformer<KubernetesObject>>) {
-      inf.on({ add: onChild, update: onChild, delete: onChild })
-    }
-  }
-
   private lead (): void {
     if (this.leading) return
     this.leading = true
     this.metrics.setLeader(true)
     // Everything known is queued once: level-triggered reconciles pick up where anybody left off.
-    for (const n of this.caches.networks.list()) this.networkCtl.enqueue(objectKey(n.metadata.namespace, n.metadata.name ?? ''))
-    for (const n of this.caches.nodes.list()) this.nodeCtl.enqueue(objectKey(n.metadata.namespace, n.metadata.name ?? ''))
     const workers = this.init.workers ?? 2
-    this.networkCtl.start(workers)
-    this.nodeCtl.start(workers)
+    for (const { def, runner } of this.controllers) {
+      for (const key of allKeys(def)) runner.enqueue(key)
+      runner.start(workers)
+    }
     this.probeLoop.start()
     void this.probeLoop.runOnce().catch(() => {})
   }
@@ -197,7 +178,7 @@ class LatticeOperator implements Operator {
     this.leading = false
     this.metrics.setLeader(false)
     await this.probeLoop.stop()
-    await Promise.all([this.networkCtl.stop(), this.nodeCtl.stop()])
+    await Promise.all(this.controllers.map(async ({ runner }) => await runner.stop()))
     if (!this.stopping) this.c.onLostLeadership?.()
   }
 
@@ -228,7 +209,7 @@ class LatticeOperator implements Operator {
     if (this.elector !== undefined) await this.elector.stop()
     this.leading = false
     await this.probeLoop.stop()
-    await Promise.all([this.networkCtl.stop(), this.nodeCtl.stop()])
+    await Promise.all(this.controllers.map(async ({ runner }) => await runner.stop()))
     await Promise.all(Object.values(this.caches).map(async (i: ResourceInformer<KubernetesObject>) => await i.stop()))
     await this.context.events.flush()
     await this.metricsServer?.close()

@@ -1,0 +1,26 @@
+/**
+ * The LatticeNetwork controller's watches: the network itself, its LatticeNodes (a node's status
+ * feeds the network's), and the network-level children (Secret, Services, PDB, NetworkPolicy,
+ * ConfigMaps; pods, PVCs and other per-node children go to the node controller).
+ */
+import { LABEL_NETWORK, NETWORK_KIND } from '../../api/constants.js'
+import type { LatticeNode } from '../../api/types.js'
+import type { OperatorContext } from '../context.js'
+import { childNetwork, childSources, keyOf, watch, type ControllerDefinition } from '../watch.js'
+import { reconcileNetwork } from './reconciler.js'
+
+export const networkOfNode = (n: LatticeNode): string[] => keyOf(n.metadata.namespace, n.spec?.networkName ?? n.metadata.labels?.[LABEL_NETWORK])
+
+export function networkController (ctx: OperatorContext): ControllerDefinition {
+  const c = ctx.caches
+  return {
+    name: 'latticenetwork',
+    kind: NETWORK_KIND,
+    reconcile: async key => await reconcileNetwork(ctx, key),
+    for: c.networks,
+    watches: [
+      watch(c.nodes, networkOfNode),
+      ...childSources(c).map(source => watch(source, o => keyOf(o.metadata?.namespace, childNetwork(o))))
+    ]
+  }
+}
