@@ -8,7 +8,8 @@ import { createSilentLogger } from '../../../log/src/index.js'
 import type { OperatorConfig, OperatorContext } from '../../../../operator/src/controllers/context.js'
 import type { EventRecorder, EventType } from '../../../../operator/src/kube/events.js'
 import { createOperatorMetrics } from '../../../../operator/src/metrics/metrics.js'
-import { createNodeProber, type ProbedState, type ProbedStatus } from '../../../../operator/src/probe/prober.js'
+import type { P2PStatus, StateBody } from '../../../contracts/src/node-api.js'
+import { createNodeProber } from '../../../../operator/src/probe/prober.js'
 import { p2pStatus } from '../fixtures/status.js'
 import { createFakeCluster, type FakeCluster } from './fake-cluster.js'
 
@@ -21,11 +22,11 @@ export interface TestClock {
 
 /** What each node API answers, by pod IP; an IP without an entry refuses the connection. */
 export class ScriptedNodeApis {
-  private readonly answers = new Map<string, { status: ProbedStatus, state: ProbedState }>()
+  private readonly answers = new Map<string, { status: P2PStatus, state: StateBody }>()
   /** The node at `ip` answers with this p2p status (and the state that goes with it). */
-  serve (ip: string, status: Partial<ProbedStatus> & { merkle_root: string }): void {
-    const full: ProbedStatus = p2pStatus(status)
-    this.answers.set(ip, { status: full, state: { merkle_root: full.merkle_root, record_count: full.record_count } })
+  serve (ip: string, status: Parameters<typeof p2pStatus>[0] & { merkle_root: string }): void {
+    const full = p2pStatus(status)
+    this.answers.set(ip, { status: full, state: { merkle_root: full.merkle_root, record_count: full.record_count, version_vector: {} } })
   }
 
   stop (ip: string): void { this.answers.delete(ip) }

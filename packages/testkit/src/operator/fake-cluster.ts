@@ -117,6 +117,7 @@ export class FakeCluster {
   private readonly store = new Map<string, Map<string, Obj>>()
   private readonly now: () => Date
   private held: Array<() => void> | undefined
+  private readonly interleaved: Array<{ verb: WriteVerb | RecordedRead['verb'], action: () => void }> = []
   private serial = 0
 
   constructor (init: FakeClusterInit = {}) {
@@ -138,7 +139,7 @@ export class FakeCluster {
   // --- what a test (kubelet, garbage collector, user) does; never recorded as the operator's writes
 
   /** Create or replace objects as they are (uid, resourceVersion, creationTimestamp filled in when missing). */
-  put (...objects: KubernetesObject[]): void {
+  put<T extends KubernetesObject[]> (...objects: T): void {
     for (const o of objects) {
       const obj = clone(o) as Obj
       const existing = this.find(obj.kind ?? '', obj.metadata.namespace, obj.metadata.name ?? '')
@@ -183,6 +184,17 @@ export class FakeCluster {
 
   list<T extends KubernetesObject> (kind: string, namespace?: string): T[] {
     return [...(this.store.get(kind)?.values() ?? [])].filter(o => namespace === undefined || o.metadata.namespace === namespace).map(o => clone(o) as unknown as T)
+  }
+
+  /**
+   * Another writer acts just before the operator's next request of this verb reaches the server
+   * (races: a create that loses, a patch that conflicts).
+   */
+  beforeNext (verb: WriteVerb | RecordedRead['verb'], action: () => void): void { this.interleaved.push({ verb, action }) }
+
+  /** @internal */ interleave (verb: WriteVerb | RecordedRead['verb']): void {
+    const i = this.interleaved.findIndex(x => x.verb === verb)
+    if (i >= 0) this.interleaved.splice(i, 1)[0]?.action()
   }
 
   /** Changes reach the caches only at `syncCaches` (a watch that lags the server). */
@@ -251,7 +263,10 @@ export class FakeCluster {
 class FakeKubeClient implements KubeClient {
   constructor (private readonly cluster: FakeCluster) {}
 
-  private record (w: RecordedWrite): void { this.cluster.writes.push(clone(w)) }
+  private record (w: RecordedWrite): void {
+    this.cluster.writes.push(clone(w))
+    this.cluster.interleave(w.verb)
+  }
 
   async create<T extends KubernetesObject>(obj: T): Promise<T> {
     const o = clone(obj) as unknown as Obj
@@ -302,11 +317,13 @@ class FakeKubeClient implements KubeClient {
 
   async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
     this.cluster.reads.push({ verb: 'get', kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name })
+    this.cluster.interleave('get')
     return this.cluster.get<T>(ref.kind, ref.namespace ?? '', ref.name)
   }
 
   async list<T extends KubernetesObject>(_apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]> {
     this.cluster.reads.push({ verb: 'list', kind, namespace: namespace ?? '' })
+    this.cluster.interleave('list')
     return this.cluster.list<T>(kind, namespace).filter(o => matchesSelector(o, labelSelector))
   }
 }
