@@ -28,6 +28,7 @@ describe('manual sync modes', () => {
     const [a, b, c] = lattice.nodes
     // Under load a node can fail over once at start, before its peers connect: count from here.
     const failoversBefore = await metric(a, 'lattice_sync_failovers_total')
+    const roundsBefore = await metric(a, 'lattice_http_sync_rounds_total')
     const res = await switchMode(a, 'http')
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ success: true, mode: 'http' })
@@ -40,7 +41,7 @@ describe('manual sync modes', () => {
     for (let i = 0; i < 3; i++) ids.push((await write(a, `http-mode-${i}`)).id)
     await waitFor('http-mode writes everywhere', async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000 })
     expect(await metric(a, 'lattice_gossip_published_total', { type: 'record' })).toBe(published)
-    await waitFor('a completed HTTP round', async () => await metric(a, 'lattice_http_sync_rounds_total') > 0, { timeoutMs: 20_000 })
+    await waitFor('a completed HTTP round', async () => await metric(a, 'lattice_http_sync_rounds_total') > roundsBefore, { timeoutMs: 20_000 })
     // a manual switch is not a failover
     expect(await metric(a, 'lattice_sync_failovers_total')).toBe(failoversBefore)
 
