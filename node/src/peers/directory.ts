@@ -1,14 +1,15 @@
 import { EventEmitter } from 'node:events'
 import { readFile, stat } from 'node:fs/promises'
 import { InvalidPeersFileError } from './errors.js'
-import { mergePeers, parsePeersFile, sameSnapshot, type PeersFileContent } from './parse.js'
+import { parsePeersFile, type PeersFile } from '../../../packages/contracts/src/peers-file.js'
+import { mergePeers, sameSnapshot } from './parse.js'
 import type { PeerDirectory, PeerDirectoryComponents, PeerDirectoryEvents, PeerDirectoryInit, PeerSnapshot } from './interface.js'
 
 class DefaultPeerDirectory implements PeerDirectory {
   private readonly init: PeerDirectoryInit
   private readonly components: PeerDirectoryComponents
   private readonly events = new EventEmitter()
-  private file: PeersFileContent | undefined
+  private file: PeersFile | undefined
   private current: PeerSnapshot
   private memberSet: Set<string>
   private timer: NodeJS.Timeout | undefined

@@ -1,4 +1,4 @@
 export { createPeerDirectory } from './directory.js'
 export { InvalidPeersFileError } from './errors.js'
-export { parsePeersFile, mergePeers, peerIdOfMultiaddr, normaliseUrl } from './parse.js'
+export { mergePeers, normaliseUrl } from './parse.js'
 export type { PeerDirectory, PeerDirectoryInit, PeerDirectoryComponents, PeerDirectoryEvents, PeerSnapshot } from './interface.js'

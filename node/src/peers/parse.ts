@@ -1,43 +1,6 @@
-/** Pure parsing and merging of peer sources (no I/O). */
+/** Pure merging of peer sources (no I/O); the peers file itself is packages/contracts peers-file.ts. */
+import { peerIdOfMultiaddr, type PeersFile } from '../../../packages/contracts/src/peers-file.js'
 import type { PeerSnapshot } from './interface.js'
-
-export interface PeersFileContent {
-  bootstrap: string[]
-  lattice_nodes: string[]
-  members: string[]
-}
-
-/** Parse the operator's peers file; throws a plain Error with the reason (the caller wraps it). */
-export function parsePeersFile (text: string): PeersFileContent {
-  const value: unknown = JSON.parse(text)
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error('expected a JSON object')
-  }
-  const obj = value as Record<string, unknown>
-  return {
-    bootstrap: stringList(obj, 'bootstrap'),
-    lattice_nodes: stringList(obj, 'lattice_nodes'),
-    members: stringList(obj, 'members')
-  }
-}
-
-function stringList (obj: Record<string, unknown>, field: string): string[] {
-  const v = obj[field]
-  if (v === undefined || v === null) return []
-  if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) {
-    throw new Error(`"${field}" must be an array of strings`)
-  }
-  return (v as string[]).map(s => s.trim()).filter(s => s.length > 0)
-}
-
-/** The peer ID a multiaddr names (the value after its last /p2p/), or undefined. */
-export function peerIdOfMultiaddr (addr: string): string | undefined {
-  const parts = addr.split('/')
-  for (let i = parts.length - 2; i >= 0; i--) {
-    if (parts[i] === 'p2p' || parts[i] === 'ipfs') return parts[i + 1] !== '' ? parts[i + 1] : undefined
-  }
-  return undefined
-}
 
 export function normaliseUrl (url: string): string {
   return url.trim().replace(/\/+$/, '')
@@ -49,7 +12,7 @@ export interface MergeInput {
   bootstrap: string[]
   latticeNodes: string[]
   members: string[]
-  file?: PeersFileContent
+  file?: PeersFile
 }
 
 /** Merge static config and the file: static entries first, duplicates and self removed. */

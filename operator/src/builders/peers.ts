@@ -2,9 +2,11 @@
  * The peers file (ConfigMap key peers.json, AETHEL_PEERS_FILE): bootstrap multiaddrs and HTTP URLs of
  * every node of the network plus the external peers, and the member peer IDs. Every node gets the
  * same file with ALL nodes and filters itself out, so one ConfigMap serves the whole network and a
- * scale-up changes only this file (the node re-reads it; no pod restart).
+ * scale-up changes only this file (the node re-reads it; no pod restart). Its format and parser are
+ * packages/contracts peers-file.ts.
  */
 import type { V1ConfigMap } from '@kubernetes/client-node'
+import { parsePeersFile, peerIdOfMultiaddr, serializePeersFile, type PeersFile } from '../../../packages/contracts/src/peers-file.js'
 import { PEERS_KEY } from '../api/constants.js'
 import type { AddressMode, ExternalPeer, LatticeNetwork } from '../api/types.js'
 import { resolveNetworkSpec, tlsEnabled } from '../api/defaults.js'
@@ -28,12 +30,6 @@ export interface AddressingInit {
   httpPort: number
   /** https when the network's nodes serve TLS (spec.tls.mode operator or certManager). */
   scheme?: 'http' | 'https'
-}
-
-export interface PeersFile {
-  bootstrap: string[]
-  lattice_nodes: string[]
-  members: string[]
 }
 
 function host (node: PeerNode, a: AddressingInit): { proto: 'dns4' | 'ip4' | 'ip6', host: string } | undefined {
@@ -72,7 +68,8 @@ export function buildPeersFile (nodes: readonly PeerNode[], external: readonly E
   for (const p of external) {
     bootstrap.push(p.multiaddr)
     if (p.url !== undefined) urls.push(p.url)
-    members.push(p.multiaddr.slice(p.multiaddr.lastIndexOf('/p2p/') + 5))
+    const peerId = peerIdOfMultiaddr(p.multiaddr)
+    if (peerId !== undefined) members.push(peerId)
   }
   return { bootstrap, lattice_nodes: urls, members }
 }
@@ -111,7 +108,7 @@ export function buildPeersConfigMap (network: LatticeNetwork, file: PeersFile): 
       labels: networkLabels(name, 'peers'),
       ownerReferences: [controllerRef(network)]
     },
-    data: { [PEERS_KEY]: JSON.stringify(file, null, 2) + '\n' }
+    data: { [PEERS_KEY]: serializePeersFile(file) }
   }
 }
 
@@ -119,8 +116,7 @@ export function parsePeersConfigMap (cm: V1ConfigMap | undefined): PeersFile | u
   const raw = cm?.data?.[PEERS_KEY]
   if (raw === undefined) return undefined
   try {
-    const v = JSON.parse(raw) as Partial<PeersFile>
-    return { bootstrap: v.bootstrap ?? [], lattice_nodes: v.lattice_nodes ?? [], members: v.members ?? [] }
+    return parsePeersFile(raw)
   } catch {
     return undefined
   }

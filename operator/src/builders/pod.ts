@@ -14,7 +14,7 @@ import { resolveTemplate, tlsEnabled } from '../api/defaults.js'
 import type { LatticeNode } from '../api/types.js'
 import { contentHash } from './hash.js'
 import { controllerRef } from './owner.js'
-import type { PeersFile } from './peers.js'
+import type { PeersFile } from '../../../packages/contracts/src/peers-file.js'
 import { headlessServiceName, identitySecretName, networkSecretName, nodeLabels, nodeTlsSecretName, peersConfigMapName, podName, pvcName, trustConfigMapName } from './names.js'
 
 /** Env variables whose values are excluded from the pod spec hash (see above). */

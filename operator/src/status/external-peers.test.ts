@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { evaluateDivergence } from './divergence.js'
-import { observeExternalPeers, peerIdOfMultiaddr, type PeerReport } from './external-peers.js'
+import { observeExternalPeers, type PeerReport } from './external-peers.js'
 
 const B = '12D3KooWSiteB'
 const C = '12D3KooWSiteC'
@@ -12,11 +12,6 @@ const report = (peerId: string, root: string, at: string, diverged: boolean | nu
   ({ peer_id: peerId, merkle_root: root, last_heartbeat: at, state_diverged: diverged })
 
 describe('external peers', () => {
-  it('reads the peer ID at the end of a multiaddr', () => {
-    expect(peerIdOfMultiaddr(`/dns4/b.example/tcp/9000/p2p/${B}`)).toBe(B)
-    expect(peerIdOfMultiaddr('/dns4/b.example/tcp/9000')).toBeUndefined()
-  })
-
   it('takes each peer\'s root from the freshest current report; no current report means unknown', () => {
     const obs = observeExternalPeers(peers, [
       [report(B, 'old', '2026-01-01T00:00:01Z'), report(C, 'c', '2026-01-01T00:00:01Z', null)],

@@ -6,6 +6,7 @@
  * majority rule (divergence.ts). Pure.
  */
 import type { PeerStatus } from '../../../packages/contracts/src/node-api.js'
+import { peerIdOfMultiaddr } from '../../../packages/contracts/src/peers-file.js'
 import type { RootObservation } from './divergence.js'
 
 /** What one in-cluster node reports about a peer: the fields read of a `peers[]` entry of its p2p status. */
@@ -20,14 +21,6 @@ export interface ExternalPeerRef {
 export interface ExternalPeerMemory {
   divergingSince?: string
   diverged?: boolean
-}
-
-/** The peer ID at the end of `…/p2p/<peerId>`, or undefined. */
-export function peerIdOfMultiaddr (multiaddr: string): string | undefined {
-  const i = multiaddr.lastIndexOf('/p2p/')
-  if (i < 0) return undefined
-  const id = multiaddr.slice(i + 5)
-  return id === '' || id.includes('/') ? undefined : id
 }
 
 /**

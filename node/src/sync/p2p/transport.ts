@@ -15,7 +15,7 @@ import { createHost, type LatticeLibp2p } from './host.js'
 import { createLiveness, type Liveness } from './liveness.js'
 import { createGossipBudget } from './rate-limit.js'
 import { throttleWarnings, type ThrottledWarnings } from '../../util/log-throttle.js'
-import { peerIdOfMultiaddr } from '../../peers/parse.js'
+import { peerIdOfMultiaddr } from '../../../../packages/contracts/src/peers-file.js'
 import type { ServedBatch } from '../reconcile.js'
 import type { Logger } from '../../../../packages/log/src/index.js'
 
