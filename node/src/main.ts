@@ -3,7 +3,8 @@
  * lattice-node: the Aethel ledger node daemon (hybrid P2P/HTTP sync, REST API, metrics, dashboard).
  * Configuration comes from AETHEL_* variables; every variable also has a flag (`--http-listen=…`).
  */
-import { ConfigError, loadConfig, unknownVariables, VARIABLES } from './config/index.js'
+import { ConfigError, loadConfig, unknownVariables } from './config/index.js'
+import { NODE_ENV, type NodeEnvVariable } from '../../packages/contracts/src/node-env.js'
 import { startDaemon, type Daemon } from './daemon.js'
 import { createLogger } from '../../packages/log/src/index.js'
 import { packageVersion } from './util/version.js'
@@ -11,7 +12,7 @@ import { packageVersion } from './util/version.js'
 const EXIT_CONFIG = 2
 
 function usage (): string {
-  const rows = VARIABLES.map(v => `  --${v.name.slice('AETHEL_'.length).toLowerCase().replaceAll('_', '-')}\n      ${v.name}: ${v.description}${v.default !== undefined ? ` [default: ${v.default === '' ? 'none' : v.default}]` : ''}`)
+  const rows = (NODE_ENV as readonly NodeEnvVariable[]).map(v => `  --${v.name.slice('AETHEL_'.length).toLowerCase().replaceAll('_', '-')}\n      ${v.name}: ${v.description}${v.default !== undefined ? ` [default: ${v.default === '' ? 'none' : v.default}]` : ''}`)
   return [
     'Usage: lattice-node [--flag=value ...]',
     '',

@@ -1,4 +1,3 @@
 export type { NodeConfig } from './interface.js'
 export { ConfigError } from './errors.js'
 export { loadConfig, flagsToVariables, unknownVariables } from './load.js'
-export { VARIABLES } from './schema.js'

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { Ajv } from 'ajv'
 import { ConfigError } from './errors.js'
-import { ALLOWED, CONFIG_SCHEMA, VARIABLES } from './schema.js'
+import { NODE_ENV, nodeEnvSchema, type NodeEnvVariable } from '../../../packages/contracts/src/node-env.js'
 import type { NodeConfig } from './interface.js'
 import type { LogLevel } from '../../../packages/log/src/index.js'
 import type { SyncModeSetting } from '../sync/interface.js'
@@ -9,13 +9,14 @@ import type { SyncModeSetting } from '../sync/interface.js'
 type Raw = Record<string, string | undefined>
 type Typed = Record<string, unknown>
 
-const LISTS = new Set(['AETHEL_P2P_LISTEN', 'AETHEL_P2P_BOOTSTRAP', 'AETHEL_LATTICE_NODES', 'AETHEL_MEMBERS'])
-const NUMBERS = new Set(['AETHEL_HEARTBEAT_INTERVAL', 'AETHEL_PEERLESS_TIMEOUT', 'AETHEL_HTTP_POLL_INTERVAL'])
-const BOOLEANS = new Set(['AETHEL_P2P_ENABLED'])
-const KNOWN = new Set(VARIABLES.map(v => v.name))
+// Everything about a variable comes from the node's environment table (packages/contracts node-env.ts).
+const VARIABLES: ReadonlyMap<string, NodeEnvVariable> = new Map(NODE_ENV.map(v => [v.name, v]))
+const KNOWN = new Set(VARIABLES.keys())
+const kindOf = (name: string): NodeEnvVariable['kind'] | undefined => VARIABLES.get(name)?.kind
+const allowedFor = (name: string): string | undefined => VARIABLES.get(name)?.allowed
 
 const ajv = new Ajv({ allErrors: true, strict: true })
-const validate = ajv.compile(CONFIG_SCHEMA)
+const validate = ajv.compile(nodeEnvSchema())
 
 /**
  * `--http-listen=0.0.0.0:8080` and `--http-listen 0.0.0.0:8080` set AETHEL_HTTP_LISTEN: every
@@ -44,9 +45,10 @@ function toTyped (raw: Raw): Typed {
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined || !KNOWN.has(name)) continue
     const trimmed = value.trim()
-    if (LISTS.has(name)) typed[name] = trimmed.split(',').map(s => s.trim()).filter(s => s !== '')
-    else if (NUMBERS.has(name)) typed[name] = trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : value
-    else if (BOOLEANS.has(name)) typed[name] = trimmed === 'true' || trimmed === '1' ? true : trimmed === 'false' || trimmed === '0' ? false : value
+    const kind = kindOf(name)
+    if (kind === 'list') typed[name] = trimmed.split(',').map(s => s.trim()).filter(s => s !== '')
+    else if (kind === 'number') typed[name] = trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : value
+    else if (kind === 'boolean') typed[name] = trimmed === 'true' || trimmed === '1' ? true : trimmed === 'false' || trimmed === '0' ? false : value
     else typed[name] = trimmed
   }
   return typed
@@ -57,7 +59,7 @@ function describeError (error: { instancePath: string, keyword: string, message?
     ? String(error.params.property)
     : error.instancePath.split('/')[1] ?? 'configuration'
   const got = typed[name]
-  const allowed = ALLOWED[name] ?? error.message ?? 'a valid value'
+  const allowed = allowedFor(name) ?? error.message ?? 'a valid value'
   const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`
   return new ConfigError(`${name}: invalid value${shown}; allowed: ${allowed}`, name)
 }
@@ -84,7 +86,7 @@ export function loadConfig (env: Raw, argv: string[] = []): NodeConfig {
   const listen = str('AETHEL_HTTP_LISTEN', '0.0.0.0:8080')
   const colon = listen.lastIndexOf(':')
   const port = Number(listen.slice(colon + 1))
-  if (port > 65535) throw new ConfigError(`AETHEL_HTTP_LISTEN: port ${port} out of range; allowed: ${ALLOWED.AETHEL_HTTP_LISTEN}`, 'AETHEL_HTTP_LISTEN')
+  if (port > 65535) throw new ConfigError(`AETHEL_HTTP_LISTEN: port ${port} out of range; allowed: ${allowedFor('AETHEL_HTTP_LISTEN')}`, 'AETHEL_HTTP_LISTEN')
   const host = listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1')
   const optionalPath = (name: string): string | undefined => typed[name] === undefined ? undefined : path.resolve(typed[name] as string)
 

@@ -1,5 +1,6 @@
 /**
- * The node Pod. Its env is the lattice-node contract (seed variables plus AETHEL_*_FILE paths).
+ * The node Pod. Its env is the lattice-node contract (seed variables plus AETHEL_*_FILE paths), written
+ * through packages/contracts node-env.ts, the node's own table of variables.
  *
  * Peers and restarts: AETHEL_P2P_BOOTSTRAP, AETHEL_LATTICE_NODES and AETHEL_MEMBERS carry the node's
  * peers as of pod creation (what the seed shows, and what lets a node start even before the peers
@@ -15,46 +16,46 @@ import type { LatticeNode } from '../api/types.js'
 import { contentHash } from './hash.js'
 import { controllerRef } from './owner.js'
 import type { PeersFile } from '../../../packages/contracts/src/peers-file.js'
+import { nodeEnv, type NodeEnvName } from '../../../packages/contracts/src/node-env.js'
 import { headlessServiceName, identitySecretName, networkSecretName, nodeLabels, nodeTlsSecretName, peersConfigMapName, podName, pvcName, trustConfigMapName } from './names.js'
 
 /** Env variables whose values are excluded from the pod spec hash (see above). */
-export const PEER_ENV = ['AETHEL_P2P_BOOTSTRAP', 'AETHEL_LATTICE_NODES', 'AETHEL_MEMBERS'] as const
+export const PEER_ENV: readonly NodeEnvName[] = ['AETHEL_P2P_BOOTSTRAP', 'AETHEL_LATTICE_NODES', 'AETHEL_MEMBERS']
 
 export const CONTAINER_NAME = 'lattice-node'
 
 function env (node: LatticeNode, peers: PeersFile): V1EnvVar[] {
   const t = resolveTemplate(node.spec)
+  const tls = tlsEnabled(node.spec)
   const field = (fieldPath: string): V1EnvVar['valueFrom'] => ({ fieldRef: { apiVersion: 'v1', fieldPath } })
   return [
     { name: 'POD_IP', valueFrom: field('status.podIP') },
     { name: 'POD_NAME', valueFrom: field('metadata.name') },
     { name: 'POD_NAMESPACE', valueFrom: field('metadata.namespace') },
-    { name: 'AETHEL_P2P_ENABLED', value: 'true' },
-    // Each pod binds its own IP: with several pods on one host (the local kubelet) 0.0.0.0 would collide.
-    { name: 'AETHEL_P2P_LISTEN', value: `/ip4/$(POD_IP)/tcp/${t.ports.p2p}` },
-    { name: 'AETHEL_HTTP_LISTEN', value: `$(POD_IP):${t.ports.http}` },
-    { name: 'AETHEL_P2P_BOOTSTRAP', value: peers.bootstrap.join(',') },
-    { name: 'AETHEL_LATTICE_NODES', value: peers.lattice_nodes.join(',') },
-    { name: 'AETHEL_MEMBERS', value: peers.members.join(',') },
-    { name: 'AETHEL_PEERS_FILE', value: PATHS.peersFile },
-    { name: 'AETHEL_DATA_DIR', value: PATHS.dataDir },
-    { name: 'AETHEL_IDENTITY_FILE', value: PATHS.identityFile },
-    { name: 'AETHEL_P2P_PSK_FILE', value: PATHS.pskFile },
-    { name: 'AETHEL_API_TOKEN_FILE', value: PATHS.tokenFile },
-    { name: 'AETHEL_P2P_TOPIC', value: t.sync.topic },
-    { name: 'AETHEL_HEARTBEAT_INTERVAL', value: String(t.sync.heartbeatIntervalSeconds) },
-    { name: 'AETHEL_PEERLESS_TIMEOUT', value: String(t.sync.peerlessTimeoutSeconds) },
-    { name: 'AETHEL_HTTP_POLL_INTERVAL', value: String(t.sync.httpPollIntervalSeconds) },
-    { name: 'AETHEL_SYNC_MODE', value: t.sync.mode },
-    { name: 'AETHEL_LOG_LEVEL', value: t.logLevel },
-    // HTTPS: the files are Secret/ConfigMap volumes the kubelet refreshes; the node reloads them
-    ...(tlsEnabled(node.spec)
-      ? [
-          { name: 'AETHEL_TLS_CERT_FILE', value: PATHS.tlsCertFile },
-          { name: 'AETHEL_TLS_KEY_FILE', value: PATHS.tlsKeyFile },
-          { name: 'AETHEL_TLS_CA_FILE', value: PATHS.trustFile }
-        ]
-      : [])
+    ...nodeEnv({
+      AETHEL_P2P_ENABLED: 'true',
+      // Each pod binds its own IP: with several pods on one host (the local kubelet) 0.0.0.0 would collide.
+      AETHEL_P2P_LISTEN: `/ip4/$(POD_IP)/tcp/${t.ports.p2p}`,
+      AETHEL_HTTP_LISTEN: `$(POD_IP):${t.ports.http}`,
+      AETHEL_P2P_BOOTSTRAP: peers.bootstrap.join(','),
+      AETHEL_LATTICE_NODES: peers.lattice_nodes.join(','),
+      AETHEL_MEMBERS: peers.members.join(','),
+      AETHEL_PEERS_FILE: PATHS.peersFile,
+      AETHEL_DATA_DIR: PATHS.dataDir,
+      AETHEL_IDENTITY_FILE: PATHS.identityFile,
+      AETHEL_P2P_PSK_FILE: PATHS.pskFile,
+      AETHEL_API_TOKEN_FILE: PATHS.tokenFile,
+      AETHEL_P2P_TOPIC: t.sync.topic,
+      AETHEL_HEARTBEAT_INTERVAL: String(t.sync.heartbeatIntervalSeconds),
+      AETHEL_PEERLESS_TIMEOUT: String(t.sync.peerlessTimeoutSeconds),
+      AETHEL_HTTP_POLL_INTERVAL: String(t.sync.httpPollIntervalSeconds),
+      AETHEL_SYNC_MODE: t.sync.mode,
+      AETHEL_LOG_LEVEL: t.logLevel,
+      // HTTPS: the files are Secret/ConfigMap volumes the kubelet refreshes; the node reloads them
+      AETHEL_TLS_CERT_FILE: tls ? PATHS.tlsCertFile : undefined,
+      AETHEL_TLS_KEY_FILE: tls ? PATHS.tlsKeyFile : undefined,
+      AETHEL_TLS_CA_FILE: tls ? PATHS.trustFile : undefined
+    })
   ]
 }
 
