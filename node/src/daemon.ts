@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { Registry } from 'prom-client'
-import { collectProcessMetrics } from './util/process-metrics.js'
+import { collectProcessMetrics } from '../../packages/contracts/src/process-metrics.js'
 import { createApiApp } from './api/app.js'
 import { storageIntact } from './api/health.js'
 import { startApiServer, type ApiServer } from './api/server.js'

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, unknownVariables } from './config/index.js'
 import { NODE_ENV, type NodeEnvVariable } from '../../packages/contracts/src/node-env.js'
 import { startDaemon, type Daemon } from './daemon.js'
 import { createLogger } from '../../packages/log/src/index.js'
-import { packageVersion } from './util/version.js'
+import { packageVersion } from '../../packages/contracts/src/version.js'
 
 const EXIT_CONFIG = 2
 

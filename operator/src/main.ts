@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** lattice-operator entry point: parse config, connect, run until SIGTERM/SIGINT. */
 import { createLogger } from '../../packages/log/src/index.js'
-import { packageVersion } from '../../node/src/util/version.js'
+import { packageVersion } from '../../packages/contracts/src/version.js'
 import { ConfigError, HELP, HelpRequested, VersionRequested, parseConfig } from './config.js'
 import { loadKubeconfig, NoKubeconfigError } from './kube/kubeconfig.js'
 import { createOperator } from './operator.js'

@@ -1,6 +1,6 @@
 /** The operator's Prometheus metrics (names are the contract the alert rules use). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { collectProcessMetrics } from '../../../node/src/util/process-metrics.js'
+import { collectProcessMetrics } from '../../../packages/contracts/src/process-metrics.js'
 
 export type ControllerName = 'latticenetwork' | 'latticenode'
 export type ReconcileResult = 'success' | 'error' | 'requeue'

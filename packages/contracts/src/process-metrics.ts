@@ -3,7 +3,7 @@
  * (`nodejs_active_{handles,requests,resources}_total`): Prometheus reserves that suffix for counters and
  * `promtool check metrics` rejects them. The same totals are the sums of the labelled
  * `nodejs_active_handles`, `nodejs_active_requests` and `nodejs_active_resources`, which stay.
- * Used by the node and the operator.
+ * Both programs expose them (the monitoring rules and dashboards read the same names from each).
  */
 import { collectDefaultMetrics, type Registry } from 'prom-client'
 
