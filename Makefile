@@ -19,8 +19,11 @@ build: install
 	tsc -p tsconfig.json
 	bash node/src/dashboard/web/build.sh dist
 
+# Type-checks everything, then the dependency direction: node and operator import only packages/contracts
+# and packages/log (never each other), and no src imports test code (test/lint/dependency-direction.ts).
 lint: install
 	tsc -p tsconfig.json --noEmit
+	$(NODE) test/lint/dependency-direction.ts
 
 # The local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kubectl,
 # helm) built from Go modules into ~/.cache/lattice/k8s-<version>/bin; a no-op when cached.

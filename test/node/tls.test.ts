@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { request, startLattice, startNodeProcess, type Lattice, type NodeProcess } from '../support/index.js'
-import { loopbackCertificate, presentedCertificate, testCa, writeTlsFiles } from '../support/tls.js'
+import { loopbackCertificate, presentedCertificate, testCa, writeTlsFiles } from '../../packages/testkit/src/tls.js'
 import { certificateFacts } from '../../operator/src/tls/pki.js'
 
 interface State { merkle_root: string, record_count: number }

@@ -8,9 +8,8 @@ import { createSilentLogger } from '../../../packages/log/src/index.js'
 import { createTlsFiles, pemBlocks } from './files.js'
 import { certificateRejection } from './verify.js'
 import { TlsFileError } from './errors.js'
-import { createCa, issueServingCertificate } from '../../../operator/src/tls/pki.js'
+import { loopbackCertificate, testCa } from '../../../packages/testkit/src/tls.js'
 
-const hour = 3600_000
 
 describe('TLS files', () => {
   const dirs: string[] = []
@@ -19,10 +18,9 @@ describe('TLS files', () => {
   async function material (): Promise<{ dir: string, ca: string, cert: string, key: string, otherKey: string }> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tls-files-'))
     dirs.push(dir)
-    const now = Date.now()
-    const ca = await createCa({ commonName: 'ca', notBefore: new Date(now - hour), notAfter: new Date(now + hour) })
-    const leaf = await issueServingCertificate({ ca, commonName: 'n', dnsNames: ['n'], ipAddresses: ['127.0.0.1'], notBefore: new Date(now - hour), notAfter: new Date(now + hour) })
-    const other = await issueServingCertificate({ ca, commonName: 'o', dnsNames: ['o'], ipAddresses: [], notBefore: new Date(now - hour), notAfter: new Date(now + hour) })
+    const ca = await testCa('ca')
+    const leaf = await loopbackCertificate(ca, 'n')
+    const other = await loopbackCertificate(ca, 'o')
     return { dir, ca: ca.certPem, cert: leaf.certPem, key: leaf.keyPem, otherKey: other.keyPem }
   }
 

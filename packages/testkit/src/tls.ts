@@ -3,7 +3,7 @@ import { rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import https from 'node:https'
 import type { PeerCertificate } from 'node:tls'
-import { createCa, issueServingCertificate, type KeyPairPem } from '../../operator/src/tls/pki.js'
+import { createCa, issueServingCertificate, type KeyPairPem } from '../../../operator/src/tls/pki.js'
 
 const DAY = 24 * 3600 * 1000
 
