@@ -81,7 +81,7 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
       caFile: config.http.caFile
     }, { ledger, privateKey: identity.privateKey, peers, apiToken: apiToken.token, logger, registry, trust: () => tls.trust() })
 
-    const dashboard: Dashboard = createDashboard({ peerlessTimeoutMs: config.sync.peerlessTimeoutMs }, { status: () => sync.status(), logger })
+    const dashboard: Dashboard = createDashboard({ peerlessTimeoutMs: config.sync.peerlessTimeoutMs }, { status: () => sync.status(), transitions: sync, logger })
     let started = false
     const app = createApiApp({ token: apiToken.token }, { ledger, sync, registry, logger, dashboard: dashboard.router, isStarted: () => started })
     const server: ApiServer = await startApiServer({ host: config.http.host, port: config.http.port, ...(config.http.tls !== undefined ? { tls } : {}) }, app)

@@ -20,6 +20,7 @@ import type { Dashboard, Timeline } from '../../node/src/dashboard/index.js'
 import { requireToken } from '../../node/src/api/auth.js'
 import { HttpError } from '../../node/src/api/errors.js'
 import type { P2PStatus, SyncModeSetting } from '../../node/src/sync/interface.js'
+import { TransitionFeed } from '../../node/src/sync/transitions.js'
 import { request } from '../support/index.js'
 import { p2pStatus } from '../../packages/testkit/src/fixtures/index.js'
 import { httpErrorLog, launchChromium, screenshot, watchPage } from './browser.js'
@@ -69,7 +70,11 @@ describe('dashboard page in Chromium', () => {
     await waitFor(() => `indicator ${want}`, async () => (await level()) === want, { timeoutMs: 30_000, intervalMs: 100 })
   }
 
+  // The stand-in for the sync service's transition events (the real node's come from its mode machine).
+  const transitions = new TransitionFeed((err) => { throw err })
+
   function applySwitch (mode: SyncModeSetting): void {
+    if (mode !== status.sync_mode) transitions.emit({ t: Date.now(), kind: 'mode_switch', from: status.sync_mode, to: mode })
     const peers = status.peer_count > 0
     status = {
       ...status,
@@ -83,7 +88,7 @@ describe('dashboard page in Chromium', () => {
     if (!existsSync(path.join(defaultWebDir(), 'index.html'))) {
       throw new Error(`the dashboard page is not built in ${defaultWebDir()}: run bash node/src/dashboard/web/build.sh <dist dir>`)
     }
-    dashboard = createDashboard({ peerlessTimeoutMs: 45_000 }, { status: () => status })
+    dashboard = createDashboard({ peerlessTimeoutMs: 45_000 }, { status: () => status, transitions })
     const app = express()
     app.get('/api/lattice/p2p/status', (_req, res) => {
       // A frozen node: the request is accepted and never answered.
@@ -168,6 +173,7 @@ describe('dashboard page in Chromium', () => {
 
   it('turns yellow in HTTP fallback, announces it, and marks the failover on the chart', async () => {
     status = { ...status, mode: 'HTTP', peer_count: 0, has_peers: false, http_sync_enabled: true, peers: [] }
+    transitions.emit({ t: Date.now(), kind: 'failover', from: 'P2P', to: 'HTTP' })
     await waitForLevel('yellow')
     expect(await page.textContent('#indicator-text')).toBe('Resilient (HTTP Fallback)')
     expect(await page.textContent('#live')).toBe('Resilient (HTTP Fallback)')

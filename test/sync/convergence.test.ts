@@ -59,7 +59,7 @@ describe('three-node lattice converges over gossip', () => {
     await waitFor('peers in sync by heartbeat', async () => (await status(lattice.nodes[1])).peers.every(p => p.in_sync === true), { timeoutMs: 20_000 })
   })
 
-  it('drops and counts a record signed by a non-member (a peer that has the network key)', async () => {
+  it('drops and counts a record signed by a non-member (a peer that has the network key) at the one membership gate, the ledger', async () => {
     const psk = new Uint8Array(await readFile(lattice.pskFile as string))
     const key = await generateKeyPair('Ed25519')
     const origin = peerIdFromPrivateKey(key).toString()
@@ -68,7 +68,7 @@ describe('three-node lattice converges over gossip', () => {
       bootstrap: () => [target.p2pAddr]
     })
     await outsider.start()
-    const before = await metric(target, 'lattice_p2p_rejected_messages_total', { reason: 'non_member' })
+    const before = await metric(target, 'lattice_ledger_rejected_records_total', { reason: 'unknown_origin' })
     const signer = createRecordSigner(key, origin)
     let seq = 0
     let lastId = ''
@@ -78,7 +78,7 @@ describe('three-node lattice converges over gossip', () => {
       const rec = signRecord({ origin, seq, ts: Date.now(), key: 'intrusion', payload: { seq } }, signer)
       lastId = rec.id
       await outsider?.publish(encodeGossip({ type: 'records', records: [rec] }))
-      return await metric(target, 'lattice_p2p_rejected_messages_total', { reason: 'non_member' }) > before
+      return await metric(target, 'lattice_ledger_rejected_records_total', { reason: 'unknown_origin' }) > before
     }, { timeoutMs: 30_000, intervalMs: 250 })
     expect(await has(target, lastId)).toBe(false)
     expect((await state(target)).version_vector[origin]).toBeUndefined()

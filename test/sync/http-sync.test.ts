@@ -4,6 +4,7 @@
  * the other both ways (pull and push), a node skips its own URL in the lattice list, and a wrong
  * token is refused and counted as an HTTP sync error.
  */
+import { syncRoutes } from '../../node/src/api/sync-routes.js'
 import { registryValue, waitFor } from '../../packages/testkit/src/index.js'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { Writable } from 'node:stream'
@@ -66,7 +67,11 @@ describe('HTTP sync between two in-process nodes', () => {
     app.use('/api/lattice/sync', (req, res, next) => {
       if (req.get('authorization') !== `Bearer ${token}`) { res.status(401).json({ error: { code: 'unauthorized', message: 'bad token' } }); return }
       next()
-    }, (req, res, next) => { (syncRef as SyncService).router()(req, res, next) })
+    }, syncRoutes({
+      pull: async (req) => await (syncRef as SyncService).pull(req),
+      push: async (records) => await (syncRef as SyncService).push(records),
+      setP2PEnabled: async (enabled) => await (syncRef as SyncService).setP2PEnabled(enabled)
+    }))
     const server: Server = tls !== undefined ? https.createServer({ key: tls.key, cert: tls.cert }, app) : http.createServer(app)
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()))
     cleanups.push(async () => { await new Promise<void>(resolve => server.close(() => resolve())) })

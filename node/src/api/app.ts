@@ -11,6 +11,7 @@ import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLar
 import { healthReport, notReadyReasons, storageIntact } from './health.js'
 import { createApiMetrics } from './metrics.js'
 import { recordsRouter } from './records.js'
+import { syncRoutes } from './sync-routes.js'
 import { closeWithoutReading } from './unread-body.js'
 import { parseSwitchQuery } from './validation.js'
 
@@ -116,7 +117,7 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
     logger.info('sync mode switched', { mode, success: result.success })
     res.status(result.success ? 200 : 409).json(result)
   })
-  app.use('/api/lattice/sync', auth, sync.router())
+  app.use('/api/lattice/sync', auth, syncRoutes(sync))
 
   // The token is checked before a body is read: an unauthenticated client costs no parsing and no
   // inflation. Bodies must be valid UTF-8 (a replaced byte would silently change what is signed).

@@ -5,6 +5,7 @@
  */
 import type { Router } from 'express'
 import type { P2PStatus } from '../sync/interface.js'
+import type { TransitionSource } from '../sync/transitions.js'
 import type { Timeline } from '../../../packages/contracts/src/node-api.js'
 import type { Logger } from '../../../packages/log/src/index.js'
 
@@ -21,16 +22,15 @@ export interface TimelineSamplerInit {
   sampleIntervalMs?: number
   /** How far back samples and events are kept; default 15 minutes. */
   windowMs?: number
-  /**
-   * Time between looks for mode changes; default 1,000 ms. Shorter than the sample interval so a
-   * failover is placed on the chart to the second, and a brief flap between samples is not lost.
-   */
+  /** Time between looks at the status (a sample is stored when one is due); default 1,000 ms. */
   checkIntervalMs?: number
   peerlessTimeoutMs?: number
 }
 
 export interface TimelineSamplerComponents {
   status: () => P2PStatus
+  /** The sync service's failover / recovery / mode-switch events: the timeline shows exactly these. */
+  transitions?: TransitionSource
   clock?: Clock
   logger?: Logger
 }
@@ -39,7 +39,7 @@ export interface TimelineSampler {
   /** Takes a first sample at once, then keeps sampling on a timer (unref'd). Idempotent. */
   start(): void
   stop(): void
-  /** One look at the status: records mode changes, and a sample when one is due. */
+  /** One look at the status: a sample when one is due; trims samples and events to the window. */
   tick(): void
   timeline(): Timeline
 }

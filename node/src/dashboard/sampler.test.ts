@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { createTimelineSampler } from './sampler.js'
 import type { P2PStatus } from '../sync/interface.js'
+import { TransitionFeed, type SyncTransition } from '../sync/transitions.js'
 import { p2pStatus } from '../../../packages/testkit/src/fixtures/index.js'
 
 const baseStatus = (): P2PStatus => p2pStatus({ merkle_root: 'cd'.repeat(32) })
@@ -10,8 +11,10 @@ function harness (init: { sampleIntervalMs?: number, windowMs?: number, checkInt
   let now = 1_700_000_000_000
   let current = baseStatus()
   let failing = false
+  const transitions = new TransitionFeed((err) => { throw err })
   const sampler = createTimelineSampler({ peerlessTimeoutMs: 60_000, ...init }, {
     clock: { now: () => now },
+    transitions,
     status: () => {
       if (failing) throw new Error('sync not started')
       return current
@@ -22,6 +25,9 @@ function harness (init: { sampleIntervalMs?: number, windowMs?: number, checkInt
     advance (ms: number) { now += ms },
     set (over: Partial<P2PStatus>) { current = { ...current, ...over } },
     fail (v: boolean) { failing = v },
+    /** The sync service announcing a transition now. */
+    transition (e: Omit<SyncTransition, 't'>) { transitions.emit({ ...e, t: now } as SyncTransition) },
+    transitions,
     now: () => now
   }
 }
@@ -42,23 +48,39 @@ describe('timeline sampler', () => {
     expect(tl.now).toBe(h.now())
   })
 
-  it('records failover and recovery at the second they are seen, between samples', () => {
+  it('shows the transitions of the sync service at the time they happened, between samples', () => {
     const h = harness()
     h.sampler.tick()
     h.advance(2_000)
-    h.set({ mode: 'HTTP', peer_count: 0, has_peers: false, http_sync_enabled: true })
     const failoverAt = h.now()
-    h.sampler.tick()
+    h.transition({ kind: 'failover', from: 'NONE', to: 'HTTP' })
     h.advance(1_000)
-    h.set({ mode: 'P2P', peer_count: 1, has_peers: true, http_sync_enabled: false })
     const recoveryAt = h.now()
+    h.transition({ kind: 'recovery', from: 'HTTP', to: 'P2P' })
     h.sampler.tick()
     const tl = h.sampler.timeline()
     expect(tl.events).toEqual([
-      { t: failoverAt, kind: 'failover', from: 'P2P', to: 'HTTP' },
+      { t: failoverAt, kind: 'failover', from: 'NONE', to: 'HTTP' },
       { t: recoveryAt, kind: 'recovery', from: 'HTTP', to: 'P2P' }
     ])
     expect(tl.samples).toHaveLength(1)
+  })
+
+  it('derives no event from the status itself: a mode change it did not hear of is only a sample', () => {
+    const h = harness()
+    h.sampler.tick()
+    h.advance(5_000)
+    h.set({ mode: 'HTTP', peer_count: 0, has_peers: false, http_sync_enabled: true })
+    h.sampler.tick()
+    expect(h.sampler.timeline().events).toEqual([])
+    expect(h.sampler.timeline().samples.map(s => s.mode)).toEqual(['P2P', 'HTTP'])
+  })
+
+  it('stops listening when stopped', () => {
+    const h = harness()
+    h.sampler.stop()
+    h.transition({ kind: 'mode_switch', from: 'auto', to: 'http' })
+    expect(h.sampler.timeline().events).toEqual([])
   })
 
   it('computes records per second from the record count', () => {
@@ -73,6 +95,7 @@ describe('timeline sampler', () => {
   it('keeps only the window', () => {
     const h = harness({ windowMs: 60_000 })
     h.sampler.tick()
+    h.transition({ kind: 'mode_switch', from: 'auto', to: 'http' })
     h.set({ sync_mode: 'http', mode: 'HTTP' })
     h.advance(5_000)
     h.sampler.tick()

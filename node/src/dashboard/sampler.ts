@@ -1,5 +1,5 @@
-import { detectEvents, makeSample, observe, sampleDue, trimBefore } from './timeline.js'
-import type { ModeObservation } from './timeline.js'
+import { makeSample, sampleDue, trimBefore } from './timeline.js'
+import type { SyncTransition } from '../sync/transitions.js'
 import type {
   Clock, Timeline, TimelineEvent, TimelineSample, TimelineSampler, TimelineSamplerComponents, TimelineSamplerInit
 } from './interface.js'
@@ -19,8 +19,10 @@ class DefaultTimelineSampler implements TimelineSampler {
   private readonly clock: Clock
   private samples: TimelineSample[] = []
   private events: TimelineEvent[] = []
-  private last: ModeObservation | undefined
   private timer: NodeJS.Timeout | undefined
+  private listening = false
+  /** Transitions come from the sync service as they happen (the same events its metrics count). */
+  private readonly onTransition = (e: SyncTransition): void => { this.events.push(e) }
   private failing = false
 
   constructor (init: TimelineSamplerInit, components: TimelineSamplerComponents) {
@@ -30,9 +32,17 @@ class DefaultTimelineSampler implements TimelineSampler {
     this.peerlessTimeoutMs = init.peerlessTimeoutMs ?? null
     this.components = components
     this.clock = components.clock ?? systemClock
+    this.listen()
+  }
+
+  private listen (): void {
+    if (this.listening) return
+    this.components.transitions?.on('transition', this.onTransition)
+    this.listening = true
   }
 
   start (): void {
+    this.listen()
     if (this.timer !== undefined) return
     this.tick()
     this.timer = setInterval(() => { this.tick() }, this.checkIntervalMs)
@@ -43,6 +53,8 @@ class DefaultTimelineSampler implements TimelineSampler {
   stop (): void {
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
+    this.components.transitions?.off('transition', this.onTransition)
+    this.listening = false
   }
 
   tick (): void {
@@ -57,10 +69,6 @@ class DefaultTimelineSampler implements TimelineSampler {
       return
     }
     this.failing = false
-
-    const cur = observe(this.last, status)
-    this.events.push(...detectEvents(this.last, cur, t))
-    this.last = cur
 
     const lastSample = this.samples.at(-1)
     if (sampleDue(lastSample, t, this.sampleIntervalMs, this.checkIntervalMs / 2)) {

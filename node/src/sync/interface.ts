@@ -3,8 +3,9 @@
  * while it has none (after the peerless timeout) or when the operator of the node says so.
  * Contract shared by the daemon, the API, the dashboard and the operator's probe.
  */
-import type { Router } from 'express'
-
+import type { LedgerRecord, VersionVector } from '../ledger/interface.js'
+import type { SyncBatch, SyncRequest } from './codec.js'
+import type { TransitionSource } from './transitions.js'
 import type { ComponentHealth, P2PStatus, SwitchResult, SyncModeSetting } from '../../../packages/contracts/src/node-api.js'
 
 // The bodies the node serves are the contract with the operator and the page (packages/contracts).
@@ -17,16 +18,32 @@ export interface SyncHealth {
   heartbeat: ComponentHealth
 }
 
-export interface SyncService {
+/** Emits `transition` (failover, recovery, mode switch): the one source for metrics and the timeline. */
+export interface SyncService extends TransitionSource {
   start(): Promise<void>
   /** Stop gossip, polling and libp2p; idempotent. */
   stop(): Promise<void>
   status(): P2PStatus
   health(): SyncHealth
   switchMode(mode: SyncModeSetting): SwitchResult
-  /**
-   * Node-to-node sync endpoints, mounted by the API at `/api/lattice/sync` behind the bearer-token
-   * check (the switch endpoint is mounted separately by the API).
-   */
-  router(): Router
+  /** One HTTP pull: the records a node with `req.version_vector` lacks, one bounded batch. */
+  pull(req: SyncRequest): Promise<SyncBatch>
+  /** Records pushed by another node over HTTP: ingested, and relayed to P2P peers when new. */
+  push(records: LedgerRecord[]): Promise<PushResult>
+  /** Stop or start libp2p on this node (an operational control; P2P disabled by config stays off). */
+  setP2PEnabled(enabled: boolean): Promise<P2PSwitchResult>
+}
+
+/** What `POST /api/lattice/sync/push` answers. */
+export interface PushResult {
+  applied: number
+  duplicates: number
+  buffered: number
+  rejected: number
+  version_vector: VersionVector
+}
+
+export interface P2PSwitchResult {
+  p2p_enabled: boolean
+  message: string
 }

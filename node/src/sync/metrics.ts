@@ -1,6 +1,7 @@
 /** The sync service's Prometheus metrics, registered on the registry passed in (never the global one). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { EffectiveMode } from './interface.js'
+import type { SyncTransition } from './transitions.js'
 
 export interface SyncMetrics {
   peers: Gauge
@@ -50,7 +51,7 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     httpRounds: new Counter({ name: 'lattice_http_sync_rounds_total', help: 'Completed HTTP sync rounds (one per lattice node)', registers }),
     httpErrors: new Counter({ name: 'lattice_http_sync_errors_total', help: 'Failed HTTP sync exchanges', registers }),
     tlsRejected: new Counter({ name: 'lattice_http_sync_tls_rejected_total', help: 'HTTP sync exchanges refused because the other node\'s certificate did not verify against the trusted CA bundle, by reason', labelNames: ['reason'] as const, registers }),
-    rejected: new Counter({ name: 'lattice_p2p_rejected_messages_total', help: 'Messages or records dropped, by reason', labelNames: ['reason'] as const, registers }),
+    rejected: new Counter({ name: 'lattice_p2p_rejected_messages_total', help: 'Gossip messages dropped, heartbeats and catch-up requests refused, by reason (records are judged by the ledger: lattice_ledger_rejected_records_total)', labelNames: ['reason'] as const, registers }),
     peerDiverged: new Gauge({ name: 'lattice_peer_diverged', help: '1 when the peer\'s state differs from this node\'s beyond the grace period (per peer heard from in the last three heartbeats)', labelNames: ['peer'] as const, registers }),
     gossipPublished: new Counter({ name: 'lattice_gossip_published_total', help: 'Gossip published: records (counted per record) and heartbeats', labelNames: ['type'] as const, registers }),
     setMode: (current: EffectiveMode) => {
@@ -65,4 +66,15 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     m.catchupBytes.inc({ transport }, 0)
   }
   return m
+}
+
+/** Failovers and recoveries as counters and last-time gauges, from the transition events (transitions.ts). */
+export function countTransition (m: SyncMetrics, e: SyncTransition): void {
+  if (e.kind === 'failover') {
+    m.failovers.inc()
+    m.lastFailover.set(e.t / 1000)
+  } else if (e.kind === 'recovery') {
+    m.recoveries.inc()
+    m.lastRecovery.set(e.t / 1000)
+  }
 }

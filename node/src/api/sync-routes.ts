@@ -6,24 +6,13 @@
  *        for maintenance"), also how tests and the dashboard cut and restore P2P on a running node.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
-import { MalformedFrameError } from '../errors.js'
-import { checkRequest, decodeBatch, encodeFrame, type SyncBatch, type SyncRequest } from '../codec.js'
-import { BATCH_CONTENT_TYPE } from './client.js'
-import type { LedgerRecord, VersionVector } from '../../ledger/interface.js'
+import { MalformedFrameError } from '../sync/errors.js'
+import { checkRequest, decodeBatch, encodeFrame, type SyncBatch, type SyncRequest } from '../sync/codec.js'
+import { BATCH_CONTENT_TYPE } from '../sync/http/client.js'
+import type { SyncService } from '../sync/interface.js'
 
-export interface PushResult {
-  applied: number
-  duplicates: number
-  buffered: number
-  rejected: number
-  version_vector: VersionVector
-}
-
-export interface SyncEndpoints {
-  pull: (req: SyncRequest) => Promise<SyncBatch>
-  push: (records: LedgerRecord[]) => Promise<PushResult>
-  setP2PEnabled: (enabled: boolean) => Promise<{ p2p_enabled: boolean, message: string }>
-}
+/** What the routes need of the sync service: its node-to-node exchange and the P2P switch. */
+export type SyncEndpoints = Pick<SyncService, 'pull' | 'push' | 'setP2PEnabled'>
 
 /** Largest compressed push body (a batch is bounded uncompressed at batchMaxBytes, 1 MiB by default). */
 const MAX_BODY = '16mb'
@@ -32,7 +21,7 @@ function sendError (res: Response, status: number, code: string, message: string
   res.status(status).json({ error: { code, message } })
 }
 
-export function createSyncRouter (endpoints: SyncEndpoints): Router {
+export function syncRoutes (endpoints: SyncEndpoints): Router {
   const router = express.Router()
   const json = express.json({ limit: '1mb' })
   const raw = express.raw({ type: () => true, limit: MAX_BODY })
