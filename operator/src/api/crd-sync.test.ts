@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { CRD_SHAPES, type Field } from './shape.js'
-import { loadCrd, type SchemaNode } from './crd-files.js'
+import { CRD_SHAPES, type Field } from '../../../packages/testkit/src/operator/crd-shape.js'
+import { loadCrd, type SchemaNode } from '../../../packages/testkit/src/operator/crd-files.js'
 import { DEFAULTS } from './constants.js'
 
 // ajv-formats is CommonJS with a default export.

@@ -1,6 +1,6 @@
 /**
  * TypeScript view of the CRDs in crds/ (lattice.diotec360.com/v1alpha1). crds/*.yaml is the source;
- * `shape.ts` describes the same fields and `crd-sync.test.ts` checks the two against each other.
+ * packages/testkit/src/operator/crd-shape.ts describes the same fields and `crd-sync.test.ts` checks the two against each other.
  */
 import type { V1ObjectMeta, V1Toleration, V1Affinity, V1TopologySpreadConstraint, V1NetworkPolicyPeer } from '@kubernetes/client-node'
 
@@ -214,11 +214,4 @@ export interface LatticeNode {
   metadata: V1ObjectMeta
   spec: LatticeNodeSpec
   status?: LatticeNodeStatus
-}
-
-export interface KubeList<T> {
-  apiVersion?: string
-  kind?: string
-  metadata?: { resourceVersion?: string, continue?: string }
-  items: T[]
 }

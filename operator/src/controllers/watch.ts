@@ -38,7 +38,7 @@ export function keyOf (namespace: string | undefined, name: string | undefined):
   return name !== undefined && name !== '' ? [objectKey(namespace, name)] : []
 }
 
-export const ownKey = (o: KubernetesObject): string[] => keyOf(o.metadata?.namespace, o.metadata?.name)
+const ownKey = (o: KubernetesObject): string[] => keyOf(o.metadata?.namespace, o.metadata?.name)
 
 /**
  * A child made for one node (labelled with the node and a component) belongs to the node
@@ -50,7 +50,12 @@ export function childNode (o: KubernetesObject): string | undefined {
 }
 
 /** The caches of the operator's children (all labelled managed-by the operator). */
-export const childSources = (c: Caches): Array<ResourceInformer<KubernetesObject>> => [c.pods, c.services, c.secrets, c.configMaps, c.pvcs, c.pdbs, c.networkPolicies]
+const childSources = (c: Caches): Array<ResourceInformer<KubernetesObject>> => [c.pods, c.services, c.secrets, c.configMaps, c.pvcs, c.pdbs, c.networkPolicies]
+
+/** Every kind of child, each mapped to the key of the object `owner` names (none: another controller's child). */
+export function watchChildren (c: Caches, owner: (o: KubernetesObject) => string | undefined): Watch[] {
+  return childSources(c).map(source => watch(source, o => keyOf(o.metadata?.namespace, owner(o))))
+}
 
 export const childNetwork = (o: KubernetesObject): string | undefined => childNode(o) === undefined ? o.metadata?.labels?.[LABEL_NETWORK] : undefined
 

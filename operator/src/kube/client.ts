@@ -18,7 +18,6 @@ export interface ObjectRef {
 }
 
 export type Verb = 'get' | 'list' | 'create' | 'patch' | 'delete'
-export const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'patch', 'delete'])
 
 export interface DeleteOptions {
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'

@@ -33,9 +33,6 @@ export interface KubeconfigEnvironment {
   exists: (file: string) => boolean
 }
 
-/** The ServiceAccount token a pod gets (in-cluster config). */
-export const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token'
-
 export function chooseKubeconfig (e: KubeconfigEnvironment): KubeconfigSource {
   if (e.flag !== undefined && e.flag !== '') {
     if (!e.exists(e.flag)) throw new NoKubeconfigError(`--kubeconfig ${e.flag}: no such file`)

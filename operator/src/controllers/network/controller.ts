@@ -6,10 +6,10 @@
 import { LABEL_NETWORK, NETWORK_KIND } from '../../api/constants.js'
 import type { LatticeNode } from '../../api/types.js'
 import type { OperatorContext } from '../context.js'
-import { childNetwork, childSources, keyOf, watch, type ControllerDefinition } from '../watch.js'
+import { childNetwork, keyOf, watch, watchChildren, type ControllerDefinition } from '../watch.js'
 import { reconcileNetwork } from './reconciler.js'
 
-export const networkOfNode = (n: LatticeNode): string[] => keyOf(n.metadata.namespace, n.spec?.networkName ?? n.metadata.labels?.[LABEL_NETWORK])
+const networkOfNode = (n: LatticeNode): string[] => keyOf(n.metadata.namespace, n.spec?.networkName ?? n.metadata.labels?.[LABEL_NETWORK])
 
 export function networkController (ctx: OperatorContext): ControllerDefinition {
   const c = ctx.caches
@@ -20,7 +20,7 @@ export function networkController (ctx: OperatorContext): ControllerDefinition {
     for: c.networks,
     watches: [
       watch(c.nodes, networkOfNode),
-      ...childSources(c).map(source => watch(source, o => keyOf(o.metadata?.namespace, childNetwork(o))))
+      ...watchChildren(c, childNetwork)
     ]
   }
 }

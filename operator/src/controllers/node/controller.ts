@@ -5,7 +5,7 @@
  */
 import { NODE_KIND } from '../../api/constants.js'
 import type { OperatorContext } from '../context.js'
-import { childNode, childSources, keyOf, watch, type ControllerDefinition } from '../watch.js'
+import { childNode, watchChildren, type ControllerDefinition } from '../watch.js'
 import { reconcileNode } from './reconciler.js'
 
 export function nodeController (ctx: OperatorContext): ControllerDefinition {
@@ -15,6 +15,6 @@ export function nodeController (ctx: OperatorContext): ControllerDefinition {
     kind: NODE_KIND,
     reconcile: async key => await reconcileNode(ctx, key),
     for: c.nodes,
-    watches: childSources(c).map(source => watch(source, o => keyOf(o.metadata?.namespace, childNode(o))))
+    watches: watchChildren(c, childNode)
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A TypeScript-side description of every CRD field. `Fields<T>` forces one entry per property of the
- * TS interface (the compiler catches a field added to the type but not here); crd-sync.test.ts walks
+ * TS interface (the compiler catches a field added to the type but not here); operator/src/api/crd-sync.test.ts walks
  * crds/*.yaml and checks each schema node against these entries (names, types, required, enums,
  * defaults), so the YAML and the types cannot drift apart silently.
  */
@@ -8,8 +8,8 @@ import type {
   Condition, ExternalPeer, LocalObjectReference, NetworkPolicySpec, PodTemplateSpec, LatticeNetworkSpec, LatticeNetworkStatus, LatticeNodeSpec, LatticeNodeStatus,
   NetworkNodeStatus, NodeTemplateSpec, PortsSpec, ResourcesSpec, RolloutSpec, ServiceSpec, StorageSpec, SyncSpec,
   TlsSpec, IssuerRef, CaBundleRef
-} from './types.js'
-import { DEFAULTS } from './constants.js'
+} from '../../../../operator/src/api/types.js'
+import { DEFAULTS } from '../../../../operator/src/api/constants.js'
 
 export type FieldType = 'string' | 'integer' | 'boolean' | 'object' | 'array' | 'int-or-string' | 'map' | 'opaque'
 
