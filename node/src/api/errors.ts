@@ -3,43 +3,65 @@
  * the stable, machine-readable part of the JSON body clients branch on.
  */
 export class HttpError extends Error {
-  override name = 'HttpError'
+  static readonly NAME: string = 'HttpError'
   constructor (readonly status: number, readonly code: string, message: string) {
     super(message)
+    this.name = HttpError.NAME
   }
 }
 
 export class BadRequestError extends HttpError {
-  override name = 'BadRequestError'
-  constructor (code: string, message: string) { super(400, code, message) }
+  static override readonly NAME = 'BadRequestError'
+  constructor (code: string, message: string) {
+    super(400, code, message)
+    this.name = BadRequestError.NAME
+  }
 }
 
 export class UnauthorizedError extends HttpError {
-  override name = 'UnauthorizedError'
-  constructor (message = 'a bearer token is required (Authorization: Bearer <token>)') { super(401, 'unauthorized', message) }
+  static override readonly NAME = 'UnauthorizedError'
+  constructor (message = 'a bearer token is required (Authorization: Bearer <token>)') {
+    super(401, 'unauthorized', message)
+    this.name = UnauthorizedError.NAME
+  }
 }
 
 export class NotFoundError extends HttpError {
-  override name = 'NotFoundError'
-  constructor (message: string) { super(404, 'not_found', message) }
+  static override readonly NAME = 'NotFoundError'
+  constructor (message: string) {
+    super(404, 'not_found', message)
+    this.name = NotFoundError.NAME
+  }
 }
 
 export class ConflictError extends HttpError {
-  override name = 'ConflictError'
-  constructor (code: string, message: string) { super(409, code, message) }
+  static override readonly NAME = 'ConflictError'
+  constructor (code: string, message: string) {
+    super(409, code, message)
+    this.name = ConflictError.NAME
+  }
 }
 
 export class PayloadTooLargeError extends HttpError {
-  override name = 'PayloadTooLargeError'
-  constructor (message: string) { super(413, 'payload_too_large', message) }
+  static override readonly NAME = 'PayloadTooLargeError'
+  constructor (message: string) {
+    super(413, 'payload_too_large', message)
+    this.name = PayloadTooLargeError.NAME
+  }
 }
 
 export class UnsupportedMediaTypeError extends HttpError {
-  override name = 'UnsupportedMediaTypeError'
-  constructor (message: string) { super(415, 'unsupported_media_type', message) }
+  static override readonly NAME = 'UnsupportedMediaTypeError'
+  constructor (message: string) {
+    super(415, 'unsupported_media_type', message)
+    this.name = UnsupportedMediaTypeError.NAME
+  }
 }
 
 export class ServiceUnavailableError extends HttpError {
-  override name = 'ServiceUnavailableError'
-  constructor (code: string, message: string) { super(503, code, message) }
+  static override readonly NAME = 'ServiceUnavailableError'
+  constructor (code: string, message: string) {
+    super(503, code, message)
+    this.name = ServiceUnavailableError.NAME
+  }
 }

@@ -1,7 +1,8 @@
 /** The identity key or the API token file is unusable; the CLI reports the file and exits. */
 export class IdentityError extends Error {
-  override readonly name = 'IdentityError'
+  static readonly NAME = 'IdentityError'
   constructor (message: string, readonly file: string) {
     super(message)
+    this.name = IdentityError.NAME
   }
 }

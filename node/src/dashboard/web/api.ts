@@ -3,12 +3,13 @@ import type { ApiErrorBody, P2PStatus, SwitchResult, SyncModeSetting, Timeline }
 
 /** A non-2xx answer, carrying the server's `{error: {code, message}}` when it sent one. */
 export class ApiError extends Error {
+  static readonly NAME = 'ApiError'
   readonly status: number
   readonly code: string
 
   constructor (status: number, code: string, message: string) {
     super(message)
-    this.name = 'ApiError'
+    this.name = ApiError.NAME
     this.status = status
     this.code = code
   }
@@ -16,9 +17,10 @@ export class ApiError extends Error {
 
 /** No answer within the deadline, or no connection: the node is not answering. */
 export class NoAnswerError extends Error {
+  static readonly NAME = 'NoAnswerError'
   constructor (message: string) {
     super(message)
-    this.name = 'NoAnswerError'
+    this.name = NoAnswerError.NAME
   }
 }
 
