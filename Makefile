@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node_modules/.bin/node
 JEST := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: all install build test test-deps lint run run-standin demo bench controlplane images images-host clean
+.PHONY: all install build test test-deps lint run run-standin demo bench chaos controlplane images images-host clean
 
 all: build
 
@@ -58,6 +58,12 @@ test-deps: controlplane images realnode
 # The real node suites (test/realnode) run here; LATTICE_REAL_NODE=0 leaves them out.
 test: build test-deps
 	LATTICE_REAL_NODE=$${LATTICE_REAL_NODE:-1} $(JEST) $(JEST_ARGS)
+
+# The chaos suite (test/chaos) at full size: 100 kill -9 cycles during ingest, partitions, restarts in
+# turn, and the real-cluster scenarios; each scenario prints what it did and found (`chaos ...:` lines).
+# make test runs the same suite at a reduced size.
+chaos: build test-deps
+	LATTICE_CHAOS=full LATTICE_REAL_NODE=$${LATTICE_REAL_NODE:-1} nice -n 5 $(JEST) --maxWorkers=1 dist/test/chaos $(JEST_ARGS)
 
 # The README's first command: the whole system on this machine: local control plane, a real node
 # (containerd, kubelet, kube-proxy, CoreDNS), the built images, lattice-operator installed with Helm

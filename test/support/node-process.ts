@@ -30,6 +30,8 @@ export interface NodeProcessOptions {
    * caFile is set); the handle's URL is then https:// and its requests trust `ca`.
    */
   tls?: { certFile: string, keyFile: string, caFile?: string, ca: Buffer }
+  /** A command the daemon runs under, e.g. `['ip', 'netns', 'exec', NAME]` (it must exec, keeping the pid). */
+  wrap?: string[]
 }
 
 export interface NodeProcess {
@@ -90,7 +92,8 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
     ...(options.tls?.caFile !== undefined ? { AETHEL_TLS_CA_FILE: options.tls.caFile } : {}),
     ...options.env
   }
-  const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const argv = [...(options.wrap ?? []), process.execPath, NODE_MAIN]
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
@@ -147,6 +150,8 @@ export interface LatticeOptions {
   psk?: boolean
   /** HTTPS per node (files by index); lattice node URLs become https://. */
   tls?: (index: number) => NonNullable<NodeProcessOptions['tls']>
+  /** Where node i runs (default: 127.0.0.1 on free ports, in this network namespace). */
+  placement?: (index: number) => { host: string, httpPort: number, p2pPort: number, wrap?: string[] }
 }
 
 export interface Lattice {
@@ -161,7 +166,7 @@ export interface Lattice {
 }
 
 /**
- * N real node processes on 127.0.0.1 that know each other: each gets the others as bootstrap peers,
+ * N real node processes (on 127.0.0.1 unless placed elsewhere) that know each other: each gets the others as bootstrap peers,
  * lattice nodes and members, one shared token and one shared pre-shared key.
  */
 export async function startLattice (n: number, options: LatticeOptions = {}): Promise<Lattice> {
@@ -170,7 +175,8 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
   const pskFile = options.psk === false ? undefined : await writePskFile(dir)
   const specs = await Promise.all(Array.from({ length: n }, async (_, i) => {
     const dataDir = path.join(dir, `node-${i}`)
-    return { dataDir, peerId: await prepareIdentity(dataDir), httpPort: await freePort(), p2pPort: await freePort() }
+    const where = options.placement?.(i) ?? { host: '127.0.0.1', httpPort: await freePort(), p2pPort: await freePort() }
+    return { dataDir, peerId: await prepareIdentity(dataDir), ...where }
   }))
   const nodes: NodeProcess[] = []
   const lattice: Lattice = {
@@ -189,14 +195,16 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
       const others = specs.filter((_, j) => j !== i)
       nodes[i] = await startNodeProcess({
         dataDir: spec.dataDir,
+        host: spec.host,
+        ...(spec.wrap !== undefined ? { wrap: spec.wrap } : {}),
         httpPort: spec.httpPort,
         p2pPort: spec.p2pPort,
         token,
         pskFile,
         ...(options.tls !== undefined ? { tls: options.tls(i) } : {}),
         env: {
-          AETHEL_P2P_BOOTSTRAP: others.map(o => `/ip4/127.0.0.1/tcp/${o.p2pPort}/p2p/${o.peerId}`).join(','),
-          AETHEL_LATTICE_NODES: others.map(o => `${options.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${o.httpPort}`).join(','),
+          AETHEL_P2P_BOOTSTRAP: others.map(o => `/ip4/${o.host}/tcp/${o.p2pPort}/p2p/${o.peerId}`).join(','),
+          AETHEL_LATTICE_NODES: others.map(o => `${options.tls !== undefined ? 'https' : 'http'}://${o.host}:${o.httpPort}`).join(','),
           AETHEL_MEMBERS: specs.map(s => s.peerId).join(','),
           ...options.env,
           ...options.nodeEnv?.(i)
