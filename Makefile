@@ -54,6 +54,7 @@ test-deps: controlplane images realnode
 	bash test/operator/install-cert-manager-crds.sh
 	bash test/dashboard/install-chromium.sh
 	bash test/support/apt-ensure.sh iptables iptables
+	bash test/support/apt-ensure.sh ip iproute2
 
 # The real node suites (test/realnode) run here; LATTICE_REAL_NODE=0 leaves them out.
 test: build test-deps
