@@ -1,10 +1,14 @@
 // Tests are compiled by `tsc` first (make build) and jest runs the emitted ESM JavaScript:
 // libp2p and @kubernetes/client-node are ESM-only, so jest runs with --experimental-vm-modules.
 // LATTICE_DIST points jest at another compile output (parallel work trees, CI).
+const dist = process.env.LATTICE_DIST ?? '<rootDir>/dist'
+
 export default {
-  testEnvironment: 'node',
+  // Node's environment plus automatic failure dumps (namespace, logs, data dirs) and kept
+  // directories of failed tests: packages/testkit/src/jest/environment.ts.
+  testEnvironment: `${dist}/packages/testkit/src/jest/environment.js`,
   rootDir: process.cwd(),
-  roots: [process.env.LATTICE_DIST ?? '<rootDir>/dist'],
+  roots: [dist],
   testMatch: ['**/*.test.js'],
   transform: {},
   snapshotResolver: '<rootDir>/jest.snapshot-resolver.js',

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import http from 'node:http'
-import { startNodeProcess } from '../support/index.js'
+import { startNodeProcess } from '../../packages/testkit/src/node/index.js'
 import { report, summary } from './stats.js'
 
 const PAYLOAD = 'x'.repeat(1024)

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
-import { startLattice, type Lattice, type NodeProcess } from '../support/index.js'
+import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { fmt, report, summary } from './stats.js'
 
 const PAYLOAD = 'x'.repeat(1024)

@@ -18,9 +18,9 @@ import { useCluster } from '../cluster/harness.js'
 import { httpGet } from '../cluster/http.js'
 import { buildNetworkPolicy } from '../../operator/src/builders/network-policy.js'
 import { latticeNetwork, withNetworkName, withSpec } from '../../packages/testkit/src/fixtures/index.js'
-import { testCa } from '../../packages/testkit/src/tls.js'
+import { testCa } from '../../packages/testkit/src/node/index.js'
 import { pemBlocks } from '../../node/src/tls/index.js'
-import { Api, kubectlApply, mergePatchNetwork, networkManifest, podReady, waitSettled, withDump } from '../operator/helpers.js'
+import { Api, kubectlApply, mergePatchNetwork, networkManifest, podReady, waitSettled } from '../operator/helpers.js'
 import { CHART } from './helm.js'
 import { installRelease, mustSucceed, refusals, runReleaseOperator, type InstalledRelease, type RunningReleaseOperator } from './release-operator.js'
 
@@ -69,8 +69,6 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
   let release: InstalledRelease | undefined
   const operators: RunningReleaseOperator[] = []
   let api: Api
-  const logs = (): string[] => operators.map(o => o.proc.logFile)
-  const step = async <T>(fn: () => Promise<T>): Promise<T> => await withDump(cluster, logs, fn)
   const operatorUser = (): string => `system:serviceaccount:${OPS}:${release?.serviceAccount ?? '?'}`
 
   beforeAll(async () => {
@@ -102,114 +100,104 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
   const kubectlNs = async (args: string[]): Promise<string> => mustSucceed(await cluster.kubectl(['-n', cluster.namespace, ...args]), args.join(' ')).stdout
 
   it('create: a 3-node network with pull secrets, a priority class and pod metadata converges', async () => {
-    await step(async () => {
-      await waitFor('one leader', async () => (await leaders()).length === 1, { timeoutMs: 60_000, intervalMs: 250 })
-      mustSucceed(await cluster.kubectl(['create', 'priorityclass', 'lattice-ledger', '--value=1000', '--description=Lattice ledger nodes']), 'priorityclass')
-      // spec.tls: the serving certificates are patched (pod IP) and deleted (scale-down); the extra CA
-      // bundle is read from a ConfigMap the operator does not label
-      mustSucceed(await cluster.kubectl(['-n', cluster.namespace, 'create', 'configmap', 'partner-ca', `--from-literal=ca.crt=${(await testCa('partner sites')).certPem}`]), 'partner CA bundle')
-      await kubectlApply(cluster, networkManifest(NET, {
-        replicas: 3,
-        sync: SYNC,
-        tls: { mode: 'operator', caBundleRef: { name: 'partner-ca' } },
-        imagePullSecrets: [{ name: 'regcred' }],
-        priorityClassName: 'lattice-ledger',
-        podTemplate: { metadata: { labels: { team: 'ledger' }, annotations: { 'example.com/owner': 'ledger-team' } } },
-        networkPolicy: { allowedSources: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.7/32'] } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }
-      }))
-      await waitSettled(api, NET, 3)
-      for (const p of await api.pods(NET)) {
-        expect(p.spec?.imagePullSecrets).toEqual([{ name: 'regcred' }])
-        expect(p.spec?.priorityClassName).toBe('lattice-ledger')
-        // The API server's Priority admission resolved the class.
-        expect(p.spec?.priority).toBe(1000)
-        expect(p.metadata?.labels).toMatchObject({ team: 'ledger', 'lattice.diotec360.com/network': NET })
-        expect(p.metadata?.annotations?.['example.com/owner']).toBe('ledger-team')
-      }
-      // the nodes trust the network's CA and the partner bundle
-      expect(pemBlocks((await api.core.readNamespacedConfigMap({ name: `${NET}-tls-trust`, namespace: cluster.namespace })).data?.['ca.crt'] ?? '')).toHaveLength(2)
-      const net = await api.network(NET)
-      expect(net?.status?.selector).toBe(`lattice.diotec360.com/network=${NET},app.kubernetes.io/component=node`)
-    })
+    await waitFor('one leader', async () => (await leaders()).length === 1, { timeoutMs: 60_000, intervalMs: 250 })
+    mustSucceed(await cluster.kubectl(['create', 'priorityclass', 'lattice-ledger', '--value=1000', '--description=Lattice ledger nodes']), 'priorityclass')
+    // spec.tls: the serving certificates are patched (pod IP) and deleted (scale-down); the extra CA
+    // bundle is read from a ConfigMap the operator does not label
+    mustSucceed(await cluster.kubectl(['-n', cluster.namespace, 'create', 'configmap', 'partner-ca', `--from-literal=ca.crt=${(await testCa('partner sites')).certPem}`]), 'partner CA bundle')
+    await kubectlApply(cluster, networkManifest(NET, {
+      replicas: 3,
+      sync: SYNC,
+      tls: { mode: 'operator', caBundleRef: { name: 'partner-ca' } },
+      imagePullSecrets: [{ name: 'regcred' }],
+      priorityClassName: 'lattice-ledger',
+      podTemplate: { metadata: { labels: { team: 'ledger' }, annotations: { 'example.com/owner': 'ledger-team' } } },
+      networkPolicy: { allowedSources: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.7/32'] } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }
+    }))
+    await waitSettled(api, NET, 3)
+    for (const p of await api.pods(NET)) {
+      expect(p.spec?.imagePullSecrets).toEqual([{ name: 'regcred' }])
+      expect(p.spec?.priorityClassName).toBe('lattice-ledger')
+      // The API server's Priority admission resolved the class.
+      expect(p.spec?.priority).toBe(1000)
+      expect(p.metadata?.labels).toMatchObject({ team: 'ledger', 'lattice.diotec360.com/network': NET })
+      expect(p.metadata?.annotations?.['example.com/owner']).toBe('ledger-team')
+    }
+    // the nodes trust the network's CA and the partner bundle
+    expect(pemBlocks((await api.core.readNamespacedConfigMap({ name: `${NET}-tls-trust`, namespace: cluster.namespace })).data?.['ca.crt'] ?? '')).toHaveLength(2)
+    const net = await api.network(NET)
+    expect(net?.status?.selector).toBe(`lattice.diotec360.com/network=${NET},app.kubernetes.io/component=node`)
   }, 300_000)
 
   it('the nodes\' NetworkPolicy: the network\'s pods, the operator\'s pods and the allowed sources, on both ports', async () => {
-    await step(async () => {
-      const policy = JSON.parse(await kubectlNs(['get', 'networkpolicy', `${NET}-nodes`, '-o', 'json'])) as { spec: { podSelector: unknown, policyTypes: string[], ingress: Array<{ from: unknown[], ports: unknown[] }> } }
-      expect(policy.spec.podSelector).toEqual({ matchLabels: { 'lattice.diotec360.com/network': NET, 'app.kubernetes.io/component': 'node' } })
-      expect(policy.spec.policyTypes).toEqual(['Ingress'])
-      expect(policy.spec.ingress).toEqual([{
-        from: [
-          { podSelector: { matchLabels: { 'lattice.diotec360.com/network': NET, 'app.kubernetes.io/component': 'node' } } },
-          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': OPS } }, podSelector: { matchLabels: { 'app.kubernetes.io/component': 'operator', 'app.kubernetes.io/part-of': 'lattice' } } },
-          { ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.7/32'] } },
-          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }
-        ],
-        ports: [{ protocol: 'TCP', port: 9000 }, { protocol: 'TCP', port: 8080 }]
-      }])
-      // The operator's pods as the chart runs them match the policy's operator peer.
-      const podLabels = JSON.parse(mustSucceed(await cluster.kubectl(['get', 'deployment', '-n', OPS, 'lattice-operator', '-o', 'jsonpath={.spec.template.metadata.labels}']), 'deployment labels').stdout) as Record<string, string>
-      expect(podLabels).toMatchObject({ 'app.kubernetes.io/component': 'operator', 'app.kubernetes.io/part-of': 'lattice' })
-      // The builder's output in its wire form (the client's `_from` is `from`) passes the API server's validation.
-      const built = buildNetworkPolicy(latticeNetwork(withNetworkName('dry'), withSpec({ networkPolicy: { allowedSources: [{ ipBlock: { cidr: '198.51.100.0/24' } }] } })), { operatorNamespace: OPS })
-      const wire = JSON.stringify({ ...built, metadata: { ...built.metadata, namespace: cluster.namespace, ownerReferences: undefined } }).replaceAll('"_from":', '"from":')
-      const dry = mustSucceed(await cluster.kubectl(['apply', '--dry-run=server', '-f', '-', '-o', 'json'], { input: wire }), 'apply --dry-run=server')
-      expect((JSON.parse(dry.stdout) as { spec: { ingress: Array<{ from: unknown[] }> } }).spec.ingress[0]?.from).toHaveLength(3)
-      // A changed source list is patched into the policy.
-      await mergePatchNetwork(cluster, NET, { spec: { networkPolicy: { allowedSources: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.7/32'] } }] } } })
-      await waitFor('policy with three peers', async () => {
-        const p = JSON.parse(await kubectlNs(['get', 'networkpolicy', `${NET}-nodes`, '-o', 'json'])) as { spec: { ingress: Array<{ from: unknown[] }> } }
-        return p.spec.ingress[0]?.from.length === 3
-      }, { timeoutMs: 60_000, intervalMs: 500 })
-    })
+    const policy = JSON.parse(await kubectlNs(['get', 'networkpolicy', `${NET}-nodes`, '-o', 'json'])) as { spec: { podSelector: unknown, policyTypes: string[], ingress: Array<{ from: unknown[], ports: unknown[] }> } }
+    expect(policy.spec.podSelector).toEqual({ matchLabels: { 'lattice.diotec360.com/network': NET, 'app.kubernetes.io/component': 'node' } })
+    expect(policy.spec.policyTypes).toEqual(['Ingress'])
+    expect(policy.spec.ingress).toEqual([{
+      from: [
+        { podSelector: { matchLabels: { 'lattice.diotec360.com/network': NET, 'app.kubernetes.io/component': 'node' } } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': OPS } }, podSelector: { matchLabels: { 'app.kubernetes.io/component': 'operator', 'app.kubernetes.io/part-of': 'lattice' } } },
+        { ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.7/32'] } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }
+      ],
+      ports: [{ protocol: 'TCP', port: 9000 }, { protocol: 'TCP', port: 8080 }]
+    }])
+    // The operator's pods as the chart runs them match the policy's operator peer.
+    const podLabels = JSON.parse(mustSucceed(await cluster.kubectl(['get', 'deployment', '-n', OPS, 'lattice-operator', '-o', 'jsonpath={.spec.template.metadata.labels}']), 'deployment labels').stdout) as Record<string, string>
+    expect(podLabels).toMatchObject({ 'app.kubernetes.io/component': 'operator', 'app.kubernetes.io/part-of': 'lattice' })
+    // The builder's output in its wire form (the client's `_from` is `from`) passes the API server's validation.
+    const built = buildNetworkPolicy(latticeNetwork(withNetworkName('dry'), withSpec({ networkPolicy: { allowedSources: [{ ipBlock: { cidr: '198.51.100.0/24' } }] } })), { operatorNamespace: OPS })
+    const wire = JSON.stringify({ ...built, metadata: { ...built.metadata, namespace: cluster.namespace, ownerReferences: undefined } }).replaceAll('"_from":', '"from":')
+    const dry = mustSucceed(await cluster.kubectl(['apply', '--dry-run=server', '-f', '-', '-o', 'json'], { input: wire }), 'apply --dry-run=server')
+    expect((JSON.parse(dry.stdout) as { spec: { ingress: Array<{ from: unknown[] }> } }).spec.ingress[0]?.from).toHaveLength(3)
+    // A changed source list is patched into the policy.
+    await mergePatchNetwork(cluster, NET, { spec: { networkPolicy: { allowedSources: [{ ipBlock: { cidr: '203.0.113.0/24', except: ['203.0.113.7/32'] } }] } } })
+    await waitFor('policy with three peers', async () => {
+      const p = JSON.parse(await kubectlNs(['get', 'networkpolicy', `${NET}-nodes`, '-o', 'json'])) as { spec: { ingress: Array<{ from: unknown[] }> } }
+      return p.spec.ingress[0]?.from.length === 3
+    }, { timeoutMs: 60_000, intervalMs: 500 })
   }, 120_000)
 
   it('kubectl scale lnet: the scale subresource moves spec.replicas and the node count follows, up and down', async () => {
-    await step(async () => {
-      const scale = JSON.parse(await kubectlNs(['get', '--raw', `/apis/lattice.diotec360.com/v1alpha1/namespaces/${cluster.namespace}/latticenetworks/${NET}/scale`])) as { spec: { replicas: number }, status: { replicas: number, selector: string } }
-      expect(scale).toMatchObject({ spec: { replicas: 3 }, status: { replicas: 3, selector: `lattice.diotec360.com/network=${NET},app.kubernetes.io/component=node` } })
-      await kubectlNs(['scale', 'lnet', NET, '--replicas', '4'])
-      expect((await api.network(NET))?.spec.replicas).toBe(4)
-      await waitSettled(api, NET, 4)
-      // A PVC the operator no longer sees (its managed-by label removed by hand) is still found on the
-      // server when its node goes: with reclaimPolicy Retain it is orphaned, not collected.
-      await kubectlNs(['label', 'pvc', `${NET}-3-data`, 'app.kubernetes.io/managed-by-'])
-      await kubectlNs(['scale', 'lnet', NET, '--replicas=3'])
-      await waitSettled(api, NET, 3)
-      await waitFor(`${NET}-3 gone, its PVC kept without owner`, async () => {
-        const nodes = await api.nodes(NET)
-        const pvc = await api.core.readNamespacedPersistentVolumeClaim({ name: `${NET}-3-data`, namespace: cluster.namespace }).catch(() => undefined)
-        return nodes.length === 3 && pvc !== undefined && (pvc.metadata?.ownerReferences ?? []).length === 0
-      }, { timeoutMs: 120_000, intervalMs: 500 })
-    })
+    const scale = JSON.parse(await kubectlNs(['get', '--raw', `/apis/lattice.diotec360.com/v1alpha1/namespaces/${cluster.namespace}/latticenetworks/${NET}/scale`])) as { spec: { replicas: number }, status: { replicas: number, selector: string } }
+    expect(scale).toMatchObject({ spec: { replicas: 3 }, status: { replicas: 3, selector: `lattice.diotec360.com/network=${NET},app.kubernetes.io/component=node` } })
+    await kubectlNs(['scale', 'lnet', NET, '--replicas', '4'])
+    expect((await api.network(NET))?.spec.replicas).toBe(4)
+    await waitSettled(api, NET, 4)
+    // A PVC the operator no longer sees (its managed-by label removed by hand) is still found on the
+    // server when its node goes: with reclaimPolicy Retain it is orphaned, not collected.
+    await kubectlNs(['label', 'pvc', `${NET}-3-data`, 'app.kubernetes.io/managed-by-'])
+    await kubectlNs(['scale', 'lnet', NET, '--replicas=3'])
+    await waitSettled(api, NET, 3)
+    await waitFor(`${NET}-3 gone, its PVC kept without owner`, async () => {
+      const nodes = await api.nodes(NET)
+      const pvc = await api.core.readNamespacedPersistentVolumeClaim({ name: `${NET}-3-data`, namespace: cluster.namespace }).catch(() => undefined)
+      return nodes.length === 3 && pvc !== undefined && (pvc.metadata?.ownerReferences ?? []).length === 0
+    }, { timeoutMs: 120_000, intervalMs: 500 })
   }, 400_000)
 
   it('rollout: a changed pod label replaces the pods one at a time, Service annotations follow; the NetworkPolicy can be switched off', async () => {
-    await step(async () => {
-      await mergePatchNetwork(cluster, NET, { spec: { podTemplate: { metadata: { labels: { team: 'ledger-2' } } }, service: { annotations: { 'example.com/lb': 'internal' } }, networkPolicy: { enabled: false } } })
-      await waitSettled(api, NET, 3, { timeoutMs: 300_000 })
-      const pods = await api.pods(NET)
-      expect(pods.map(p => p.metadata?.labels?.team)).toEqual(['ledger-2', 'ledger-2', 'ledger-2'])
-      for (const i of [0, 1, 2]) {
-        await waitFor(`${NET}-${i} Service annotated`, async () => (await api.core.readNamespacedService({ name: `${NET}-${i}`, namespace: cluster.namespace })).metadata?.annotations?.['example.com/lb'] === 'internal', { timeoutMs: 60_000, intervalMs: 500 })
-      }
-      expect(pods.every(podReady)).toBe(true)
-      await waitFor('NetworkPolicy removed', async () => (await cluster.kubectl(['-n', cluster.namespace, 'get', 'networkpolicy', `${NET}-nodes`])).stderr.includes('NotFound'), { timeoutMs: 60_000, intervalMs: 500 })
-    })
+    await mergePatchNetwork(cluster, NET, { spec: { podTemplate: { metadata: { labels: { team: 'ledger-2' } } }, service: { annotations: { 'example.com/lb': 'internal' } }, networkPolicy: { enabled: false } } })
+    await waitSettled(api, NET, 3, { timeoutMs: 300_000 })
+    const pods = await api.pods(NET)
+    expect(pods.map(p => p.metadata?.labels?.team)).toEqual(['ledger-2', 'ledger-2', 'ledger-2'])
+    for (const i of [0, 1, 2]) {
+      await waitFor(`${NET}-${i} Service annotated`, async () => (await api.core.readNamespacedService({ name: `${NET}-${i}`, namespace: cluster.namespace })).metadata?.annotations?.['example.com/lb'] === 'internal', { timeoutMs: 60_000, intervalMs: 500 })
+    }
+    expect(pods.every(podReady)).toBe(true)
+    await waitFor('NetworkPolicy removed', async () => (await cluster.kubectl(['-n', cluster.namespace, 'get', 'networkpolicy', `${NET}-nodes`])).stderr.includes('NotFound'), { timeoutMs: 60_000, intervalMs: 500 })
   }, 400_000)
 
   it('leader election: the leader stops, the other replica takes the Lease and reconciles; deletion cleans up', async () => {
-    await step(async () => {
-      const [first] = await leaders()
-      if (first === undefined) throw new Error('no leader')
-      await first.proc.stop(10_000)
-      const other = operators.find(o => o !== first)
-      await waitFor('the other replica leads', async () => { const l = await leaders(); return l.length === 1 && l[0] === other }, { timeoutMs: 90_000, intervalMs: 250 })
-      await kubectlNs(['scale', 'lnet', NET, '--replicas=2'])
-      await waitSettled(api, NET, 2)
-      mustSucceed(await cluster.kubectl(['-n', cluster.namespace, 'delete', 'lnet', NET, '--wait=false']), 'delete lnet')
-      await waitFor('nodes and pods gone', async () => (await api.nodes(NET)).length === 0 && (await api.pods(NET)).length === 0, { timeoutMs: 180_000, intervalMs: 500 })
-    })
+    const [first] = await leaders()
+    if (first === undefined) throw new Error('no leader')
+    await first.proc.stop(10_000)
+    const other = operators.find(o => o !== first)
+    await waitFor('the other replica leads', async () => { const l = await leaders(); return l.length === 1 && l[0] === other }, { timeoutMs: 90_000, intervalMs: 250 })
+    await kubectlNs(['scale', 'lnet', NET, '--replicas=2'])
+    await waitSettled(api, NET, 2)
+    mustSucceed(await cluster.kubectl(['-n', cluster.namespace, 'delete', 'lnet', NET, '--wait=false']), 'delete lnet')
+    await waitFor('nodes and pods gone', async () => (await api.nodes(NET)).length === 0 && (await api.pods(NET)).length === 0, { timeoutMs: 180_000, intervalMs: 500 })
   }, 400_000)
 
   it('the audit log: every verb the ServiceAccount is granted was used, and nothing was refused', async () => {
@@ -247,24 +235,22 @@ describe('RBAC exactly as used: the audit log of the operator\'s scenarios', () 
   }, 120_000)
 
   it('the finalizers grant is needed: without it, setting blockOwnerDeletion on a child is refused', async () => {
-    await step(async () => {
-      await kubectlApply(cluster, networkManifest('owner', { replicas: 1 }))
-      const uid = (await waitFor('owner stored', async () => (await api.network('owner'))?.metadata.uid, { timeoutMs: 30_000, intervalMs: 250 })) ?? ''
-      const child = {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'owned-child', namespace: cluster.namespace, ownerReferences: [{ apiVersion: 'lattice.diotec360.com/v1alpha1', kind: 'LatticeNetwork', name: 'owner', uid, controller: true, blockOwnerDeletion: true }] }
-      }
-      const asOperator = await cluster.kubectl(['create', '--dry-run=server', '-f', '-', `--as=${operatorUser()}`], { input: yaml.dump(child) })
-      expect({ code: asOperator.code, stderr: asOperator.stderr }).toEqual({ code: 0, stderr: '' })
-      // A ServiceAccount with the same rights but the finalizers rule.
-      mustSucceed(await cluster.kubectl(['create', 'serviceaccount', 'no-finalizers', '-n', cluster.namespace]), 'serviceaccount')
-      mustSucceed(await cluster.kubectl(['create', 'role', 'no-finalizers', '-n', cluster.namespace, '--verb=create', '--resource=configmaps']), 'role')
-      mustSucceed(await cluster.kubectl(['create', 'rolebinding', 'no-finalizers', '-n', cluster.namespace, '--role=no-finalizers', `--serviceaccount=${cluster.namespace}:no-finalizers`]), 'rolebinding')
-      const without = await cluster.kubectl(['create', '--dry-run=server', '-f', '-', `--as=system:serviceaccount:${cluster.namespace}:no-finalizers`], { input: yaml.dump(child) })
-      expect(without.code).not.toBe(0)
-      expect(without.stderr).toMatch(/cannot set blockOwnerDeletion/)
-    })
+    await kubectlApply(cluster, networkManifest('owner', { replicas: 1 }))
+    const uid = (await waitFor('owner stored', async () => (await api.network('owner'))?.metadata.uid, { timeoutMs: 30_000, intervalMs: 250 })) ?? ''
+    const child = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'owned-child', namespace: cluster.namespace, ownerReferences: [{ apiVersion: 'lattice.diotec360.com/v1alpha1', kind: 'LatticeNetwork', name: 'owner', uid, controller: true, blockOwnerDeletion: true }] }
+    }
+    const asOperator = await cluster.kubectl(['create', '--dry-run=server', '-f', '-', `--as=${operatorUser()}`], { input: yaml.dump(child) })
+    expect({ code: asOperator.code, stderr: asOperator.stderr }).toEqual({ code: 0, stderr: '' })
+    // A ServiceAccount with the same rights but the finalizers rule.
+    mustSucceed(await cluster.kubectl(['create', 'serviceaccount', 'no-finalizers', '-n', cluster.namespace]), 'serviceaccount')
+    mustSucceed(await cluster.kubectl(['create', 'role', 'no-finalizers', '-n', cluster.namespace, '--verb=create', '--resource=configmaps']), 'role')
+    mustSucceed(await cluster.kubectl(['create', 'rolebinding', 'no-finalizers', '-n', cluster.namespace, '--role=no-finalizers', `--serviceaccount=${cluster.namespace}:no-finalizers`]), 'rolebinding')
+    const without = await cluster.kubectl(['create', '--dry-run=server', '-f', '-', `--as=system:serviceaccount:${cluster.namespace}:no-finalizers`], { input: yaml.dump(child) })
+    expect(without.code).not.toBe(0)
+    expect(without.stderr).toMatch(/cannot set blockOwnerDeletion/)
   }, 120_000)
 })
 

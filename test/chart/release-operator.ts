@@ -4,7 +4,7 @@
  * TokenRequest token in a kubeconfig, not admin) with the environment of the Deployment the chart
  * rendered. Used by the RBAC tests (operator-rbac.test.ts, rbac-audit.test.ts).
  */
-import { freePort, waitFor } from '../../packages/testkit/src/index.js'
+import { freePort, registerDump, waitFor } from '../../packages/testkit/src/index.js'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -97,6 +97,7 @@ export async function runReleaseOperator (cluster: ClusterContext, dir: string, 
     },
     cwd: ROOT
   })
+  registerDump({ name: `operator ${podName} log`, dump: () => proc.tail(12_000), live: () => !proc.hasExited() })
   await waitFor(`${podName} healthy`, async () => {
     if (proc.hasExited()) throw new Error(`operator exited: ${proc.tail(3000)}`)
     return (await httpGet(`http://127.0.0.1:${healthPort}/healthz`, 2000).catch(() => ({ status: 0 }))).status === 200

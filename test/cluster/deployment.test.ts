@@ -14,7 +14,6 @@ describe('Deployment through kube-scheduler, kube-controller-manager and the loc
     const apps = kc.makeApiClient(AppsV1Api)
     const core = kc.makeApiClient(CoreV1Api)
     const namespace = cluster.namespace
-    const diag = async (err: unknown): Promise<never> => { throw new Error(`${(err as Error).message}\n${await cluster.diagnostics()}`) }
 
     await apps.createNamespacedDeployment({
       namespace,
@@ -40,7 +39,7 @@ describe('Deployment through kube-scheduler, kube-controller-manager and the loc
       }
     })
 
-    await waitFor('deployment hello available', async () => (await apps.readNamespacedDeployment({ name: 'hello', namespace })).status?.availableReplicas === 1, { timeoutMs: 90_000, intervalMs: 250 }).catch(diag)
+    await waitFor('deployment hello available', async () => (await apps.readNamespacedDeployment({ name: 'hello', namespace })).status?.availableReplicas === 1, { timeoutMs: 90_000, intervalMs: 250 })
     const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'app=hello' })).items
     expect(pods).toHaveLength(1)
     const pod: V1Pod = pods[0]
@@ -67,7 +66,7 @@ describe('Deployment through kube-scheduler, kube-controller-manager and the loc
     await waitFor('ReplicaSet and pod garbage-collected', async () => {
       const left = (await apps.listNamespacedReplicaSet({ namespace })).items.length + (await core.listNamespacedPod({ namespace, labelSelector: 'app=hello' })).items.length
       return left === 0
-    }, { timeoutMs: 90_000, intervalMs: 250 }).catch(diag)
+    }, { timeoutMs: 90_000, intervalMs: 250 })
     expect(isAlive(pid)).toBe(false)
   }, 240_000)
 })

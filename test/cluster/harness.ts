@@ -9,6 +9,7 @@ import { defaultImages, type ImageTable, type Kubelet, type KubeletInit } from '
 import { createLocalKubelet } from './local-kubelet.js'
 import { createTestNamespace, deleteTestNamespace } from './namespace.js'
 import { podLogsFromDisk, readSharedCluster } from './shared.js'
+import { registerDump } from '../../packages/testkit/src/index.js'
 
 export interface UseClusterOptions {
   /** Run kube-scheduler / kube-controller-manager (a private control plane; the shared one always has both). */
@@ -50,6 +51,8 @@ export interface ClusterContext {
   podLogs: (name: string, namespace?: string) => string
   /** Pods of the namespace with phase, IP and container states, plus recent events: for failure messages. */
   diagnostics: () => Promise<string>
+  /** Everything about the namespace (objects, custom resources, pods with their logs, events): the failure dump. */
+  dumpNamespace: () => Promise<string>
 }
 
 class SuiteCluster implements ClusterContext {
@@ -62,6 +65,7 @@ class SuiteCluster implements ClusterContext {
   kubelet: Kubelet | undefined
   private readonly bins = locateBinaries(['kubectl', 'helm'])
   private helmHome = ''
+  private unregisterDump: () => void = () => {}
 
   kubeConfig (): KubeConfig {
     const kc = new KubeConfig()
@@ -95,6 +99,16 @@ class SuiteCluster implements ClusterContext {
     }
   }
 
+  async dumpNamespace (): Promise<string> {
+    const parts: string[] = []
+    const get = await this.kubectl(['-n', this.namespace, 'get', 'lnet,lnode,pods,svc,secrets,cm,pvc,pdb', '-o', 'wide'])
+    parts.push('=== objects\n' + get.stdout + get.stderr)
+    const crs = await this.kubectl(['-n', this.namespace, 'get', 'lnet,lnode', '-o', 'yaml'])
+    parts.push('=== custom resources\n' + crs.stdout.slice(-20_000))
+    parts.push('=== pods and events\n' + await this.diagnostics())
+    return parts.join('\n')
+  }
+
   async setUp (opts: UseClusterOptions, suiteName: string): Promise<void> {
     const wantsAbsence = opts.kubelet === false || opts.scheduler === false || opts.controllerManager === false || opts.controlPlane !== undefined
     const shared = opts.shared !== false && !wantsAbsence ? readSharedCluster() : undefined
@@ -124,9 +138,12 @@ class SuiteCluster implements ClusterContext {
       }
     }
     this.namespace = await createTestNamespace(this.kubeConfig(), opts.namespacePrefix ?? suiteName)
+    // Dumped by the kit's jest environment when a test of the suite fails (no test asks for it).
+    this.unregisterDump = registerDump({ name: `namespace ${this.namespace}`, dump: async () => await this.dumpNamespace() })
   }
 
   async tearDown (): Promise<void> {
+    this.unregisterDump()
     try {
       if (this.namespace !== '' && this.controlPlane == null) await deleteTestNamespace(this.kubeConfig(), this.namespace)
     } finally {

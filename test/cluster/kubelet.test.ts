@@ -58,14 +58,10 @@ describe('local kubelet', () => {
   const ns = (): string => cluster.namespace
 
   async function waitPod (name: string, what: string, pred: (p: V1Pod) => boolean, timeoutMs = 60_000): Promise<V1Pod> {
-    try {
-      return await waitFor(`pod ${name} ${what}`, async () => {
-        const p = await core().readNamespacedPod({ name, namespace: ns() })
-        return pred(p) ? p : undefined
-      }, { timeoutMs, intervalMs: 200 })
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await cluster.diagnostics()}`)
-    }
+    return await waitFor(`pod ${name} ${what}`, async () => {
+      const p = await core().readNamespacedPod({ name, namespace: ns() })
+      return pred(p) ? p : undefined
+    }, { timeoutMs, intervalMs: 200 })
   }
 
   async function env (ip: string): Promise<Record<string, string>> {

@@ -35,15 +35,10 @@ describe('lattice-node as a pod of the local kubelet', () => {
       }
     }
     await core.createNamespacedPod({ namespace, body: pod })
-    let ready: V1Pod
-    try {
-      ready = await waitFor('lattice-node pod Ready', async () => {
-        const p = await core.readNamespacedPod({ name: 'node-0', namespace })
-        return p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true ? p : undefined
-      }, { timeoutMs: 90_000, intervalMs: 250 })
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await cluster.diagnostics()}`)
-    }
+    const ready = await waitFor('lattice-node pod Ready', async () => {
+      const p = await core.readNamespacedPod({ name: 'node-0', namespace })
+      return p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true ? p : undefined
+    }, { timeoutMs: 90_000, intervalMs: 250 })
     const ip = ready.status?.podIP ?? ''
     expect(ip).toMatch(/^127\./)
     expect(ip).not.toBe('127.0.0.1')

@@ -12,7 +12,7 @@
  */
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { startLattice, type Lattice, type NodeProcess } from '../support/index.js'
+import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 
 interface Status { peer_count: number, mode: string, http_sync_enabled: boolean, record_count: number, merkle_root: string }
 

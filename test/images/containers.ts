@@ -8,7 +8,7 @@ import path from 'node:path'
 import { GenericContainer, getContainerRuntimeClient, StartupCheckStrategy, Wait, type StartedNetwork, type StartedTestContainer, type StartupStatus } from 'testcontainers'
 import type Dockerode from 'dockerode'
 import { NODE_UID, PATHS } from '../../operator/src/api/constants.js'
-import { request } from '../support/index.js'
+import { request } from '../../packages/testkit/src/node/index.js'
 import type { NodeApi } from '../sync/helpers.js'
 import { TEST_LABEL } from './podman.js'
 

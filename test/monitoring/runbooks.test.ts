@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startNodeProcess, type NodeProcess } from '../support/node-process.js'
+import { startNodeProcess, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { repoRoot } from './repo-root.js'
 
 const RUNBOOKS = join(repoRoot(), 'docs/runbooks')

@@ -1,7 +1,7 @@
 /** The REST API of one real node process: validation, auth, pagination, idempotency, key view, feed. */
 import { sampleValue } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { request, startStandaloneNode } from '../support/index.js'
+import { request, startStandaloneNode } from '../../packages/testkit/src/node/index.js'
 
 interface Rec { id: string, origin: string, seq: number, ts: number, key: string, payload: unknown, sig: string }
 interface ApiError { error: { code: string, message: string } }

@@ -7,7 +7,7 @@ import { waitFor } from '../../packages/testkit/src/index.js'
 import http from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startStandaloneNode, type NodeProcess } from '../support/index.js'
+import { startStandaloneNode, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 
 const FEEDS = 200
 const RECORDS = 20_000

@@ -3,12 +3,9 @@
  * commit), so a crash right after it loses nothing, and the restarted node has the same Merkle root
  * and passes its integrity check.
  */
-import { waitFor } from '../../packages/testkit/src/index.js'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
-import { startNodeProcess, type NodeProcess } from '../support/index.js'
+import { disposeDir, tempDir, waitFor } from '../../packages/testkit/src/index.js'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { startNodeProcess, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 
 interface Rec { id: string, origin: string, seq: number, ts: number, key: string, payload: unknown, sig: string }
 interface State { merkle_root: string, record_count: number, version_vector: Record<string, number> }
@@ -19,17 +16,19 @@ const SINGLE = { AETHEL_P2P_ENABLED: 'false' }
 describe('durability of acknowledged writes', () => {
   const dirs: string[] = []
   const running: NodeProcess[] = []
-  const tempDir = async (): Promise<string> => { const d = await mkdtemp(path.join(os.tmpdir(), 'durability-')); dirs.push(d); return d }
+  const freshDir = async (): Promise<string> => { const d = await tempDir('durability-'); dirs.push(d); return d }
   const start = async (dataDir: string, token?: string): Promise<NodeProcess> => {
     const node = await startNodeProcess({ dataDir, token, env: SINGLE })
     running.push(node)
     return node
   }
-  afterEach(async () => { await Promise.all(running.splice(0).map(async n => n.kill('SIGKILL'))) })
-  afterAll(async () => { await Promise.all(dirs.map(async d => rm(d, { recursive: true, force: true }))) })
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map(async n => n.kill('SIGKILL')))
+    await Promise.all(dirs.splice(0).map(disposeDir))
+  })
 
   it('keeps a record, its Merkle root and a passing integrity check across SIGKILL and restart', async () => {
-    const node = await start(await tempDir())
+    const node = await start(await freshDir())
     const written = await node.api<Rec>('/api/lattice/records', { body: { key: 'acct/alice', payload: { balance: 42, note: 'first' } } })
     expect(written.status).toBe(201)
     expect(written.body.id).toMatch(/^[0-9a-f]{64}$/)
@@ -54,7 +53,7 @@ describe('durability of acknowledged writes', () => {
   })
 
   it('finds every acknowledged record after SIGKILL during a stream of concurrent writes', async () => {
-    const node = await start(await tempDir())
+    const node = await start(await freshDir())
     const acknowledged: Rec[] = []
     let stop = false
     let failures = 0
@@ -91,7 +90,7 @@ describe('durability of acknowledged writes', () => {
   })
 
   it('answers in-flight writes before exiting on SIGTERM, and they are all there after restart', async () => {
-    const node = await start(await tempDir())
+    const node = await start(await freshDir())
     const inflight = Array.from({ length: 64 }, async (_, i) => node.api<Rec>('/api/lattice/records', { body: { key: `t/${i}`, payload: i } }).catch(() => undefined))
     const code = await node.stop()
     expect(code).toBe(0)

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startStandaloneNode } from '../support/index.js'
+import { startStandaloneNode } from '../../packages/testkit/src/node/index.js'
 
 const SEED = Number(process.env.LATTICE_FUZZ_SEED ?? 20261129)
 const REQUESTS = 10_000

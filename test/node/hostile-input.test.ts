@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { request, startStandaloneNode } from '../support/index.js'
+import { request, startStandaloneNode } from '../../packages/testkit/src/node/index.js'
 import { sampleGets, uploadFloodInChild } from '../support/upload-flood.js'
 
 interface ApiError { error: { code: string, message: string } }

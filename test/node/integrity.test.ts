@@ -2,14 +2,14 @@
  * A damaged ledger is reported, not served: flipped bytes in a copy of the database turn the
  * persistence component unhealthy with a reason, /readyz to 503 and the data endpoints to 503.
  */
-import { waitFor } from '../../packages/testkit/src/index.js'
+import { disposeDir, tempDir, waitFor } from '../../packages/testkit/src/index.js'
 import { spawn } from 'node:child_process'
 import { DatabaseSync } from 'node:sqlite'
-import { cp, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
+import { cp, open, readFile, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { NODE_MAIN, startNodeProcess, type NodeProcess } from '../support/index.js'
+import { NODE_MAIN, startNodeProcess, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 
 const CANARY = 'canary-7f3a'
 
@@ -32,7 +32,7 @@ describe('integrity check', () => {
   const running: NodeProcess[] = []
   afterAll(async () => {
     await Promise.all(running.map(async n => n.kill('SIGKILL')))
-    await Promise.all(dirs.map(async d => rm(d, { recursive: true, force: true })))
+    await Promise.all(dirs.map(async d => disposeDir(d)))
   })
 
   const damagedCopy = async (name: string, damage: (db: string) => Promise<void>): Promise<NodeProcess> => {
@@ -46,7 +46,7 @@ describe('integrity check', () => {
   let token = ''
 
   beforeAll(async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'integrity-'))
+    const dir = await tempDir('integrity-')
     dirs.push(dir)
     const node = await startNodeProcess({ dataDir: path.join(dir, 'original'), env: { AETHEL_P2P_ENABLED: 'false' } })
     running.push(node)

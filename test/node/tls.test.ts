@@ -3,13 +3,11 @@
  * certificate and CA bundle without a restart or a refused request, and refusing (counting, logging)
  * a lattice node whose certificate comes from another CA.
  */
-import { waitFor, metricValue } from '../../packages/testkit/src/index.js'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { disposeDir, metricValue, tempDir, waitFor } from '../../packages/testkit/src/index.js'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { request, startLattice, startNodeProcess, type Lattice, type NodeProcess } from '../support/index.js'
-import { loopbackCertificate, presentedCertificate, testCa, writeTlsFiles } from '../../packages/testkit/src/tls.js'
+import { loopbackCertificate, presentedCertificate, request, startLattice, startNodeProcess, testCa, writeTlsFiles, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { certificateFacts } from '../../operator/src/tls/pki.js'
 
 interface State { merkle_root: string, record_count: number }
@@ -18,14 +16,14 @@ describe('node HTTPS', () => {
   const cleanups: Array<() => Promise<unknown>> = []
   afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
 
-  async function tempDir (prefix: string): Promise<string> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), prefix))
-    cleanups.push(async () => await rm(dir, { recursive: true, force: true }))
+  async function testDir (prefix: string): Promise<string> {
+    const dir = await tempDir(prefix)
+    cleanups.push(async () => await disposeDir(dir))
     return dir
   }
 
   it('serves HTTPS with its certificate and swaps a rotated certificate without dropping a request', async () => {
-    const dir = await tempDir('tls-serve-')
+    const dir = await testDir('tls-serve-')
     const ca = await testCa('lattice-test-ca')
     const first = await loopbackCertificate(ca)
     const files = await writeTlsFiles(dir, first, ca.certPem)
@@ -71,7 +69,7 @@ describe('node HTTPS', () => {
   })
 
   it('refuses a lattice node whose certificate is from another CA (counted, logged with its URL) and syncs with the others', async () => {
-    const dir = await tempDir('tls-foreign-')
+    const dir = await testDir('tls-foreign-')
     const ca = await testCa('network-ca')
     const foreignCa = await testCa('foreign-ca')
     // node 2 belongs to another CA: it presents a certificate from it and trusts only it (the server
@@ -115,7 +113,7 @@ describe('node HTTPS', () => {
   })
 
   it('reloads a changed CA bundle: a node with a certificate from a newly trusted CA is accepted without a restart', async () => {
-    const dir = await tempDir('tls-bundle-')
+    const dir = await testDir('tls-bundle-')
     const oldCa = await testCa('old-ca')
     const newCa = await testCa('new-ca')
     const dirs = [path.join(dir, 'tls-0'), path.join(dir, 'tls-1')]

@@ -1,11 +1,10 @@
 /**
  * Helpers for operator acceptance tests: run the operator in-process against the suite's cluster,
- * read LatticeNetworks/LatticeNodes, talk to node APIs, and dump the namespace when a test fails
- * (objects, events, pod logs, operator log tail), CloudNativePG style.
+ * read LatticeNetworks/LatticeNodes, talk to node APIs. A failing test's output shows the operator's
+ * log and the namespace (objects, events, pod logs) without asking: the kit's jest environment.
  */
-import { samplesOf, waitFor } from '../../packages/testkit/src/index.js'
+import { disposeDir, registerDump, samplesOf, tail, tempDir, waitFor } from '../../packages/testkit/src/index.js'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import winston from 'winston'
 import yaml from 'js-yaml'
@@ -20,8 +19,10 @@ export interface RunningOperator {
   stop: () => Promise<void>
 }
 
+/** The operator in this process; its log goes to a file that a failing test's output shows (the kit's jest environment). */
 export async function startOperator (cluster: ClusterContext, overrides: Partial<OperatorInit> = {}, label = 'op'): Promise<RunningOperator> {
-  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-op-log-')), `${label}.log`)
+  const logDir = await tempDir('lattice-op-log-')
+  const logFile = path.join(logDir, `${label}.log`)
   const logger = winston.createLogger({ level: 'debug', format: winston.format.combine(winston.format.timestamp(), winston.format.json()), transports: [new winston.transports.File({ filename: logFile })] })
   const operator = createOperator({
     watchNamespace: cluster.namespace,
@@ -35,8 +36,10 @@ export async function startOperator (cluster: ClusterContext, overrides: Partial
     identity: label,
     ...overrides
   }, { kubeConfig: cluster.kubeConfig(), logger })
-  await operator.start()
   let stopped = false
+  // Not unregistered at stop: a test that restarts the operator shows both logs when it fails.
+  registerDump({ name: `operator ${label} log`, dump: () => { try { return tail(fs.readFileSync(logFile, 'utf8'), 200) } catch { return '(no log)' } }, live: () => !stopped })
+  await operator.start()
   return {
     operator,
     logFile,
@@ -45,6 +48,7 @@ export async function startOperator (cluster: ClusterContext, overrides: Partial
       stopped = true
       await operator.stop()
       logger.close()
+      await disposeDir(logDir)
     }
   }
 }
@@ -127,36 +131,6 @@ export function apiWrites (metrics: string): Record<string, number> {
 export function writesBetween (before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, d]) => d !== 0))
 }
-
-/** Everything about the namespace, for a failure message. */
-export async function dumpNamespace (cluster: ClusterContext, logFiles: string[] = []): Promise<string> {
-  const parts: string[] = []
-  const get = await cluster.kubectl(['-n', cluster.namespace, 'get', 'lnet,lnode,pods,svc,secrets,cm,pvc,pdb', '-o', 'wide'])
-  parts.push('=== objects\n' + get.stdout + get.stderr)
-  const crs = await cluster.kubectl(['-n', cluster.namespace, 'get', 'lnet,lnode', '-o', 'yaml'])
-  parts.push('=== custom resources\n' + crs.stdout.slice(-20_000))
-  parts.push('=== pods and events\n' + await cluster.diagnostics())
-  for (const f of logFiles) {
-    try {
-      const lines = fs.readFileSync(f, 'utf8').trim().split('\n')
-      parts.push(`=== operator log ${f} (last 60 lines)\n` + lines.slice(-60).join('\n'))
-    } catch { /* no log */ }
-  }
-  return parts.join('\n')
-}
-
-/** Run a step; on failure rethrow with the namespace dump appended. */
-export async function withDump<T> (cluster: ClusterContext, logFiles: () => string[], fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (err) {
-    const dump = await dumpNamespace(cluster, logFiles()).catch((e: unknown) => `(dump failed: ${String(e)})`)
-    const e = err instanceof Error ? err : new Error(String(err))
-    e.message = `${e.message}\n\n${dump}`
-    throw e
-  }
-}
-
 
 /** A network is settled: n/n ready and updated, every node up with `peers` peers in `mode`, one root. */
 export async function waitSettled (api: Api, name: string, replicas: number, opts: { peers?: number, mode?: string, timeoutMs?: number } = {}): Promise<LatticeNetwork> {

@@ -10,12 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { V1Secret } from '@kubernetes/client-node'
 import yaml from 'js-yaml'
 import { useCluster } from '../cluster/harness.js'
-import { request } from '../support/http.js'
-import { testCa } from '../../packages/testkit/src/tls.js'
+import { request, testCa } from '../../packages/testkit/src/node/index.js'
 import { certificateFacts, issueServingCertificate, type KeyPairPem } from '../../operator/src/tls/pki.js'
 import { buildCertificate, nodeDnsNames, type CertManagerCertificate } from '../../operator/src/builders/tls.js'
 import { resolveNetworkSpec } from '../../operator/src/api/defaults.js'
-import { Api, kubectlApply, networkManifest, startOperator, waitSettled, withDump, type RunningOperator } from './helpers.js'
+import { Api, kubectlApply, networkManifest, startOperator, waitSettled, type RunningOperator } from './helpers.js'
 
 const NET = 'managed'
 const SYNC = { mode: 'auto', heartbeatIntervalSeconds: 1, peerlessTimeoutSeconds: 4, httpPollIntervalSeconds: 1 }
@@ -36,7 +35,6 @@ describe('LatticeNetwork with spec.tls.mode certManager (cert-manager CRDs, test
   let signing = true
   let signer: Promise<void> | undefined
   const issued: string[] = []
-  const logs = (): string[] => op !== undefined ? [op.logFile] : []
 
   /** What cert-manager's controller would do for each Certificate: sign it, write its Secret. */
   async function signPending (): Promise<void> {
@@ -97,29 +95,27 @@ describe('LatticeNetwork with spec.tls.mode certManager (cert-manager CRDs, test
   })
 
   it('creates one Certificate per node; with their Secrets the network converges over HTTPS', async () => {
-    await withDump(cluster, logs, async () => {
-      await kubectlApply(cluster, networkManifest(NET, { replicas: 3, sync: SYNC, tls: { mode: 'certManager', issuerRef: { name: 'lattice-ca', kind: 'ClusterIssuer' } } }))
-      await waitSettled(api, NET, 3)
-      const list = await api.custom.listNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace: cluster.namespace, plural: 'certificates' }) as { items: CertManagerCertificate[] }
-      expect(list.items.map(c => c.metadata?.name).sort()).toEqual([`${NET}-0-tls`, `${NET}-1-tls`, `${NET}-2-tls`])
-      for (const node of await api.nodes(NET)) {
-        const c = list.items.find(x => x.metadata?.name === `${node.metadata.name ?? ''}-tls`)
-        expect(c?.spec.issuerRef).toEqual({ name: 'lattice-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' })
-        expect(c?.spec.secretName).toBe(`${node.metadata.name ?? ''}-tls`)
-        // the pod IP joins the Certificate once the pod has one (cert-manager then re-issues)
-        await waitFor(`${node.metadata.name ?? ''}'s Certificate names its pod IP`, async () => {
-          const fresh = await api.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace: cluster.namespace, plural: 'certificates', name: `${node.metadata.name ?? ''}-tls` }) as CertManagerCertificate
-          return fresh.spec.ipAddresses?.includes(node.status?.podIP ?? '-') === true
-        }, { timeoutMs: 60_000, intervalMs: 500 })
-      }
-      // the trust bundle is the issuer's CA (ca.crt of the Secrets): a client trusting it gets through
-      const trust = (await api.core.readNamespacedConfigMap({ name: `${NET}-tls-trust`, namespace: cluster.namespace })).data?.['ca.crt']
-      expect(trust).toBe(ca.certPem.trim() + '\n')
-      const ip = (await api.nodes(NET))[0]?.status?.podIP ?? ''
-      const state = await request<{ record_count: number }>(`https://${ip}:8080/api/lattice/state`, { ca: ca.certPem })
-      expect(state.status).toBe(200)
-      await expect(request(`https://${ip}:8080/api/lattice/state`, { ca: (await testCa('other')).certPem })).rejects.toThrow()
-      expect(issued.length).toBeGreaterThanOrEqual(6) // each node twice: before and after its pod IP was known
-    })
+    await kubectlApply(cluster, networkManifest(NET, { replicas: 3, sync: SYNC, tls: { mode: 'certManager', issuerRef: { name: 'lattice-ca', kind: 'ClusterIssuer' } } }))
+    await waitSettled(api, NET, 3)
+    const list = await api.custom.listNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace: cluster.namespace, plural: 'certificates' }) as { items: CertManagerCertificate[] }
+    expect(list.items.map(c => c.metadata?.name).sort()).toEqual([`${NET}-0-tls`, `${NET}-1-tls`, `${NET}-2-tls`])
+    for (const node of await api.nodes(NET)) {
+      const c = list.items.find(x => x.metadata?.name === `${node.metadata.name ?? ''}-tls`)
+      expect(c?.spec.issuerRef).toEqual({ name: 'lattice-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' })
+      expect(c?.spec.secretName).toBe(`${node.metadata.name ?? ''}-tls`)
+      // the pod IP joins the Certificate once the pod has one (cert-manager then re-issues)
+      await waitFor(`${node.metadata.name ?? ''}'s Certificate names its pod IP`, async () => {
+        const fresh = await api.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace: cluster.namespace, plural: 'certificates', name: `${node.metadata.name ?? ''}-tls` }) as CertManagerCertificate
+        return fresh.spec.ipAddresses?.includes(node.status?.podIP ?? '-') === true
+      }, { timeoutMs: 60_000, intervalMs: 500 })
+    }
+    // the trust bundle is the issuer's CA (ca.crt of the Secrets): a client trusting it gets through
+    const trust = (await api.core.readNamespacedConfigMap({ name: `${NET}-tls-trust`, namespace: cluster.namespace })).data?.['ca.crt']
+    expect(trust).toBe(ca.certPem.trim() + '\n')
+    const ip = (await api.nodes(NET))[0]?.status?.podIP ?? ''
+    const state = await request<{ record_count: number }>(`https://${ip}:8080/api/lattice/state`, { ca: ca.certPem })
+    expect(state.status).toBe(200)
+    await expect(request(`https://${ip}:8080/api/lattice/state`, { ca: (await testCa('other')).certPem })).rejects.toThrow()
+    expect(issued.length).toBeGreaterThanOrEqual(6)
   }, 300_000)
 })

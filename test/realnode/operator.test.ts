@@ -13,7 +13,7 @@ import type { LatticeNetwork, LatticeNode } from '../../operator/src/api/types.j
 import { networkSecretName, peersConfigMapName } from '../../operator/src/builders/names.js'
 import { parsePeersConfigMap } from '../../operator/src/builders/peers.js'
 import { repoRoot } from '../cluster/binaries.js'
-import { realNodeSkipReason, useRealNode, type RealNodeContext } from '../cluster/realnode/harness.js'
+import { realNodeSkipReason, useRealNode } from '../cluster/realnode/harness.js'
 import { builtImageArchives, REAL_NODE } from '../cluster/realnode/index.js'
 
 const skipReason = realNodeSkipReason()
@@ -26,12 +26,8 @@ const NET = 'aethel'
 
 const podReady = (p: V1Pod | undefined): boolean => p?.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') === true
 
-async function within<T> (rn: RealNodeContext, what: string, check: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
-  try {
-    return await waitFor(what, check, { timeoutMs, intervalMs: 1000 })
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${await rn.diagnostics()}`)
-  }
+async function within<T> (what: string, check: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
+  return await waitFor(what, check, { timeoutMs, intervalMs: 1000 })
 }
 
 async function nodeApi (ip: string, pathAndQuery: string, init: { token?: string, body?: unknown } = {}): Promise<{ status: number, body: string }> {
@@ -59,7 +55,7 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
 
   it('helm install runs the operator as a pod from its image, with its own ServiceAccount', async () => {
     const r = await rn.controlPlane.helm(['install', 'lattice', path.join(repoRoot(), 'charts', 'lattice-operator'), '-n', 'lattice-system', '--create-namespace', '--wait', '--timeout', '5m'], { timeoutMs: 330_000 })
-    if (r.code !== 0) throw new Error(`helm install failed: ${r.stderr}\n${await rn.diagnostics()}`)
+    if (r.code !== 0) throw new Error(`helm install failed: ${r.stderr}`)
     const pods = await core().listNamespacedPod({ namespace: 'lattice-system', labelSelector: 'app.kubernetes.io/name=lattice-operator' })
     expect(pods.items).toHaveLength(1)
     const pod = pods.items[0]
@@ -70,7 +66,7 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
     await core().readNamespacedServiceAccount({ name: sa, namespace: 'lattice-system' })
     expect(pod.status?.containerStatuses?.[0].imageID).toMatch(/^sha256:|@sha256:/)
     // It talks to the API server from inside the pod network: caches synced means list + watch worked.
-    const logs = await within(rn, 'operator log: caches synced', async () => {
+    const logs = await within('operator log: caches synced', async () => {
       const l = await rn.kubectl(['logs', '-n', 'lattice-system', pod.metadata?.name ?? ''])
       return l.stdout.includes('caches synced') ? l.stdout : undefined
     })
@@ -79,11 +75,11 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
 
   it('kubectl apply of the minimal sample gives three Ready node pods that find each other by DNS name', async () => {
     // The chart's CRDs may still be on their way to Established right after the install.
-    await within(rn, 'kubectl apply of the minimal sample', async () => {
+    await within('kubectl apply of the minimal sample', async () => {
       const r = await rn.kubectl(['apply', '-n', rn.namespace, '-f', path.join(repoRoot(), 'manifests', 'samples', 'minimal.yaml')])
       return r.code === 0
     }, 60_000)
-    await within(rn, 'network aethel 3/3 Ready with 2 peers each', networkReady, 300_000)
+    await within('network aethel 3/3 Ready with 2 peers each', networkReady, 300_000)
     const pods = (await core().listNamespacedPod({ namespace: rn.namespace })).items.filter(p => p.metadata?.name?.startsWith(`${NET}-`) === true)
     expect(pods).toHaveLength(3)
     for (const p of pods) {
@@ -104,15 +100,15 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
     expect(write.status).toBe(201)
     const id = (JSON.parse(write.body) as { id: string }).id
     expect(id).toMatch(/^[0-9a-f]{64}$/)
-    await within(rn, 'the record on aethel-1', async () => (await nodeApi(oldPod.status?.podIP ?? '', `/api/lattice/records/${id}`, { token })).status === 200)
+    await within('the record on aethel-1', async () => (await nodeApi(oldPod.status?.podIP ?? '', `/api/lattice/records/${id}`, { token })).status === 200)
 
     const del = await rn.kubectl(['delete', 'pod', '-n', rn.namespace, `${NET}-1`, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 })
     expect(del.code).toBe(0)
-    const fresh = await within(rn, 'a new aethel-1 pod Ready', async () => {
+    const fresh = await within('a new aethel-1 pod Ready', async () => {
       const p = await core().readNamespacedPod({ name: `${NET}-1`, namespace: rn.namespace }).catch(() => undefined)
       return p?.metadata?.uid !== oldPod.metadata?.uid && podReady(p) ? p : undefined
     })
-    await within(rn, 'network aethel 3/3 Ready again', networkReady, 240_000)
+    await within('network aethel 3/3 Ready again', networkReady, 240_000)
     const after = await getNode(`${NET}-1`)
     expect(after.status?.peerId).toBe(before.status?.peerId)
     const read = await nodeApi(fresh.status?.podIP ?? '', `/api/lattice/records/${id}`, { token })
@@ -139,12 +135,12 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
       await rn.node.restartContainerd()
       await rn.node.restartKubelet()
       // The new kubelet reports: a heartbeat after the restart.
-      await within(rn, 'a node heartbeat from the restarted kubelet', async () => {
+      await within('a node heartbeat from the restarted kubelet', async () => {
         const node = await core().readNode({ name: REAL_NODE.nodeName })
         const ready = node.status?.conditions?.find(c => c.type === 'Ready')
         return ready?.status === 'True' && new Date(ready.lastHeartbeatTime ?? 0).getTime() > restartedAt
       })
-      await within(rn, 'network aethel 3/3 Ready after the restarts', networkReady, 240_000)
+      await within('network aethel 3/3 Ready after the restarts', networkReady, 240_000)
     } finally {
       sampling = false
       await sampler
@@ -159,20 +155,20 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
     const write = await nodeApi(ip2, '/api/lattice/records', { token, body: { key: 'after-restarts', payload: { n: 2 } } })
     expect(write.status).toBe(201)
     const id = (JSON.parse(write.body) as { id: string }).id
-    await within(rn, 'the record written on aethel-2 on aethel-0', async () => (await nodeApi(ip0, `/api/lattice/records/${id}`, { token })).status === 200)
+    await within('the record written on aethel-2 on aethel-0', async () => (await nodeApi(ip0, `/api/lattice/records/${id}`, { token })).status === 200)
   }, 400_000)
 
   it('a network whose image does not exist says ImagePullBackOff in its status, not a silent Pending', async () => {
     const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'LatticeNetwork', metadata: { name: 'broken' }, spec: { image: 'lattice-node:does-not-exist', replicas: 1 } }
     await objects().createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenetworks', body })
     // containerd's only registry is a closed loopback port: the pull fails at once, on this machine.
-    const node = await within(rn, 'LatticeNode broken-0 Ready=False with reason ImagePullBackOff', async () => {
+    const node = await within('LatticeNode broken-0 Ready=False with reason ImagePullBackOff', async () => {
       const n = await getNode('broken-0').catch(() => undefined)
       const ready = n?.status?.conditions?.find(c => c.type === 'Ready')
       return ready?.reason === 'ImagePullBackOff' ? n : undefined
     })
     expect(node.status?.conditions?.find(c => c.type === 'Ready')?.message).toContain('lattice-node:does-not-exist')
-    const net = await within(rn, 'LatticeNetwork broken naming the pull failure', async () => {
+    const net = await within('LatticeNetwork broken naming the pull failure', async () => {
       const n = await objects().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: rn.namespace, plural: 'latticenetworks', name: 'broken' }) as LatticeNetwork
       return n.status?.conditions?.find(c => c.type === 'Ready')?.message?.includes('ImagePullBackOff') === true ? n : undefined
     })

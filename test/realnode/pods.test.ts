@@ -30,14 +30,10 @@ function busyboxPod (name: string, script: string, extra: Partial<V1Pod['spec']>
 
 async function waitPod (rn: RealNodeContext, name: string, what: string, ok: (p: V1Pod) => boolean, timeoutMs = 120_000): Promise<V1Pod> {
   const core = rn.kubeConfig().makeApiClient(CoreV1Api)
-  try {
-    return await waitFor(what, async () => {
-      const p = await core.readNamespacedPod({ name, namespace: rn.namespace })
-      return ok(p) ? p : undefined
-    }, { timeoutMs, intervalMs: 500 })
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${await rn.diagnostics()}`)
-  }
+  return await waitFor(what, async () => {
+    const p = await core.readNamespacedPod({ name, namespace: rn.namespace })
+    return ok(p) ? p : undefined
+  }, { timeoutMs, intervalMs: 500 })
 }
 
 async function logsOf (rn: RealNodeContext, name: string): Promise<string> {
@@ -52,7 +48,7 @@ async function waitLogs (rn: RealNodeContext, name: string, pattern: RegExp): Pr
       return pattern.test(logs) ? logs : undefined
     }, { timeoutMs: 120_000, intervalMs: 500 })
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${await logsOf(rn, name)}\n${await rn.diagnostics()}`)
+    throw new Error(`${(err as Error).message}\n${await logsOf(rn, name)}`)
   }
 }
 

@@ -5,7 +5,7 @@
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, type Lattice } from '../support/index.js'
+import { startLattice, type Lattice } from '../../packages/testkit/src/node/index.js'
 import { metric, SHORT_TIMINGS, state, status, write, writeBatch } from './helpers.js'
 
 const MISSING = 10_000

@@ -3,14 +3,13 @@
  * to any node reaches all three over gossip and every Merkle root is equal; a record signed by a
  * non-member is dropped and counted.
  */
-import { waitFor } from '../../packages/testkit/src/index.js'
+import { disposeDir, tempDir, waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startLattice, startNodeProcess, writePskFile, type Lattice, type NodeProcess } from '../support/index.js'
+import { startLattice, startNodeProcess, writePskFile, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
 import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
@@ -27,7 +26,7 @@ describe('three-node lattice converges over gossip', () => {
   afterAll(async () => {
     await outsider?.stop()
     await intruder?.kill('SIGKILL')
-    if (intruderDir !== undefined) await rm(intruderDir, { recursive: true, force: true })
+    if (intruderDir !== undefined) await disposeDir(intruderDir)
     await lattice?.destroy()
   })
 
@@ -96,7 +95,7 @@ describe('three-node lattice converges over gossip', () => {
   })
 
   it('a node process without the pre-shared key cannot join', async () => {
-    intruderDir = await mkdtemp(join(tmpdir(), 'intruder-'))
+    intruderDir = await tempDir('intruder-')
     const wrongPsk = await writePskFile(intruderDir)
     intruder = await startNodeProcess({
       dataDir: join(intruderDir, 'data'),

@@ -6,7 +6,7 @@
  */
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { type Lattice } from '../support/index.js'
+import { type Lattice } from '../../packages/testkit/src/node/index.js'
 import { converged, startConnectedLattice, metric, setP2P, state, status, write } from './helpers.js'
 
 describe('failover to HTTP and recovery to P2P', () => {

@@ -3,14 +3,13 @@
  * as it can sign) at one node for 15 s. The node stays up and keeps answering its API: the flooder's
  * messages beyond its per-peer gossip budget are dropped before decoding and counted.
  */
-import { waitFor } from '../../packages/testkit/src/index.js'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { disposeDir, tempDir, waitFor } from '../../packages/testkit/src/index.js'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { startNodeProcess, writePskFile, type NodeProcess } from '../support/index.js'
+import { startNodeProcess, writePskFile, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { createRecordSigner, signRecord } from '../../node/src/ledger/index.js'
 import { encodeGossip } from '../../node/src/sync/codec.js'
 import type { P2PTransport } from '../../node/src/sync/p2p/transport.js'
@@ -25,7 +24,7 @@ describe('gossip flood from a member', () => {
   let flooder: P2PTransport | undefined
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'flood-'))
+    dir = await tempDir('flood-')
     const pskFile = await writePskFile(dir)
     const key = await generateKeyPair('Ed25519')
     const origin = peerIdFromPrivateKey(key).toString()
@@ -39,7 +38,7 @@ describe('gossip flood from a member', () => {
   afterAll(async () => {
     await flooder?.stop()
     await target?.kill('SIGKILL')
-    await rm(dir, { recursive: true, force: true })
+    await disposeDir(dir)
   })
 
   it(`stays up and answers its API while a member floods it for ${FLOOD_MS / 1000} s; over-budget gossip is dropped`, async () => {

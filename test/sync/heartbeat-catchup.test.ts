@@ -6,7 +6,7 @@
  */
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, type Lattice } from '../support/index.js'
+import { startLattice, type Lattice } from '../../packages/testkit/src/node/index.js'
 import { has, metric, SHORT_TIMINGS, state, status, switchMode, write } from './helpers.js'
 
 describe('heartbeat-triggered catch-up', () => {

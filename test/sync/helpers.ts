@@ -1,8 +1,8 @@
 /** Shared helpers of the sync acceptance tests (real node processes on loopback; test/images uses them on containers). */
 import { metricValue, waitFor } from '../../packages/testkit/src/index.js'
 import { randomBytes } from 'node:crypto'
-import type { Lattice, NodeProcess } from '../support/index.js'
-import { request, startLattice } from '../support/index.js'
+import type { Lattice, NodeProcess } from '../../packages/testkit/src/node/index.js'
+import { request, startLattice } from '../../packages/testkit/src/node/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
 import type { PrivateKey } from '@libp2p/interface'

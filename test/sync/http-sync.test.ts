@@ -5,15 +5,14 @@
  * token is refused and counted as an HTTP sync error.
  */
 import { syncRoutes } from '../../node/src/api/sync-routes.js'
-import { registryValue, waitFor } from '../../packages/testkit/src/index.js'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { disposeDir, registryValue, tempDir, waitFor } from '../../packages/testkit/src/index.js'
+import { writeFile } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http, { type Server } from 'node:http'
 import https from 'node:https'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from '@jest/globals'
 import express from 'express'
@@ -104,8 +103,8 @@ describe('HTTP sync between two in-process nodes', () => {
   }
 
   it('pulls and pushes both ways, skipping its own URL', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'http-sync-'))
-    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    const dir = await tempDir('http-sync-')
+    cleanups.push(async () => { await disposeDir(dir) })
     const a = await side(dir, 'a', 'tok', 'tok')
     const b = await side(dir, 'b', 'tok', 'tok')
     const urls = [a.url, b.url]
@@ -129,8 +128,8 @@ describe('HTTP sync between two in-process nodes', () => {
   })
 
   it('a wrong token is refused and counted as an error', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'http-sync-'))
-    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    const dir = await tempDir('http-sync-')
+    cleanups.push(async () => { await disposeDir(dir) })
     const a = await side(dir, 'a', 'tok-a', 'wrong')
     const b = await side(dir, 'b', 'tok-b', 'tok-b')
     await a.setNodes([b.url], [a.id, b.id])
@@ -143,8 +142,8 @@ describe('HTTP sync between two in-process nodes', () => {
   })
 
   it('syncs with an https node whose certificate is signed by the configured CA (AETHEL_TLS_CA_FILE)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'http-sync-tls-'))
-    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    const dir = await tempDir('http-sync-tls-')
+    cleanups.push(async () => { await disposeDir(dir) })
     const f = (n: string): string => join(dir, n)
     // a per-network CA and a node certificate for 127.0.0.1, as the operator would issue them
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=lattice-test-ca'], { stdio: 'ignore' })

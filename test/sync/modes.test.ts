@@ -5,7 +5,7 @@
  */
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { type Lattice } from '../support/index.js'
+import { type Lattice } from '../../packages/testkit/src/node/index.js'
 import { converged, startConnectedLattice, metric, setP2P, status, switchMode, write } from './helpers.js'
 
 describe('manual sync modes', () => {

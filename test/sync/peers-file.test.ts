@@ -3,12 +3,11 @@
  * A node that starts knowing nobody joins the lattice once the file lists it, and its records are
  * accepted by the others because the file also makes it a member.
  */
-import { waitFor } from '../../packages/testkit/src/index.js'
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { disposeDir, tempDir, waitFor } from '../../packages/testkit/src/index.js'
+import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, startNodeProcess, type Lattice, type NodeProcess } from '../support/index.js'
+import { startLattice, startNodeProcess, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { converged, SHORT_TIMINGS, status, write } from './helpers.js'
 
 describe('peers file hot reload', () => {
@@ -18,7 +17,7 @@ describe('peers file hot reload', () => {
   const fileOf = (name: string): string => join(dir, `peers-${name}.json`)
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'peers-file-'))
+    dir = await tempDir('peers-file-')
     lattice = await startLattice(2, { env: SHORT_TIMINGS, nodeEnv: i => ({ AETHEL_PEERS_FILE: fileOf(String(i)) }) })
     late = await startNodeProcess({
       dataDir: join(dir, 'late'),
@@ -31,7 +30,7 @@ describe('peers file hot reload', () => {
   afterAll(async () => {
     await late?.kill('SIGKILL')
     await lattice?.destroy()
-    await rm(dir, { recursive: true, force: true })
+    await disposeDir(dir)
   })
 
   it('joins a node listed in a rewritten peers file', async () => {

@@ -8,7 +8,7 @@
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { type Lattice, type NodeProcess } from '../support/index.js'
+import { type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { converged, metric, startConnectedLattice, status, write } from './helpers.js'
 
 const TIMINGS = { AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_PEERLESS_TIMEOUT: '8', AETHEL_HTTP_POLL_INTERVAL: '1', AETHEL_LOG_LEVEL: 'warn' }

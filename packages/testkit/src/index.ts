@@ -6,3 +6,5 @@
 export { waitFor, WaitTimeoutError, type WaitOptions } from './wait.js'
 export { freePort, isListening } from './ports.js'
 export { parsePrometheusText, samplesOf, metricValue, sampleValue, registryValue, PromParseError, type PromSample } from './prom.js'
+export { registerDump, tempDir, disposeDir, tail } from './artifacts.js'
+export type { DumpSource } from './jest/registry.js'

@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from '@jest/globals'
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
 import type { CommandResult, ControlPlane } from '../controlplane.js'
 import { createTestNamespace } from '../namespace.js'
+import { registerDump } from '../../../packages/testkit/src/index.js'
 import { startRealNodeCluster, type RealNode, type RealNodeCluster } from './node.js'
 
 /** The environment variable that turns the real node suites on (they need root, ~1 GB of builds, and minutes). */
@@ -66,10 +67,13 @@ class RealNodeSuite implements RealNodeContext {
     this.controlPlane = this.cluster.controlPlane
     this.node = this.cluster.node
     this.namespace = await createTestNamespace(this.kubeConfig(), opts.namespacePrefix ?? suiteName)
+    // Dumped by the kit's jest environment when a test of the suite fails.
+    registerDump({ name: `real node, namespace ${this.namespace}`, dump: async () => await this.diagnostics(), live: () => this.cluster !== undefined })
   }
 
   async tearDown (): Promise<void> {
     await this.cluster?.stop()
+    this.cluster = undefined
   }
 }
 

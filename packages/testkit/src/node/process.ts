@@ -1,16 +1,18 @@
-import { freePort, waitFor } from '../../packages/testkit/src/index.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateKey } from '@libp2p/pnet'
-import { loadOrCreateIdentity } from '../../node/src/identity/index.js'
+import { loadOrCreateIdentity } from '../../../../node/src/identity/index.js'
+import { disposeDir, registerDump, tail, tempDir } from '../artifacts.js'
+import { listFiles } from '../files.js'
+import { freePort } from '../ports.js'
+import { waitFor } from '../wait.js'
 import { request } from './http.js'
 
-/** The compiled daemon beside this compiled helper (dist/test/support → dist/node/src/main.js). */
-export const NODE_MAIN = fileURLToPath(new URL('../../node/src/main.js', import.meta.url))
+/** The compiled daemon beside this compiled helper (dist/packages/testkit/src/node → dist/node/src/main.js). */
+export const NODE_MAIN = fileURLToPath(new URL('../../../../node/src/main.js', import.meta.url))
 
 export interface NodeProcessOptions {
   dataDir: string
@@ -100,6 +102,12 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   let exitCode: number | null | undefined
   void exited.then(code => { exitCode = code })
+  // A failing test's output shows this node's log and what its data dir holds (jest environment).
+  registerDump({
+    name: `lattice-node ${host}:${httpPort} ${peerId}`,
+    dump: async () => `data dir ${options.dataDir}${exitCode !== undefined ? ` (exited with ${String(exitCode)})` : ''}:\n${await listFiles(options.dataDir)}\nlog (last 300 lines):\n${tail(output, 300)}`,
+    live: () => exitCode === undefined
+  })
 
   const url = `${options.tls !== undefined ? 'https' : 'http'}://${host}:${httpPort}`
   const ca = options.tls?.ca
@@ -159,7 +167,7 @@ export interface Lattice {
   readonly nodes: NodeProcess[]
   readonly token: string
   readonly pskFile?: string
-  /** Kill every node (SIGKILL) and remove the directory. */
+  /** Kill every node (SIGKILL) and dispose of the directory (kept when a test failed while it ran: artifacts.ts). */
   destroy(): Promise<void>
   /** Replace node i's handle (after a restart). */
   replace(index: number, node: NodeProcess): void
@@ -170,7 +178,7 @@ export interface Lattice {
  * lattice nodes and members, one shared token and one shared pre-shared key.
  */
 export async function startLattice (n: number, options: LatticeOptions = {}): Promise<Lattice> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-'))
+  const dir = await tempDir('lattice-')
   const token = randomBytes(24).toString('base64url')
   const pskFile = options.psk === false ? undefined : await writePskFile(dir)
   const specs = await Promise.all(Array.from({ length: n }, async (_, i) => {
@@ -186,7 +194,7 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
     pskFile,
     async destroy () {
       await Promise.all(nodes.filter(node => node !== undefined).map(async node => node.kill('SIGKILL')))
-      await rm(dir, { recursive: true, force: true })
+      await disposeDir(dir)
     },
     replace (index, node) { nodes[index] = node }
   }
@@ -218,14 +226,14 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
   return lattice
 }
 
-/** One node process without P2P on a fresh temporary data dir; `destroy` kills it and removes the dir. */
+/** One node process without P2P on a fresh temporary data dir; `destroy` kills it and disposes of the dir. */
 export async function startStandaloneNode (prefix: string): Promise<NodeProcess & { destroy: () => Promise<void> }> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix))
+  const dataDir = await tempDir(prefix)
   const node = await startNodeProcess({ dataDir, env: { AETHEL_P2P_ENABLED: 'false' } })
   return Object.assign(node, {
     async destroy () {
       await node.kill('SIGKILL')
-      await rm(dataDir, { recursive: true, force: true })
+      await disposeDir(dataDir)
     }
   })
 }
