@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { startNodeProcess } from '../support/index.js'
+import { startNodeProcess } from '../../packages/testkit/src/node/index.js'
 import { sampleGets, uploadFloodInChild } from '../support/upload-flood.js'
 import { fmt, report, summary } from './stats.js'
 

@@ -66,7 +66,7 @@ describe('integrity check', () => {
       expect(at).toBeGreaterThan(0)
       await flipBytes(db, at, 8)
     })
-    const health = await waitFor(() => `the damage to be reported; output:\n${damaged.logs()}`, async () => {
+    const health = await waitFor('the damage to be reported', async () => {
       const res = await damaged.api<Health>('/api/lattice/health', { auth: false })
       return res.body.components.persistence.status === 'unhealthy' ? res.body : undefined
     }, { timeoutMs: 30000 })
@@ -88,7 +88,7 @@ describe('integrity check', () => {
     })
     await waitFor('the damaged copy to serve', async () => (await damaged.api('/healthz', { auth: false }).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 30000 })
     const answers: Array<{ status: number, forged: boolean, verdict: string }> = []
-    await waitFor(() => `the damage to be reported; output:\n${damaged.logs()}`, async () => {
+    await waitFor('the damage to be reported', async () => {
       const verdict = (await damaged.api<Health>('/api/lattice/health', { auth: false })).body.components.persistence.status
       for (const pathname of ['/api/lattice/keys/k%2F10%2F50', '/api/lattice/records?after=1000&limit=100']) {
         const res = await damaged.api(pathname)
@@ -104,7 +104,7 @@ describe('integrity check', () => {
   it('never serves a copy with 64 bytes flipped mid-file: it reports the damage or refuses to start with a storage error', async () => {
     const damaged = await damagedCopy('midfile', async db => { await flipBytes(db, Math.floor((await stat(db)).size / 2), 64) })
     const exited = new Promise<number | null>(resolve => damaged.child.once('exit', resolve))
-    const outcome = await waitFor(() => `the damage to be reported; output:\n${damaged.logs()}`, async () => {
+    const outcome = await waitFor('the damage to be reported', async () => {
       if (damaged.child.exitCode !== null) return { exit: await exited }
       const health = await damaged.api<Health>('/api/lattice/health', { auth: false })
       return health.body.components.persistence.status === 'unhealthy' ? { health: health.body } : undefined
