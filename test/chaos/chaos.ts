@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { waitFor } from '../../packages/testkit/src/index.js'
-import { request } from '../support/index.js'
+import { request } from '../../packages/testkit/src/node/index.js'
 import type { NodeApi } from '../sync/helpers.js'
 
 /** `LATTICE_CHAOS=full` (make chaos) or reduced (make test, the default). */

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { waitFor } from '../../packages/testkit/src/index.js'
-import { startStandaloneNode, type NodeProcess } from '../support/index.js'
+import { startStandaloneNode, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { chaosReport, heldIds, integrityVerdict, sized, startWriters, type Acked } from './chaos.js'
 
 const CYCLES = sized(5, 100)

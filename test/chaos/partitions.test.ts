@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { waitFor } from '../../packages/testkit/src/index.js'
-import { startLattice, type Lattice } from '../support/index.js'
+import { startLattice, type Lattice } from '../../packages/testkit/src/node/index.js'
 import { has, SHORT_TIMINGS, status } from '../sync/helpers.js'
 import { chaosReport, missingOn, sized, startWriters, waitConverged } from './chaos.js'
 import { createNetnsLab, netnsSkipReason, type NetnsLab } from './netns.js'

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { waitFor } from '../../packages/testkit/src/index.js'
-import type { Lattice } from '../support/index.js'
+import type { Lattice } from '../../packages/testkit/src/node/index.js'
 import { SHORT_TIMINGS, startConnectedLattice, status } from '../sync/helpers.js'
 import { chaosReport, missingOn, sized, startWriters, waitConverged } from './chaos.js'
 
