@@ -83,7 +83,7 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
 
     const dashboard: Dashboard = createDashboard({ peerlessTimeoutMs: config.sync.peerlessTimeoutMs }, { status: () => sync.status(), transitions: sync, logger })
     let started = false
-    const app = createApiApp({ token: apiToken.token }, { ledger, sync, registry, logger, dashboard: dashboard.router, isStarted: () => started })
+    const app = createApiApp({ token: apiToken.token }, { ledger, sync, registry, logger, dashboard, isStarted: () => started })
     const server: ApiServer = await startApiServer({ host: config.http.host, port: config.http.port, ...(config.http.tls !== undefined ? { tls } : {}) }, app)
     cleanups.push(async () => server.close())
 

@@ -1,5 +1,5 @@
 /**
- * The dashboard page in a real Chromium against the real dashboard router and a real express server
+ * The dashboard page in a real Chromium against the real dashboard routes and a real express server
  * whose status the test drives: the page's green / yellow / red / stale logic, the peers table, the
  * chart's failover marker, the sync mode control with the real bearer-token middleware, accessibility
  * basics and the no-outside-network rule.
@@ -18,6 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { createDashboard, defaultWebDir } from '../../node/src/dashboard/index.js'
 import type { Dashboard, Timeline } from '../../node/src/dashboard/index.js'
 import { requireToken } from '../../node/src/api/auth.js'
+import { dashboardRoutes } from '../../node/src/api/dashboard-routes.js'
 import { HttpError } from '../../node/src/api/errors.js'
 import type { P2PStatus, SyncModeSetting } from '../../node/src/sync/interface.js'
 import { TransitionFeed } from '../../node/src/sync/transitions.js'
@@ -105,7 +106,7 @@ describe('dashboard page in Chromium', () => {
       applySwitch(mode)
       res.json({ success: true, message: `Sync mode set to ${mode} (switch #${switches})`, mode })
     })
-    app.use(dashboard.router)
+    app.use(dashboardRoutes(dashboard))
     app.use((err: Error, _req: Request, res: Response, next: NextFunction) => {
       if (!(err instanceof HttpError)) { next(err); return }
       res.status(err.status).json({ error: { code: err.code, message: err.message } })

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
-import express, { type Application, type ErrorRequestHandler, type RequestHandler, type Router } from 'express'
+import express, { type Application, type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
 import type { Ledger } from '../ledger/interface.js'
 import type { SyncService } from '../sync/interface.js'
@@ -10,6 +10,7 @@ import { changesHandler } from './changes.js'
 import { BadRequestError, ConflictError, HttpError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, UnsupportedMediaTypeError } from './errors.js'
 import { healthReport, notReadyReasons, storageIntact } from './health.js'
 import { createApiMetrics } from './metrics.js'
+import { dashboardRoutes, type DashboardSource } from './dashboard-routes.js'
 import { recordsRouter } from './records.js'
 import { syncRoutes } from './sync-routes.js'
 import { closeWithoutReading } from './unread-body.js'
@@ -29,8 +30,8 @@ export interface ApiComponents {
   sync: SyncService
   registry: Registry
   logger: Logger
-  /** Serves `/` (the dashboard) and its read-only data endpoints. */
-  dashboard?: Router
+  /** The dashboard (its page and timeline), served at `/` by dashboard-routes.ts. */
+  dashboard?: DashboardSource
   /** True once every part of the node has started. */
   isStarted: () => boolean
 }
@@ -128,7 +129,7 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
   app.use('/api/lattice', records)
   app.get('/api/lattice/changes', auth, integrityGuard, changesHandler({}, ledger))
 
-  if (components.dashboard !== undefined) app.use(components.dashboard)
+  if (components.dashboard !== undefined) app.use(dashboardRoutes(components.dashboard))
 
   app.use((req, _res, next) => { next(new NotFoundError(`no route ${req.method} ${req.path}`)) })
 

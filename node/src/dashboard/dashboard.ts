@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url'
-import { createDashboardRouter } from './router.js'
 import { createTimelineSampler } from './sampler.js'
 import type { Dashboard, DashboardComponents, DashboardInit, Timeline, TimelineSampler } from './interface.js'
-import type { Router } from 'express'
 
 /** Where the dashboard's web build puts the page: `web/` beside this module in the compile output. */
 export function defaultWebDir (): string {
@@ -10,15 +8,12 @@ export function defaultWebDir (): string {
 }
 
 class DefaultDashboard implements Dashboard {
-  readonly router: Router
+  readonly webDir: string
   private readonly sampler: TimelineSampler
 
   constructor (init: DashboardInit, components: DashboardComponents) {
     this.sampler = createTimelineSampler(init, components)
-    this.router = createDashboardRouter(
-      { webDir: init.webDir ?? defaultWebDir() },
-      { timeline: () => this.sampler.timeline() }
-    )
+    this.webDir = init.webDir ?? defaultWebDir()
   }
 
   start (): void {

@@ -3,7 +3,6 @@
  * its chart (`GET /api/lattice/timeline`). The page itself reads `GET /api/lattice/p2p/status` and
  * posts `POST /api/lattice/sync/switch?mode=`; both are served by the API, not by this module.
  */
-import type { Router } from 'express'
 import type { P2PStatus } from '../sync/interface.js'
 import type { TransitionSource } from '../sync/transitions.js'
 import type { Timeline } from '../../../packages/contracts/src/node-api.js'
@@ -55,11 +54,8 @@ export interface DashboardInit extends TimelineSamplerInit {
 export interface DashboardComponents extends TimelineSamplerComponents {}
 
 export interface Dashboard {
-  /**
-   * Serves the page at `/`, its assets under `/dashboard/`, and `GET /api/lattice/timeline`.
-   * Mounted by the API at `/`, without the token check (everything here is read-only).
-   */
-  readonly router: Router
+  /** The compiled page, served by the API's dashboard routes (api/dashboard-routes.ts). */
+  readonly webDir: string
   start(): void
   stop(): void
   timeline(): Timeline

@@ -2,16 +2,11 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import express from 'express'
 import type { NextFunction, Request, Response, Router } from 'express'
-import { DashboardAssetsMissingError } from './errors.js'
-import type { Timeline } from './interface.js'
+import { DashboardAssetsMissingError } from '../dashboard/errors.js'
+import type { Dashboard } from '../dashboard/interface.js'
 
-export interface DashboardRouterInit {
-  webDir: string
-}
-
-export interface DashboardRouterComponents {
-  timeline: () => Timeline
-}
+/** What the routes serve: the page's folder and the timeline behind its chart. */
+export type DashboardSource = Pick<Dashboard, 'webDir' | 'timeline'>
 
 /**
  * Scripts, styles and connections only from this node: the page works without outside network by
@@ -35,23 +30,28 @@ function securityHeaders (_req: Request, res: Response, next: NextFunction): voi
   next()
 }
 
-export function createDashboardRouter (init: DashboardRouterInit, components: DashboardRouterComponents): Router {
+/**
+ * The dashboard's routes: `/` (the page), `/dashboard/*` (its assets), `GET /api/lattice/timeline`.
+ * Mounted by the API at `/` without the token check: everything here is read-only.
+ */
+export function dashboardRoutes (dashboard: DashboardSource): Router {
   const router = express.Router()
-  const indexFile = join(init.webDir, 'index.html')
+  const webDir = dashboard.webDir
+  const indexFile = join(webDir, 'index.html')
 
   router.get('/api/lattice/timeline', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store')
-    res.json(components.timeline())
+    res.json(dashboard.timeline())
   })
 
   // ETag revalidation instead of max-age: a node upgraded in place serves its new page at once.
-  const assets = express.static(init.webDir, { index: false, cacheControl: true, maxAge: 0, fallthrough: true })
+  const assets = express.static(webDir, { index: false, cacheControl: true, maxAge: 0, fallthrough: true })
   router.use('/dashboard', securityHeaders, assets)
 
   router.get('/', securityHeaders, (_req, res) => {
     // Checked per request: the page may be built after the daemon started (development).
     if (!existsSync(indexFile)) {
-      const err = new DashboardAssetsMissingError(init.webDir)
+      const err = new DashboardAssetsMissingError(webDir)
       res.status(503).json({ error: { code: DashboardAssetsMissingError.code, message: err.message } })
       return
     }
