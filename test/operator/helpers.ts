@@ -13,6 +13,9 @@ import type { ClusterContext } from '../cluster/harness.js'
 import { createOperator, type Operator, type OperatorInit } from '../../operator/src/operator.js'
 import type { LatticeNetwork, LatticeNode } from '../../operator/src/api/types.js'
 
+/** What the helpers need of a cluster: the stand-in's ClusterContext and the real node's RealNodeContext both fit. */
+export type OperatorTestCluster = Pick<ClusterContext, 'namespace' | 'kubeConfig' | 'kubectl'>
+
 export interface RunningOperator {
   operator: Operator
   logFile: string
@@ -53,12 +56,12 @@ export async function startOperator (cluster: ClusterContext, overrides: Partial
   }
 }
 
-export async function kubectlApply (cluster: ClusterContext, obj: unknown): Promise<void> {
+export async function kubectlApply (cluster: OperatorTestCluster, obj: unknown): Promise<void> {
   const r = await cluster.kubectl(['-n', cluster.namespace, 'apply', '-f', '-'], { input: yaml.dump(obj) })
   if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`)
 }
 
-export async function mergePatchNetwork (cluster: ClusterContext, name: string, patch: object): Promise<void> {
+export async function mergePatchNetwork (cluster: OperatorTestCluster, name: string, patch: object): Promise<void> {
   const r = await cluster.kubectl(['-n', cluster.namespace, 'patch', 'lnet', name, '--type=merge', '-p', JSON.stringify(patch)])
   if (r.code !== 0) throw new Error(`kubectl patch failed: ${r.stderr}`)
 }
@@ -70,7 +73,7 @@ export function networkManifest (name: string, spec: Record<string, unknown>): L
 export class Api {
   readonly core: CoreV1Api
   readonly custom: CustomObjectsApi
-  constructor (private readonly cluster: ClusterContext) {
+  constructor (private readonly cluster: OperatorTestCluster) {
     this.core = cluster.kubeConfig().makeApiClient(CoreV1Api)
     this.custom = cluster.kubeConfig().makeApiClient(CustomObjectsApi)
   }
