@@ -80,4 +80,20 @@ describe('probe loop and node status', () => {
     await round()
     expect(t.ctx.prober.last(probeKey(ns, 'ledger-0', '10.1.0.8'))).toBeUndefined()
   })
+
+  it('a node deleted while its probe is in flight leaves no metric series behind', async () => {
+    const { t, round } = await runningNode('10.1.0.7')
+    await round()
+    expect(await t.ctx.metrics.text()).toContain('node="ledger-0"')
+    const probeAll = t.ctx.prober.probeAll.bind(t.ctx.prober)
+    t.ctx.prober.probeAll = async targets => {
+      const results = await probeAll(targets)
+      // the delete lands and its reconcile removes the node's series before the round publishes
+      t.cluster.remove(NODE_KIND, ns, 'ledger-0')
+      await reconcileNode(t.ctx, `${ns}/ledger-0`)
+      return results
+    }
+    await round()
+    expect(await t.ctx.metrics.text()).not.toContain('node="ledger-0"')
+  })
 })

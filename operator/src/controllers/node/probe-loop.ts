@@ -31,6 +31,10 @@ export function createProbeLoop (ctx: OperatorContext, enqueue: (key: string) =>
     ctx.prober.retain(new Set(targets.map(t => t.key)))
     const byKey = new Map(targets.map((t, i) => [t.key, results[i]]))
     for (const w of work) {
+      // A node deleted while its probe was in flight has had its series removed by its reconcile:
+      // publishing now would bring them back for good.
+      const still = ctx.caches.nodes.get(w.node.metadata.name ?? '', w.node.metadata.namespace)
+      if (still === undefined || still.metadata.deletionTimestamp !== undefined) continue
       const probe = w.target !== undefined ? byKey.get(w.target.key) : undefined
       const next = desiredNodeStatus(w.node, w.pod, w.node.status?.peerId, probe, ctx.now())
       publishNodeMetrics(ctx, w.node, next.up === true, next)
