@@ -78,6 +78,8 @@ export async function startDaemon (config: NodeConfig, components: DaemonCompone
       heartbeatIntervalMs: config.sync.heartbeatIntervalMs,
       peerlessTimeoutMs: config.sync.peerlessTimeoutMs,
       httpPollIntervalMs: config.sync.httpPollIntervalMs,
+      ownHeadTimeoutMs: config.sync.ownHeadTimeoutMs,
+      ownHeadMarkerFile: path.join(config.dataDir, 'own-head.json'),
       caFile: config.http.caFile
     }, { ledger, privateKey: identity.privateKey, peers, apiToken: apiToken.token, logger, registry, trust: () => tls.trust() })
 

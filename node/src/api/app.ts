@@ -100,7 +100,7 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
 
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }) })
   app.get('/readyz', (_req, res) => {
-    const reasons = notReadyReasons(ledger, components.isStarted())
+    const reasons = notReadyReasons(ledger, components.isStarted(), sync.recovery())
     res.status(reasons.length === 0 ? 200 : 503).json({ ready: reasons.length === 0, reasons })
   })
   app.get('/metrics', async (_req, res) => {
@@ -124,6 +124,13 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
   // inflation. Bodies must be valid UTF-8 (a replaced byte would silently change what is signed).
   const records = recordsRouter(ledger)
   app.use(['/api/lattice/records', '/api/lattice/keys'], auth, integrityGuard)
+  // A node that does not know its own head yet would sign seqs its peers already hold: no writes.
+  app.post(['/api/lattice/records', '/api/lattice/records/batch'], (_req, res, next) => {
+    const recovery = sync.recovery()
+    if (!recovery.recovering) { next(); return }
+    res.set('Retry-After', '1')
+    next(new ServiceUnavailableError('recovering', `writes are refused until this node holds its own records: ${recovery.reason}`))
+  })
   app.use('/api/lattice/records/batch', express.json({ limit: init.batchBodyLimit ?? '16mb', verify: requireUtf8 }))
   app.use(['/api/lattice/records', '/api/lattice/keys'], express.json({ limit: init.recordBodyLimit ?? '256kb', verify: requireUtf8 }))
   app.use('/api/lattice', records)

@@ -1,17 +1,23 @@
 import type { Ledger, IntegrityReport } from '../ledger/interface.js'
-import type { SyncService, ComponentHealth } from '../sync/interface.js'
+import type { SyncService, ComponentHealth, RecoveryStatus } from '../sync/interface.js'
 import type { HealthBody } from '../../../packages/contracts/src/node-api.js'
 
-function persistenceHealth (report: IntegrityReport | undefined): ComponentHealth {
-  if (report === undefined) return { status: 'healthy', checked: false }
-  return { ...report }
+/**
+ * The integrity report, and the node's own records its peers hold and its files lost: `degraded` with
+ * the count while any are missing (own-head recovery brings them back), `recovered_records` since start.
+ */
+export function persistenceHealth (report: IntegrityReport | undefined, recovery: RecoveryStatus): ComponentHealth {
+  const base: ComponentHealth = report === undefined ? { status: 'healthy', checked: false } : { ...report }
+  const lost = { missing_records: recovery.missing_records, recovered_records: recovery.recovered_records }
+  if (recovery.missing_records > 0 && base.status === 'healthy') return { ...base, ...lost, status: 'degraded' }
+  return { ...base, ...lost }
 }
 
-/** `GET /api/lattice/health` in the seed's shape: a component is bad when its status is `unhealthy`. */
+/** `GET /api/lattice/health` in the seed's shape: a component is bad when its status is `unhealthy` or `degraded`. */
 export function healthReport (ledger: Ledger, sync: SyncService, now: Date = new Date()): HealthBody {
   const status = sync.status()
-  const components = { ...sync.health(), persistence: persistenceHealth(ledger.lastIntegrity()) }
-  const unhealthy = Object.entries(components).filter(([, c]) => c.status === 'unhealthy').map(([name]) => name)
+  const components = { ...sync.health(), persistence: persistenceHealth(ledger.lastIntegrity(), sync.recovery()) }
+  const unhealthy = Object.entries(components).filter(([, c]) => c.status === 'unhealthy' || c.status === 'degraded').map(([name]) => name)
   return {
     timestamp: now.toISOString(),
     overall: unhealthy.length === 0 ? 'healthy' : 'degraded',
@@ -39,9 +45,10 @@ export function storageIntact (report: IntegrityReport | undefined): boolean {
 }
 
 /** Reasons the node must not take traffic: it would serve data it cannot vouch for. */
-export function notReadyReasons (ledger: Ledger, started: boolean): string[] {
+export function notReadyReasons (ledger: Ledger, started: boolean, recovery?: RecoveryStatus): string[] {
   const reasons: string[] = []
   if (!started) reasons.push('starting')
+  if (recovery?.recovering === true) reasons.push(`recovering: ${recovery.reason}`)
   const integrity = ledger.lastIntegrity()
   if (!storageIntact(integrity)) reasons.push(`persistence integrity check failed: ${integrity!.errors.join('; ')}`)
   return reasons

@@ -45,6 +45,8 @@ export interface NodeConfig {
     peerlessTimeoutMs: number
     /** AETHEL_HTTP_POLL_INTERVAL (seconds in the variable). */
     httpPollIntervalMs: number
+    /** AETHEL_OWN_HEAD_TIMEOUT (seconds in the variable): how long writes wait for a peer to confirm the node's own head. */
+    ownHeadTimeoutMs: number
   }
   /** AETHEL_LOG_LEVEL */
   logLevel: LogLevel

@@ -6,7 +6,7 @@ const PEER = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
 describe('loadConfig', () => {
   it('gives the seed defaults when nothing is set', () => {
     const config = loadConfig({})
-    expect(config.sync).toEqual({ mode: 'auto', heartbeatIntervalMs: 5000, peerlessTimeoutMs: 60000, httpPollIntervalMs: 10000 })
+    expect(config.sync).toEqual({ mode: 'auto', heartbeatIntervalMs: 5000, peerlessTimeoutMs: 60000, httpPollIntervalMs: 10000, ownHeadTimeoutMs: 10000 })
     expect(config.p2p.listen).toEqual(['/ip4/0.0.0.0/tcp/9000'])
     expect(config.p2p.topic).toBe('aethel/lattice/v1')
     expect(config.p2p.enabled).toBe(true)
@@ -38,6 +38,7 @@ describe('loadConfig', () => {
     ['AETHEL_SYNC_MODE', 'fast', /AETHEL_SYNC_MODE.*p2p, http or auto/],
     ['AETHEL_HEARTBEAT_INTERVAL', 'often', /AETHEL_HEARTBEAT_INTERVAL.*seconds/],
     ['AETHEL_PEERLESS_TIMEOUT', '-1', /AETHEL_PEERLESS_TIMEOUT/],
+    ['AETHEL_OWN_HEAD_TIMEOUT', 'soon', /AETHEL_OWN_HEAD_TIMEOUT/],
     ['AETHEL_P2P_ENABLED', 'yes', /AETHEL_P2P_ENABLED.*true or false/],
     ['AETHEL_P2P_BOOTSTRAP', '/ip4/1.2.3.4/tcp/9000', /AETHEL_P2P_BOOTSTRAP.*\/p2p\/<peerId>/],
     ['AETHEL_LATTICE_NODES', 'ftp://x', /AETHEL_LATTICE_NODES/],

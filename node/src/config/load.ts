@@ -116,7 +116,8 @@ export function loadConfig (env: Raw, argv: string[] = []): NodeConfig {
       mode: str('AETHEL_SYNC_MODE', 'auto') as SyncModeSetting,
       heartbeatIntervalMs: secs('AETHEL_HEARTBEAT_INTERVAL', 5),
       peerlessTimeoutMs: secs('AETHEL_PEERLESS_TIMEOUT', 60),
-      httpPollIntervalMs: secs('AETHEL_HTTP_POLL_INTERVAL', 10)
+      httpPollIntervalMs: secs('AETHEL_HTTP_POLL_INTERVAL', 10),
+      ownHeadTimeoutMs: secs('AETHEL_OWN_HEAD_TIMEOUT', 10)
     },
     logLevel: str('AETHEL_LOG_LEVEL', 'info') as LogLevel
   }

@@ -14,7 +14,8 @@ import type { SyncBatch, SyncRequest } from './codec.js'
 import type { SyncContext } from './context.js'
 import { CatchupError } from './errors.js'
 import type { P2PTransport } from './p2p/transport.js'
-import { batchesFor, type BatchLimits, type ServedBatch } from './reconcile.js'
+import { announced, batchesFor, type BatchLimits, type ServedBatch } from './reconcile.js'
+import type { StoredRecord, VersionVector } from '../ledger/interface.js'
 import { SingleFlight } from './single-flight.js'
 
 export type CatchupReason = 'connect' | 'gap' | 'heartbeat' | 'recovery'
@@ -25,6 +26,15 @@ export interface CatchUpComponents {
   isMember(peerId: string): boolean
   /** A P2P catch-up completed (records pulled or nothing missing): what recovery waits for. */
   completed(): void
+  /** What a peer's answer said and brought, for the own-head gate (own-head-recovery.ts). */
+  ownHead: {
+    /** The server's version vector (the first batch of its answer). */
+    peerVector(peerId: string, vv: VersionVector): void
+    /** The exchange completed: this node now has what the peer had. */
+    peerSynced(peerId: string): void
+    /** Records applied from the answer. */
+    remoteApplied(records: readonly StoredRecord[]): void
+  }
 }
 
 export class CatchUp {
@@ -57,7 +67,8 @@ export class CatchUp {
     }
     // http mode means no libp2p sync at all: a requester must not count this as a P2P catch-up
     if (this.ctx.p2p() === undefined) throw new CatchupError('self', 'sync mode is http: P2P catch-up refused')
-    return batchesFor(this.ctx.ledger, req.version_vector, this.clamp(req))
+    // the first batch carries this node's vector: the requester learns its own head from it (own-head.ts)
+    return announced(batchesFor(this.ctx.ledger, req.version_vector, this.clamp(req)), this.ctx.ledger.versionVector())
   }
 
   /** Serve one HTTP pull: one bounded batch and whether more remain. */
@@ -89,14 +100,17 @@ export class CatchUp {
     try {
       const outcome = await t.catchup(peerId, request, async (batch: SyncBatch, bytes: number) => {
         ctx.metrics.catchupBytes.inc({ transport: 'p2p' }, bytes)
+        if (batch.version_vector !== undefined) this.components.ownHead.peerVector(peerId, batch.version_vector)
         if (batch.records.length === 0) return
         const started = performance.now()
         const result = await ctx.ledger.ingest(batch.records)
+        this.components.ownHead.remoteApplied(result.applied)
         applied += result.applied.length
         ctx.logger.debug('catch-up batch applied', { peer: peerId, records: batch.records.length, applied: result.applied.length, buffered: result.buffered, bytes, apply_ms: Math.round(performance.now() - started) })
         ctx.metrics.catchupRecords.inc({ transport: 'p2p' }, result.applied.length)
       })
       ctx.synced()
+      this.components.ownHead.peerSynced(peerId)
       if (applied > 0) ctx.logger.info('p2p catch-up', { peer: peerId, reason, applied, bytes: outcome.bytes, batches: outcome.batches })
       this.components.completed()
     } catch (err) {

@@ -8,7 +8,7 @@
  * a gap (buffered records) asks the delivering peer for a catch-up.
  */
 import { toWireRecord } from '../../../packages/contracts/src/record.js'
-import type { LedgerRecord } from '../ledger/interface.js'
+import type { LedgerRecord, StoredRecord } from '../ledger/interface.js'
 import { digest as vvDigest } from '../ledger/version-vector.js'
 import type { PrivateKey } from '@libp2p/interface'
 import { encodeGossip, MAX_GOSSIP_RECORDS } from './codec.js'
@@ -19,6 +19,8 @@ export interface GossipComponents {
   privateKey: PrivateKey
   /** Ask `peerId` for what this node lacks (a gap appeared in what it delivered). */
   catchUp(peerId: string, reason: 'gap'): void
+  /** Records applied from gossip (own-origin ones were lost here and came back: own-head-recovery.ts). */
+  applied(records: readonly StoredRecord[]): void
 }
 
 export class Gossip {
@@ -51,6 +53,7 @@ export class Gossip {
   receive (records: LedgerRecord[], from: string): void {
     const { ctx } = this
     void ctx.ledger.ingest(records).then((result) => {
+      this.components.applied(result.applied)
       if (result.applied.length > 0) {
         const now = ctx.clock()
         ctx.synced()

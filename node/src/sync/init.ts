@@ -34,6 +34,13 @@ export interface SyncInit {
   batchMaxBytes?: number
   /** Deadline of one dial, catch-up or HTTP request, ms (default 15000). */
   requestTimeoutMs?: number
+  /**
+   * AETHEL_OWN_HEAD_TIMEOUT: how long the node refuses writes while no peer tells it its own head
+   * (default 10 s); a lone node whose data directory shows lost records waits for a peer regardless.
+   */
+  ownHeadTimeoutMs?: number
+  /** The own-head marker file (`<data dir>/own-head.json`): evidence, outside the ledger, of the highest own seq acknowledged. */
+  ownHeadMarkerFile?: string
   /** Bootstrap redial backoff, ms (default 250 doubling to 10000). */
   redialMinMs?: number
   redialMaxMs?: number

@@ -6,10 +6,10 @@
 import type { LedgerRecord, VersionVector } from '../ledger/interface.js'
 import type { SyncBatch, SyncRequest } from './codec.js'
 import type { TransitionSource } from './transitions.js'
-import type { ComponentHealth, P2PStatus, SwitchResult, SyncModeSetting } from '../../../packages/contracts/src/node-api.js'
+import type { ComponentHealth, P2PStatus, RecoveryStatus, SwitchResult, SyncModeSetting } from '../../../packages/contracts/src/node-api.js'
 
 // The bodies the node serves are the contract with the operator and the page (packages/contracts).
-export type { ComponentHealth, EffectiveMode, P2PStatus, PeerStatus, SwitchResult, SyncModeSetting } from '../../../packages/contracts/src/node-api.js'
+export type { ComponentHealth, EffectiveMode, P2PStatus, PeerStatus, RecoveryStatus, SwitchResult, SyncModeSetting } from '../../../packages/contracts/src/node-api.js'
 
 /** The sync part of `GET /api/lattice/health` (components p2p, http_sync, heartbeat). */
 export interface SyncHealth {
@@ -25,6 +25,8 @@ export interface SyncService extends TransitionSource {
   stop(): Promise<void>
   status(): P2PStatus
   health(): SyncHealth
+  /** Own-head recovery: while `recovering`, the API refuses writes (503) and /readyz is not ready. */
+  recovery(): RecoveryStatus
   switchMode(mode: SyncModeSetting): SwitchResult
   /** One HTTP pull: the records a node with `req.version_vector` lacks, one bounded batch. */
   pull(req: SyncRequest): Promise<SyncBatch>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { batchesFor, type RecordSource } from './reconcile.js'
+import { announced, batchesFor, type RecordSource } from './reconcile.js'
 import type { LedgerRecord, VersionVector } from '../ledger/interface.js'
 
 function rec (origin: string, seq: number, size = 10): LedgerRecord {
@@ -35,5 +35,12 @@ describe('reconcile', () => {
     expect(small.every(b => b.records.length <= 3)).toBe(true)
     expect(small.flatMap(b => b.records)).toHaveLength(32)
     expect([...batchesFor(source(all), { a: 25, b: 7 }, { limit: 10, maxBytes: 1000 })]).toEqual([])
+  })
+
+  it('announces the server\'s vector on the first batch, and sends one empty batch when nothing is missing', () => {
+    const vv = { a: 3 }
+    expect([...announced([], vv)]).toEqual([{ records: [], more: false, version_vector: vv }])
+    const out = [...announced([{ records: [], more: true }, { records: [], more: false }], vv)]
+    expect(out.map(b => b.version_vector)).toEqual([vv, undefined])
   })
 })

@@ -26,6 +26,21 @@ export interface ServedBatch {
   records: LedgerRecord[]
   /** More records remain for this peer after this batch. */
   more: boolean
+  /** The server's version vector (on the first batch of a P2P catch-up answer). */
+  version_vector?: VersionVector
+}
+
+/**
+ * The batches with the server's version vector on the first one, and at least one batch (an empty one
+ * when nothing is missing): the requester learns from it how many of its own records the server holds.
+ */
+export function * announced (batches: Iterable<ServedBatch>, vv: VersionVector): Generator<ServedBatch> {
+  let first = true
+  for (const b of batches) {
+    yield first ? { ...b, version_vector: vv } : b
+    first = false
+  }
+  if (first) yield { records: [], more: false, version_vector: vv }
 }
 
 /**

@@ -19,7 +19,7 @@ import { Gossip } from './gossip.js'
 import { HttpSyncClient } from './http/client.js'
 import { HttpPoller } from './http/poller.js'
 import type { SyncComponents, SyncInit } from './init.js'
-import type { P2PStatus, P2PSwitchResult, PushResult, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
+import type { P2PStatus, P2PSwitchResult, PushResult, RecoveryStatus, SwitchResult, SyncHealth, SyncModeSetting, SyncService } from './interface.js'
 import { countTransition, createSyncMetrics, type SyncMetrics } from './metrics.js'
 import { ModeMachine, type ModeStep, type ModeView } from './mode.js'
 import { PeerHeartbeats } from './peer-heartbeats.js'
@@ -28,8 +28,12 @@ import type { P2PTransport } from './p2p/transport.js'
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './reconcile.js'
 import { buildHealth, buildStatus, heartbeatActive, type SyncSnapshot } from './status.js'
 import { TransitionFeed, transitionsOf, type TransitionListener } from './transitions.js'
+import { OwnHeadRecovery } from './own-head-recovery.js'
+import { peerIdOfMultiaddr } from '../../../packages/contracts/src/peers-file.js'
 
 const TICK_MS = 100
+/** AETHEL_OWN_HEAD_TIMEOUT's default: how long a node waits for its peers before it writes alone. */
+export const DEFAULT_OWN_HEAD_TIMEOUT_MS = 10_000
 const MODES: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
 
 class HybridSyncService implements SyncService {
@@ -57,7 +61,11 @@ class HybridSyncService implements SyncService {
   private readonly onApplied = (records: StoredRecord[]): void => { this.gossip.publish(records.filter(r => r.origin === this.selfId)) }
   private readonly onPeersChange = (): void => { this.transport?.redialNow() }
 
-  constructor (private readonly init: SyncInit, private readonly c: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined) {
+  /** Refuses writes until the node holds the highest seq of its own records its peers hold (own-head.ts). */
+  private readonly ownHead: OwnHeadRecovery
+
+  constructor (private readonly init: SyncInit, private readonly c: SyncComponents, psk: Uint8Array | undefined, ca: Buffer | undefined, ownHead: OwnHeadRecovery) {
+    this.ownHead = ownHead
     this.clock = c.clock ?? Date.now
     this.selfId = peerIdFromPrivateKey(c.privateKey).toString()
     this.metrics = createSyncMetrics(c.registry)
@@ -81,9 +89,18 @@ class HybridSyncService implements SyncService {
       synced: () => { this.lastSync = this.clock() }
     }
     const isMember = (peerId: string): boolean => c.peers.isMember(peerId)
-    this.catchup = new CatchUp(ctx, { limits, isMember, completed: () => { this.applyStep(this.mode.catchupCompleted(this.clock())) } })
+    this.catchup = new CatchUp(ctx, {
+      limits,
+      isMember,
+      completed: () => { this.applyStep(this.mode.catchupCompleted(this.clock())) },
+      ownHead: {
+        peerVector: (peerId, vv) => { ownHead.peerVector({ transport: 'p2p', peerId }, vv) },
+        peerSynced: (peerId) => { ownHead.peerSynced({ transport: 'p2p', peerId }) },
+        remoteApplied: (records) => { ownHead.remoteApplied(records) }
+      }
+    })
     const catchUp = (peerId: string, reason: 'gap' | 'heartbeat'): void => { this.catchup.trigger(peerId, reason) }
-    this.gossip = new Gossip(ctx, { privateKey: c.privateKey, catchUp })
+    this.gossip = new Gossip(ctx, { privateKey: c.privateKey, catchUp, applied: (records) => { ownHead.remoteApplied(records) } })
     this.heartbeats = new PeerHeartbeats(ctx, { isMember, catchUp })
     this.http = new HttpSyncClient({ token: c.apiToken, ca: c.trust ?? ca, timeoutMs, limits })
     this.poller = new HttpPoller({
@@ -91,7 +108,17 @@ class HybridSyncService implements SyncService {
       selfPeerId: this.selfId,
       nodes: () => c.peers.latticeNodes(),
       source: c.ledger,
-      apply: async (records) => await c.ledger.ingest(records),
+      apply: async (records) => {
+        const result = await c.ledger.ingest(records)
+        ownHead.remoteApplied(result.applied)
+        return result
+      },
+      onRound: (r) => {
+        const source = { transport: 'http', url: r.url } as const
+        if (r.self) { ownHead.ignore(source); return }
+        if (r.versionVector !== undefined) ownHead.peerVector(source, r.versionVector)
+        ownHead.peerSynced(source)
+      },
       metrics: this.metrics,
       logger: c.logger
     })
@@ -114,6 +141,7 @@ class HybridSyncService implements SyncService {
     this.started = true
     this.c.ledger.on('applied', this.onApplied)
     this.c.peers.on('change', this.onPeersChange)
+    this.ownHead.start()
     if (this.transport !== undefined) {
       try {
         await this.transport.start()
@@ -147,12 +175,14 @@ class HybridSyncService implements SyncService {
     await this.pollRunning?.catch(() => {})
     await this.catchup.settled()
     await this.gossip.settled()
+    await this.ownHead.stop()
     this.http.close()
     this.updateGauges()
   }
 
   status (): P2PStatus { return buildStatus(this.snapshot()) }
   health (): SyncHealth { return buildHealth(this.snapshot()) }
+  recovery (): RecoveryStatus { return this.ownHead.status() }
 
   private snapshot (): SyncSnapshot {
     return {
@@ -171,7 +201,8 @@ class HybridSyncService implements SyncService {
       lastHeartbeatTick: this.lastHeartbeatTick,
       heartbeatIntervalMs: this.init.heartbeatIntervalMs,
       latticeNodes: this.c.peers.latticeNodes().length,
-      lastHttpRound: this.lastHttpRound
+      lastHttpRound: this.lastHttpRound,
+      recovery: this.ownHead.status()
     }
   }
 
@@ -189,6 +220,7 @@ class HybridSyncService implements SyncService {
 
   async push (records: LedgerRecord[]): Promise<PushResult> {
     const result = await this.c.ledger.ingest(records)
+    this.ownHead.remoteApplied(result.applied)
     if (result.applied.length > 0) {
       this.lastSync = this.clock()
       this.metrics.catchupRecords.inc({ transport: 'http' }, result.applied.length)
@@ -224,8 +256,11 @@ class HybridSyncService implements SyncService {
       this.lastHeartbeatTick = now
       this.gossip.heartbeat(now)
     }
+    this.ownHead.tick(now)
     const view = this.mode.view()
-    if (view.httpSyncEnabled && this.pollRunning === undefined && now >= this.nextPollAt) {
+    // HTTP rounds run while HTTP sync is on, and while the node asks for its own head and P2P has not answered
+    const p2pUsable = this.transport?.running === true && view.gossipEnabled && this.c.peers.bootstrap().length > 0
+    if ((view.httpSyncEnabled || this.ownHead.wantsHttpProbe(now, p2pUsable)) && this.pollRunning === undefined && now >= this.nextPollAt) {
       this.nextPollAt = now + this.init.httpPollIntervalMs
       this.pollRunning = this.pollRound()
         .catch((err: Error) => { this.c.logger.error('http poll failed', { err: err.message }) })
@@ -271,5 +306,19 @@ class HybridSyncService implements SyncService {
 export async function createSyncService (init: SyncInit, components: SyncComponents): Promise<SyncService> {
   const psk = init.p2pEnabled && init.pskFile !== undefined ? new Uint8Array(await readFile(init.pskFile)) : undefined
   const ca = init.caFile !== undefined && components.trust === undefined ? await readFile(init.caFile) : undefined
-  return new HybridSyncService(init, components, psk, ca)
+  const ownHead = await OwnHeadRecovery.create({
+    timeoutMs: init.ownHeadTimeoutMs ?? DEFAULT_OWN_HEAD_TIMEOUT_MS,
+    ...(init.ownHeadMarkerFile !== undefined ? { markerFile: init.ownHeadMarkerFile } : {})
+  }, {
+    ledger: components.ledger,
+    // the configured peers: P2P ones only while libp2p is configured, HTTP nodes always
+    expected: () => ({
+      p2p: init.p2pEnabled ? components.peers.bootstrap().map(peerIdOfMultiaddr).filter((id): id is string => id !== undefined) : [],
+      http: components.peers.latticeNodes()
+    }),
+    logger: components.logger,
+    registry: components.registry,
+    clock: components.clock ?? Date.now
+  })
+  return new HybridSyncService(init, components, psk, ca, ownHead)
 }

@@ -22,6 +22,7 @@ function snapshot (over: Partial<SyncSnapshot> = {}): SyncSnapshot {
     heartbeatIntervalMs: 500,
     latticeNodes: 2,
     lastHttpRound: null,
+    recovery: { recovering: false, reason: 'no peers are configured', own_head: 0, peer_head: null, missing_records: 0, missing_detected: 0, recovered_records: 0, since: null },
     ...over
   }
 }

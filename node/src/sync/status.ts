@@ -3,7 +3,7 @@
  * rules (what "in sync", "active", "unhealthy" mean) are tested without starting anything.
  */
 import type { ModeView } from './mode.js'
-import type { P2PStatus, PeerStatus, SyncHealth } from './interface.js'
+import type { P2PStatus, PeerStatus, RecoveryStatus, SyncHealth } from './interface.js'
 
 export interface PeerHeartbeat {
   /** When it was received (ms). */
@@ -46,6 +46,7 @@ export interface SyncSnapshot {
   heartbeatIntervalMs: number
   latticeNodes: number
   lastHttpRound: { at: number, ok: number, failed: number } | null
+  recovery: RecoveryStatus
 }
 
 const iso = (ms: number | null): string | null => ms !== null ? new Date(ms).toISOString() : null
@@ -82,7 +83,8 @@ export function buildStatus (s: SyncSnapshot): P2PStatus {
     peers,
     last_sync: iso(s.lastSync),
     merkle_root: s.merkleRoot,
-    record_count: s.recordCount
+    record_count: s.recordCount,
+    recovery: s.recovery
   }
 }
 

@@ -50,6 +50,8 @@ function env (node: LatticeNode, peers: PeersFile): V1EnvVar[] {
       AETHEL_PEERLESS_TIMEOUT: String(t.sync.peerlessTimeoutSeconds),
       AETHEL_HTTP_POLL_INTERVAL: String(t.sync.httpPollIntervalSeconds),
       AETHEL_SYNC_MODE: t.sync.mode,
+      // the node's default: a restarted pod's peers answer within it; a lone pod that lost its volume waits
+      AETHEL_OWN_HEAD_TIMEOUT: undefined,
       AETHEL_LOG_LEVEL: t.logLevel,
       // HTTPS: the files are Secret/ConfigMap volumes the kubelet refreshes; the node reloads them
       AETHEL_TLS_CERT_FILE: tls ? PATHS.tlsCertFile : undefined,

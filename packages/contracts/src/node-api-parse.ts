@@ -3,7 +3,7 @@
  * operator's prober): a body that does not have the contract's shape is refused with an error naming
  * the field, instead of being cast and failing later somewhere else.
  */
-import type { EffectiveMode, P2PStatus, PeerStatus, StateBody, SyncModeSetting } from './node-api.js'
+import type { EffectiveMode, P2PStatus, PeerStatus, RecoveryStatus, StateBody, SyncModeSetting } from './node-api.js'
 
 export const SYNC_MODE_SETTINGS: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
 export const EFFECTIVE_MODES: readonly EffectiveMode[] = ['P2P', 'HTTP', 'NONE']
@@ -57,6 +57,21 @@ function parsePeer (body: string, v: unknown, path: string): PeerStatus {
   }
 }
 
+function parseRecovery (body: string, v: unknown): RecoveryStatus {
+  const o = object(body, v, 'recovery')
+  const at = (k: string): string => `recovery.${k}`
+  return {
+    recovering: field(body, isBoolean, 'a boolean')(o.recovering, at('recovering')),
+    reason: field(body, isString, 'a string')(o.reason, at('reason')),
+    own_head: field(body, isCount, 'a count')(o.own_head, at('own_head')),
+    peer_head: field(body, orNull(isCount), 'a count or null')(o.peer_head, at('peer_head')),
+    missing_records: field(body, isCount, 'a count')(o.missing_records, at('missing_records')),
+    missing_detected: field(body, isCount, 'a count')(o.missing_detected, at('missing_detected')),
+    recovered_records: field(body, isCount, 'a count')(o.recovered_records, at('recovered_records')),
+    since: field(body, orNull(isString), 'a string or null')(o.since, at('since'))
+  }
+}
+
 /** `GET /api/lattice/p2p/status`, checked field by field; unknown extra fields are dropped. */
 export function parseP2PStatus (v: unknown): P2PStatus {
   const body = 'p2p status'
@@ -76,7 +91,9 @@ export function parseP2PStatus (v: unknown): P2PStatus {
     peers: peers.map((p, i) => parsePeer(body, p, `peers[${i}]`)),
     last_sync: field(body, orNull(isString), 'a string or null')(o.last_sync, 'last_sync'),
     merkle_root: field(body, isString, 'a string')(o.merkle_root, 'merkle_root'),
-    record_count: field(body, isCount, 'a count')(o.record_count, 'record_count')
+    record_count: field(body, isCount, 'a count')(o.record_count, 'record_count'),
+    // absent from nodes older than own-head recovery
+    ...(o.recovery !== undefined ? { recovery: parseRecovery(body, o.recovery) } : {})
   }
 }
 

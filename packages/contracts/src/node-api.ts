@@ -30,6 +30,30 @@ export interface PeerStatus {
   state_diverged: boolean | null
 }
 
+/**
+ * Whether the node knows its own head (node/src/sync/own-head.ts): while `recovering`, writes answer
+ * 503 `recovering` and /readyz is not ready. The operator turns it into the LatticeNode condition
+ * `Recovering`.
+ */
+export interface RecoveryStatus {
+  /** Writes are refused until the ledger holds the highest seq of this node's records its peers hold. */
+  recovering: boolean
+  /** Why writes are refused, or why they were allowed. */
+  reason: string
+  /** This node's own head in its ledger. */
+  own_head: number
+  /** The highest head of this node's origin a peer reported (null before the first report). */
+  peer_head: number | null
+  /** Own records peers hold and the ledger lacks (lost from this node's files). */
+  missing_records: number
+  /** The most own records found missing at once since the node started (what its files had lost). */
+  missing_detected: number
+  /** Own records recovered from peers since the node started. */
+  recovered_records: number
+  /** ISO time since when writes are refused; null while they are accepted. */
+  since: string | null
+}
+
 /** `GET /api/lattice/p2p/status`: the seed's fields, snake_case. */
 export interface P2PStatus {
   started: boolean
@@ -46,6 +70,11 @@ export interface P2PStatus {
   last_sync: string | null
   merkle_root: string
   record_count: number
+  /**
+   * Own-head recovery (not in the seed): the operator's `Recovering` condition. Always served; optional
+   * because nodes of earlier versions do not send it (the operator reports `Recovering` Unknown then).
+   */
+  recovery?: RecoveryStatus
 }
 
 /** `GET /api/lattice/state` */
@@ -57,11 +86,12 @@ export interface StateBody {
 }
 
 export interface ComponentHealth {
-  status: 'healthy' | 'unhealthy' | 'disabled' | 'active' | 'inactive'
+  /** `degraded`: working, with a loss to report (persistence: own records missing, being recovered). */
+  status: 'healthy' | 'degraded' | 'unhealthy' | 'disabled' | 'active' | 'inactive'
   [detail: string]: unknown
 }
 
-/** `GET /api/lattice/health` in the seed's shape: a component is bad when its status is `unhealthy`. */
+/** `GET /api/lattice/health` in the seed's shape: a component is bad when its status is `unhealthy` or `degraded`. */
 export interface HealthBody {
   timestamp: string
   overall: 'healthy' | 'degraded'

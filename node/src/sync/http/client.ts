@@ -37,6 +37,8 @@ export interface RoundResult {
   /** Compressed bytes received from the other node. */
   bytesIn: number
   bytesOut: number
+  /** The other node's version vector from its last pull answer. */
+  versionVector?: VersionVector
 }
 
 interface Reply { status: number, contentType: string, body: Buffer }
@@ -107,6 +109,7 @@ export class HttpSyncClient {
       if (!batch.more || batch.records.length === 0) break
     }
     if (theirs === undefined) return result
+    result.versionVector = theirs
     for (const batch of batchesFor(source, theirs, this.init.limits)) {
       const frame = Buffer.from(await encodeFrame({ records: batch.records, more: batch.more }))
       const reply = await this.post(baseUrl, '/api/lattice/sync/push', frame, BATCH_CONTENT_TYPE)

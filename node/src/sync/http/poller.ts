@@ -4,7 +4,7 @@
  * (parallel rounds fetched every missing record once per node). A node that answers with this node's
  * own peer ID is this node (the operator's peers file lists every node) and is skipped from then on.
  */
-import type { HttpSyncClient, RoundSource } from './client.js'
+import type { HttpSyncClient, RoundResult, RoundSource } from './client.js'
 import type { IngestResult, LedgerRecord } from '../../ledger/interface.js'
 import type { SyncMetrics } from '../metrics.js'
 import type { Logger } from '../../../../packages/log/src/index.js'
@@ -21,6 +21,8 @@ export interface HttpPollerComponents {
   nodes: () => string[]
   source: RoundSource
   apply: (records: LedgerRecord[]) => Promise<IngestResult>
+  /** Each completed round (also one that found the node is this node). */
+  onRound?: (result: RoundResult) => void
   metrics: SyncMetrics
   logger: Logger
 }
@@ -48,6 +50,7 @@ export class HttpPoller {
           this.c.metrics.catchupRecords.inc({ transport: 'http' }, res.applied.length)
           return res
         })
+        this.c.onRound?.(r)
         if (r.self) {
           this.selfUrls.add(url)
           this.c.logger.info('lattice node is this node: skipped from now on', { url })

@@ -283,7 +283,7 @@ export class P2PTransport {
           await lp.read(deadline())
           unacked--
         }
-        await lp.write(await encodeFrame({ records: batch.records, more: batch.more }), deadline())
+        await lp.write(await encodeFrame({ records: batch.records, more: batch.more, ...(batch.version_vector !== undefined ? { version_vector: batch.version_vector } : {}) }), deadline())
         sent++
         unacked++
       }

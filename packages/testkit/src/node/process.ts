@@ -53,8 +53,8 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>
   /** SIGTERM and wait (graceful shutdown). */
   stop(): Promise<number | null>
-  /** Start again on the same data, ports and identity. */
-  restart(): Promise<NodeProcess>
+  /** Start again on the same data, ports and identity (`waitReady: false` returns as soon as it is spawned). */
+  restart(options?: Pick<NodeProcessOptions, 'waitReady'>): Promise<NodeProcess>
   /** GET/POST against this node's API with its token. */
   api<T = unknown>(pathname: string, options?: { method?: string, body?: unknown, auth?: boolean, headers?: Record<string, string> }): Promise<{ status: number, body: T }>
 }
@@ -127,9 +127,9 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
       return await exited
     },
     async stop () { return await handle.kill('SIGTERM') },
-    async restart () {
+    async restart (again = {}) {
       if (exitCode === undefined) await handle.stop()
-      return await startNodeProcess({ ...options, host, httpPort, p2pPort, token })
+      return await startNodeProcess({ ...options, host, httpPort, p2pPort, token, ...again })
     },
     async api<T = unknown> (pathname: string, opts: { method?: string, body?: unknown, auth?: boolean, headers?: Record<string, string> } = {}) {
       return await request<T>(`${url}${pathname}`, { method: opts.method, body: opts.body, headers: opts.headers, token: opts.auth === false ? undefined : token, ...(ca !== undefined ? { ca } : {}) })
