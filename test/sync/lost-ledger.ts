@@ -8,8 +8,8 @@
 import { open, readdir, rm, stat, truncate } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { waitFor } from '../../packages/testkit/src/index.js'
 import type { Lattice, NodeProcess } from '../support/index.js'
-import { waitFor } from '../support/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
 import { metric, state, status, writeBatch } from './helpers.js'
@@ -169,7 +169,7 @@ export async function runLostLedgerScenario (lattice: Lattice, options: LostLedg
     acknowledged.push(res.body)
   }
   for (const o of others) acknowledged.push(...await writeBatch(o, [{ key: `peer/${o.peerId}`, payload: payload(0) }]))
-  await waitFor(async () => await missingEverywhere(lattice.nodes, acknowledged) === 0, { timeoutMs: 30_000, intervalMs: 200, message: 'every node to hold the records written before the damage' })
+  await waitFor('every node to hold the records written before the damage', async () => await missingEverywhere(lattice.nodes, acknowledged) === 0, { timeoutMs: 30_000, intervalMs: 200 })
   const acknowledgedBefore = recordsBefore
 
   if (needsKill(options.damage)) await victim.kill('SIGKILL')
@@ -217,7 +217,7 @@ export async function runLostLedgerScenario (lattice: Lattice, options: LostLedg
   let lost = 0
   let convergeMs = -1
   try {
-    lost = await waitFor(async () => await missingEverywhere(lattice.nodes, acknowledged), { timeoutMs: options.convergeTimeoutMs ?? 15_000, intervalMs: 100, message: 'equal roots' })
+    lost = await waitFor('equal roots', async () => await missingEverywhere(lattice.nodes, acknowledged), { timeoutMs: options.convergeTimeoutMs ?? 15_000, intervalMs: 100 })
     convergeMs = Date.now() - lastWrite
   } catch {
     // not converged by the deadline: count what is missing where, with whatever roots there are

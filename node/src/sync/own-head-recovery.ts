@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Ledger, StoredRecord, VersionVector } from '../ledger/interface.js'
-import type { Logger } from '../util/logger.js'
+import type { Logger } from '../../../packages/log/src/index.js'
 import type { RecoveryStatus } from './interface.js'
 import { createOwnHeadMarker, readOwnHeadMarker, type OwnHeadMarker } from './own-head-marker.js'
 import { OwnHeadGate, type ExpectedPeers, type OwnHeadSource } from './own-head.js'

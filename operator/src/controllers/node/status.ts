@@ -8,6 +8,7 @@ import { trustConfigMapName } from '../../builders/names.js'
 import { podHashOf } from '../../builders/pod.js'
 import { canonicalJson } from '../../../../packages/contracts/src/canonical-json.js'
 import { setConditions, transitions } from '../../status/conditions.js'
+import { recoveringCondition } from './recovering.js'
 import { shortRoot } from '../../status/aggregate.js'
 import type { ProbeResult, ProbeTarget } from '../../probe/prober.js'
 import { refOf } from '../../kube/client.js'
@@ -113,7 +114,8 @@ export function desiredNodeStatus (node: LatticeNode, pod: V1Pod | undefined, pe
       : { type: 'Reachable', status: 'False', reason: probe === undefined ? 'NotProbed' : 'ProbeFailed', message: probe?.error ?? 'not probed yet (no pod IP)' },
     diverged
       ? { type: 'Diverged', status: 'True', reason: 'StateDiverged', message: 'Merkle root differs from the network\'s beyond the grace period' }
-      : { type: 'Diverged', status: 'False', reason: 'InSync', message: 'Merkle root agrees with the network (or not judged yet)' }
+      : { type: 'Diverged', status: 'False', reason: 'InSync', message: 'Merkle root agrees with the network (or not judged yet)' },
+    recoveringCondition(probe)
   ], node.metadata.generation, now)
   return next
 }
