@@ -364,7 +364,7 @@ describe('ServiceMonitor, PodMonitor, PrometheusRule and the Grafana dashboard',
     try {
       writeFileSync(join(dir, 'rules.yaml'), yaml.dump(rule.spec))
       const r = runCommand('promtool', ['check', 'rules', join(dir, 'rules.yaml')])
-      expect(r.stdout).toContain('SUCCESS: 6 rules found')
+      expect(r.stdout).toContain('SUCCESS: 7 rules found')
       expect(r.status).toBe(0)
     } finally {
       rmSync(dir, { recursive: true, force: true })

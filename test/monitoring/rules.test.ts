@@ -57,9 +57,9 @@ const alerts = ruleFile.groups.flatMap(g => g.rules).filter((r): r is AlertRule 
 const ruleTests = yaml.load(readFileSync(RULE_TESTS, 'utf8')) as RuleTestFile
 
 describe('lattice alert rules', () => {
-  it('has the six alerts of the contract', () => {
+  it('has the six alerts of the contract and the own-records alert', () => {
     expect(alerts.map(a => a.alert).sort()).toEqual([
-      'LatticeHTTPSyncFailure', 'LatticeNodeDown', 'LatticeOperatorDown', 'LatticeOperatorReconcileErrors', 'LatticeP2PPeerLoss',
+      'LatticeHTTPSyncFailure', 'LatticeNodeDown', 'LatticeNodeOwnRecordsLost', 'LatticeOperatorDown', 'LatticeOperatorReconcileErrors', 'LatticeP2PPeerLoss',
       'LatticeStateDivergence'
     ])
   })
@@ -74,6 +74,7 @@ describe('lattice alert rules', () => {
     expect(byName.get('LatticeNodeDown')?.labels?.severity).toBe('warning')
     expect(byName.get('LatticeOperatorReconcileErrors')?.labels?.severity).toBe('warning')
     expect(byName.get('LatticeOperatorDown')?.labels?.severity).toBe('critical')
+    expect(byName.get('LatticeNodeOwnRecordsLost')?.labels?.severity).toBe('warning')
   })
 
   it('passes promtool check rules', () => {

@@ -5,9 +5,14 @@
  * records lost, no equivocation, roots equal within 15 s of the last write, every lost own record
  * reported and recovered, and its seqs continue after the highest one the network held.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Lattice } from '../support/index.js'
-import { startConnectedLattice } from './helpers.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
+import { freePort, waitFor } from '../../packages/testkit/src/index.js'
+import type { LedgerRecord } from '../../node/src/ledger/interface.js'
+import { prepareIdentity, startNodeProcess, type Lattice, type NodeProcess } from '../support/index.js'
+import { metric as metricValueOf, SHORT_TIMINGS, startConnectedLattice, status } from './helpers.js'
 import { describeFigures, runLostLedgerScenario, type LedgerDamage } from './lost-ledger.js'
 
 /** Every way the issue lost records: the whole ledger (lost before) or its WAL's tail (partly lost). */
@@ -41,4 +46,61 @@ describe('lost ledger, identity kept', () => {
     expect(f.reportedMissing).toBe(wholeLedger ? f.acknowledgedBefore : f.acknowledgedBefore / 2)
     expect(f.recovered).toBe(f.reportedMissing)
   }, 240_000)
+})
+
+describe('a lone node: its peers configured, none reachable', () => {
+  const dirs: string[] = []
+  const running: NodeProcess[] = []
+  afterAll(async () => {
+    await Promise.all(running.map(async n => await n.kill('SIGKILL')))
+    await Promise.all(dirs.map(async d => await rm(d, { recursive: true, force: true })))
+  })
+
+  it('writes after AETHEL_OWN_HEAD_TIMEOUT when new; after losing its ledger it refuses writes past the timeout', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lone-node-'))
+    dirs.push(dir)
+    // a peer that exists only on paper: its identity, ports nobody listens on
+    const ghost = await prepareIdentity(path.join(dir, 'ghost'))
+    const env = {
+      ...SHORT_TIMINGS,
+      AETHEL_OWN_HEAD_TIMEOUT: '1',
+      AETHEL_P2P_BOOTSTRAP: `/ip4/127.0.0.1/tcp/${await freePort()}/p2p/${ghost}`,
+      AETHEL_LATTICE_NODES: `http://127.0.0.1:${await freePort()}`,
+      AETHEL_MEMBERS: ghost
+    }
+    // brand new (the first node of a new network): ready once the timeout passed, writes from seq 1
+    const node = await startNodeProcess({ dataDir: path.join(dir, 'lone'), env })
+    running.push(node)
+    const seqs: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const res = await node.api<LedgerRecord>('/api/lattice/records', { method: 'POST', body: { key: `k${i}`, payload: i } })
+      expect(res.status).toBe(201)
+      seqs.push(res.body.seq)
+    }
+    expect(seqs).toEqual([1, 2, 3, 4, 5])
+    expect((await status(node)).recovery?.reason).toMatch(/no peer answered within 1 s: writing as a lone node from seq 1/)
+
+    // its ledger is lost; its data directory still says it acknowledged seq 5: no write, however long
+    await node.stop()
+    for (const f of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) await rm(path.join(node.dataDir, f), { force: true })
+    const again = await node.restart({ waitReady: false })
+    running.push(again)
+    const st = await waitFor('the lone node to give up waiting for the timeout and keep refusing', async () => {
+      const s = await status(again).catch(() => undefined)
+      return s?.recovery?.reason.includes('acknowledged seq 5') === true ? s : undefined
+    }, { timeoutMs: 30_000 })
+    expect(st.recovery).toMatchObject({ recovering: true, own_head: 0, missing_records: 5 })
+    const refused = await again.api<{ error: { code: string, message: string } }>('/api/lattice/records', { method: 'POST', body: { key: 'k', payload: 1 } })
+    expect(refused.status).toBe(503)
+    expect(refused.body.error.code).toBe('recovering')
+    expect(refused.body.error.message).toMatch(/acknowledged seq 5/)
+    const ready = await again.api<{ ready: boolean, reasons: string[] }>('/readyz', { auth: false })
+    expect(ready.status).toBe(503)
+    expect(ready.body.reasons.some(r => r.startsWith('recovering'))).toBe(true)
+    const health = await again.api<{ overall: string, components: { persistence: { status: string, missing_records: number } } }>('/api/lattice/health', { auth: false })
+    expect(health.body.components.persistence).toMatchObject({ status: 'degraded', missing_records: 5 })
+    expect(health.body.overall).toBe('degraded')
+    expect(await metricValueOf(again, 'lattice_own_records_missing')).toBe(5)
+    expect(await metricValueOf(again, 'lattice_own_head_recovering')).toBe(1)
+  }, 120_000)
 })
