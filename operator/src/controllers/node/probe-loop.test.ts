@@ -36,7 +36,9 @@ describe('probe loop and node status', () => {
     expect(t.cluster.writeLog()).toEqual(['patchStatus LatticeNode lattice-test/ledger-0'])
     expect(node(t).status).toMatchObject({ podIP: '10.1.0.7', up: true, ready: true, merkleRoot: ROOT, recordCount: 12, peerCount: 2, mode: 'P2P' })
     expect(findCondition(node(t).status?.conditions, 'Reachable')).toMatchObject({ status: 'True' })
-    expect(t.events.filter(e => e.kind === NODE_KIND).map(e => e.reason)).toEqual(['IdentityCreated', 'PodReady', 'ProbeSucceeded'])
+    // the node's status body says it knows its own head: Recovering False (node/src/sync/own-head.ts)
+    expect(findCondition(node(t).status?.conditions, 'Recovering')).toMatchObject({ status: 'False', reason: 'OwnHeadKnown' })
+    expect(t.events.filter(e => e.kind === NODE_KIND).map(e => e.reason)).toEqual(['IdentityCreated', 'PodReady', 'ProbeSucceeded', 'OwnHeadKnown'])
   })
 
   it('steady: the same answers enqueue nothing and write nothing (lastProbeTime does not move on its own)', async () => {
