@@ -11,7 +11,7 @@ import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import { freePort, waitFor } from '../../packages/testkit/src/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
-import { prepareIdentity, startNodeProcess, type Lattice, type NodeProcess } from '../support/index.js'
+import { prepareIdentity, startNodeProcess, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { metric as metricValueOf, SHORT_TIMINGS, startConnectedLattice, status } from './helpers.js'
 import { describeFigures, runLostLedgerScenario, type LedgerDamage } from './lost-ledger.js'
 
