@@ -27,6 +27,8 @@ export interface ControlPlane {
   kubeConfig: () => KubeConfig
   start: () => Promise<void>
   startControllerManager: () => Promise<void>
+  /** Stops kube-apiserver (SIGTERM) and starts it again on the same address, port and etcd. */
+  restartApiServer: () => Promise<void>
   startScheduler: () => Promise<void>
   /** Applies CRD files and waits until they are Established. */
   applyCrds: (files: string[]) => Promise<string[]>
@@ -176,8 +178,16 @@ class LocalControlPlane implements ControlPlane {
     })
   }
 
-  private async startApiServer (timeoutMs: number): Promise<void> {
-    this.apiPort = await freePort()
+  async restartApiServer (): Promise<void> {
+    const old = this.started.find(p => p.name === 'kube-apiserver')
+    if (old === undefined) throw new Error('kube-apiserver is not running')
+    await old.stop(3000)
+    this.started.splice(this.started.indexOf(old), 1)
+    await this.startApiServer(this.init.startTimeoutMs ?? 60_000, this.apiPort)
+  }
+
+  private async startApiServer (timeoutMs: number, port?: number): Promise<void> {
+    this.apiPort = port ?? await freePort()
     const address = this.address()
     this.server = `https://${address}:${this.apiPort}`
     const pki = this.pki
