@@ -24,9 +24,11 @@ import type { Draft } from './state.js'
 import { createWritePath, type AppendOp, type WritePath } from './write-path.js'
 
 export type { LedgerInit, LedgerComponents } from './init.js'
+export { recordWireBytes } from './missing-for.js'
 
 const DEFAULT_MAX_BUFFERED = 10_000
-export { recordWireBytes } from './missing-for.js'
+const DEFAULT_MAX_GROUP_RECORDS = 5000
+const DEFAULT_INTEGRITY_CHUNK = 2000
 
 class SqliteLedger implements Ledger {
   readonly origin: string
@@ -42,26 +44,26 @@ class SqliteLedger implements Ledger {
 
   constructor (private readonly core: LedgerCore, private readonly db: DatabaseSync, init: LedgerInit, components: LedgerComponents) {
     this.origin = core.origin
+    this.isMember = components.isMember
+    this.maxBuffered = init.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED
     this.events.setMaxListeners(0)
     const { lastLsn, problems } = coldStart(core)
     const guard = createReadGuard({ dbPath: core.dbPath, lastLsnAtOpen: lastLsn, limits: core.limits })
     this.reader = createLedgerReader(core, guard)
     this.idempotency = createIdempotencyIndex(core, this.reader, init.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS)
     this.integrity = createIntegrityRunner({
-      chunkSize: init.integrityChunkSize ?? 2000,
+      chunkSize: init.integrityChunkSize ?? DEFAULT_INTEGRITY_CHUNK,
       inWorker: init.integrityInWorker ?? true,
       quickCheck: init.integrityQuickCheck ?? false
     }, core, guard)
     this.integrity.opened(problems)
-    this.writes = createWritePath({ maxBuffered: init.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED, maxGroupRecords: init.maxGroupRecords ?? 5000 }, {
+    this.writes = createWritePath({ maxBuffered: this.maxBuffered, maxGroupRecords: init.maxGroupRecords ?? DEFAULT_MAX_GROUP_RECORDS }, {
       db,
       core,
       signer: createRecordSigner(components.privateKey, core.origin),
       idempotency: this.idempotency,
       onCommitted: (draft) => { this.afterCommit(draft) }
     })
-    this.isMember = components.isMember
-    this.maxBuffered = init.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED
   }
 
   async append (entries: NewEntry[], options: AppendOptions = {}): Promise<StoredRecord[]> {
