@@ -1,12 +1,15 @@
 // Keeps in node_modules only the production dependencies one program reaches, so each image holds its
 // own dependency set (the daemon has no Kubernetes client, the operator no libp2p transports).
-//   node prune-deps.mjs APP_DIR ENTRY.js
-// APP_DIR holds package.json, package-lock.json and node_modules from `npm ci --omit=dev`. The script
-// follows the compiled program's static and literal dynamic imports from ENTRY, collects the packages
-// it imports, rewrites APP_DIR/package.json to list only those, and lets `npm prune` remove the rest
-// (their own dependencies stay, as the lockfile says), then deletes what Node never loads from
-// node_modules: type declarations (and @types packages), TypeScript sources, source maps and Markdown. An import of a package that is not a production
-// dependency stops the build: the image would fail at run time.
+//   node prune-deps.mjs APP_DIR ENTRY.js WORKSPACE
+// APP_DIR holds the root package.json, package-lock.json, the workspaces' package.json files and
+// node_modules from `npm ci --omit=dev -w WORKSPACE` (WORKSPACE: the program's package folder, e.g.
+// node). Its production dependencies are those of WORKSPACE/package.json and of the project packages it
+// depends on (@lattice/contracts, @lattice/log). The script follows the compiled program's static and
+// literal dynamic imports from ENTRY, collects the packages it imports, rewrites APP_DIR/package.json
+// as a plain package listing only those, and lets `npm prune` remove the rest (their own dependencies
+// stay, as the lockfile says), then deletes what Node never loads from node_modules: type declarations
+// (and @types packages), TypeScript sources, source maps and Markdown. An import of a package that is
+// not a production dependency stops the build: the image would fail at run time.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
@@ -46,14 +49,28 @@ function importedPackages (entry) {
   return { packages, files: seen.size }
 }
 
-const [appDir, entry] = process.argv.slice(2)
-if (appDir === undefined || entry === undefined) {
-  console.error('usage: node prune-deps.mjs APP_DIR ENTRY.js')
+const [appDir, entry, workspace] = process.argv.slice(2)
+if (appDir === undefined || entry === undefined || workspace === undefined) {
+  console.error('usage: node prune-deps.mjs APP_DIR ENTRY.js WORKSPACE')
   process.exit(2)
 }
 const pkgFile = resolve(appDir, 'package.json')
 const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'))
-const dependencies = pkg.dependencies ?? {}
+const readJson = file => JSON.parse(readFileSync(file, 'utf8'))
+
+/** The workspace's production dependencies, with those of the project packages it depends on in place of them. */
+function workspaceDependencies (dir, seen = new Set()) {
+  const out = {}
+  for (const [name, range] of Object.entries(readJson(resolve(dir, 'package.json')).dependencies ?? {})) {
+    const local = (pkg.workspaces ?? []).map(w => resolve(appDir, w)).find(w => existsSync(resolve(w, 'package.json')) && readJson(resolve(w, 'package.json')).name === name)
+    if (local === undefined) { out[name] = range; continue }
+    if (seen.has(local)) continue
+    seen.add(local)
+    Object.assign(out, workspaceDependencies(local, seen))
+  }
+  return out
+}
+const dependencies = workspaceDependencies(resolve(appDir, workspace))
 const { packages, files } = importedPackages(resolve(appDir, entry))
 
 const missing = [...packages].filter(([name]) => !(name in dependencies))
@@ -64,6 +81,7 @@ if (missing.length > 0) {
 const kept = Object.keys(dependencies).filter(name => packages.has(name))
 pkg.dependencies = Object.fromEntries(kept.map(name => [name, dependencies[name]]))
 delete pkg.devDependencies
+delete pkg.workspaces
 writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n')
 // Prune only removes packages: no network needed.
 execFileSync('npm', ['prune', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--offline'], { cwd: appDir, stdio: 'inherit' })
