@@ -44,9 +44,12 @@ export async function usePodmanApi (): Promise<void> {
   if (await answers(PODMAN_SOCKET)) return
   mkdirSync(path.dirname(PODMAN_SOCKET), { recursive: true })
   const log = openSync(path.join(path.dirname(PODMAN_SOCKET), 'service.log'), 'a')
-  // Started in /: it outlives this run, and conmon fails every container start ("Failed to get working
-  // directory") once the directory it inherited is deleted (a removed clone or work tree).
-  const service = spawn('podman', ['system', 'service', '--time=0', `unix://${PODMAN_SOCKET}`], { cwd: '/', detached: true, stdio: ['ignore', log, log] })
+  // Started in / (and PWD=/, which podman goes back to when it re-executes itself): it outlives this
+  // run, and conmon fails every container start ("Failed to get working directory") once the directory
+  // it inherited is deleted (a removed clone or work tree).
+  const env: NodeJS.ProcessEnv = { ...process.env, PWD: '/' }
+  delete env.OLDPWD
+  const service = spawn('podman', ['system', 'service', '--time=0', `unix://${PODMAN_SOCKET}`], { cwd: '/', env, detached: true, stdio: ['ignore', log, log] })
   service.unref()
   await waitFor(`podman system service to answer on ${PODMAN_SOCKET}`, async () => await answers(PODMAN_SOCKET), { timeoutMs: 60_000, intervalMs: 200 })
 }
