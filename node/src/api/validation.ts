@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv'
 import type { NewEntry } from '../ledger/interface.js'
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../ledger/idempotency.js'
 import { BadRequestError } from './errors.js'
+import { SYNC_MODE_SETTINGS } from '../../../packages/contracts/src/node-api.js'
 
 const PEER_ID = '^[1-9A-HJ-NP-Za-km-z]{46,}$'
 export const MAX_BATCH = 1000
@@ -78,7 +79,7 @@ export const parseSwitchQuery = compileQuery<SwitchQuery>({
   type: 'object',
   additionalProperties: false,
   required: ['mode'],
-  properties: { mode: { type: 'string', enum: ['p2p', 'http', 'auto'] } }
+  properties: { mode: { type: 'string', enum: SYNC_MODE_SETTINGS } }
 })
 
 export const RECORD_ID = /^[0-9a-f]{64}$/

@@ -1,6 +1,7 @@
 /** The sync service's Prometheus metrics, registered on the registry passed in (never the global one). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { EffectiveMode } from './interface.js'
+import { EFFECTIVE_MODES } from '../../../packages/contracts/src/node-api.js'
 import type { SyncTransition } from './transitions.js'
 
 export interface SyncMetrics {
@@ -25,7 +26,6 @@ export interface SyncMetrics {
   setMode: (mode: EffectiveMode) => void
 }
 
-const MODES: EffectiveMode[] = ['P2P', 'HTTP', 'NONE']
 
 export function createSyncMetrics (registry: Registry): SyncMetrics {
   const registers = [registry]
@@ -55,7 +55,7 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     peerDiverged: new Gauge({ name: 'lattice_peer_diverged', help: '1 when the peer\'s state differs from this node\'s beyond the grace period (per peer heard from in the last three heartbeats)', labelNames: ['peer'] as const, registers }),
     gossipPublished: new Counter({ name: 'lattice_gossip_published_total', help: 'Gossip published: records (counted per record) and heartbeats', labelNames: ['type'] as const, registers }),
     setMode: (current: EffectiveMode) => {
-      for (const x of MODES) mode.set({ mode: x }, x === current ? 1 : 0)
+      for (const x of EFFECTIVE_MODES) mode.set({ mode: x }, x === current ? 1 : 0)
     }
   }
   m.lastFailover.set(0)

@@ -30,11 +30,11 @@ import { buildHealth, buildStatus, heartbeatActive, type SyncSnapshot } from './
 import { TransitionFeed, transitionsOf, type TransitionListener } from './transitions.js'
 import { OwnHeadRecovery } from './own-head-recovery.js'
 import { peerIdOfMultiaddr } from '../../../packages/contracts/src/peers-file.js'
+import { SYNC_MODE_SETTINGS } from '../../../packages/contracts/src/node-api.js'
 
 const TICK_MS = 100
 /** AETHEL_OWN_HEAD_TIMEOUT's default: how long a node waits for its peers before it writes alone. */
 export const DEFAULT_OWN_HEAD_TIMEOUT_MS = 10_000
-const MODES: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
 
 class HybridSyncService implements SyncService {
   private readonly clock: () => number
@@ -207,7 +207,7 @@ class HybridSyncService implements SyncService {
   }
 
   switchMode (mode: SyncModeSetting): SwitchResult {
-    if (!MODES.includes(mode)) throw new InvalidSyncModeError(String(mode))
+    if (!SYNC_MODE_SETTINGS.includes(mode)) throw new InvalidSyncModeError(String(mode))
     const before = this.mode.view().setting
     const step = this.mode.switch(mode, this.clock())
     this.applyStep(step)

@@ -1,6 +1,7 @@
 /** The operator's Prometheus metrics (names are the contract the alert rules use). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { collectProcessMetrics } from '../../../packages/contracts/src/process-metrics.js'
+import { EFFECTIVE_MODES } from '../../../packages/contracts/src/node-api.js'
 
 export type ControllerName = 'latticenetwork' | 'latticenode'
 export type ReconcileResult = 'success' | 'error' | 'requeue'
@@ -33,7 +34,6 @@ export interface OperatorMetrics {
 
 export interface OperatorMetricsInit { defaultMetrics?: boolean }
 
-const MODES = ['P2P', 'HTTP', 'NONE'] as const
 
 class PromOperatorMetrics implements OperatorMetrics {
   readonly registry = new Registry()
@@ -91,7 +91,7 @@ class PromOperatorMetrics implements OperatorMetrics {
     this.httpSync.set(l, v.up && v.httpSyncEnabled === true ? 1 : 0)
     this.heartbeat.set(l, v.up && v.heartbeatActive === true ? 1 : 0)
     this.records.set(l, v.recordCount ?? 0)
-    for (const m of MODES) this.syncMode.set({ ...l, mode: m }, v.up && v.mode === m ? 1 : 0)
+    for (const m of EFFECTIVE_MODES) this.syncMode.set({ ...l, mode: m }, v.up && v.mode === m ? 1 : 0)
   }
 
   setNodeDiverged (namespace: string, network: string, node: string, diverged: boolean): void {
@@ -109,7 +109,7 @@ class PromOperatorMetrics implements OperatorMetrics {
   removeNode (namespace: string, network: string, node: string): void {
     const l = { namespace, network, node }
     for (const g of [this.nodeUp, this.peerCount, this.httpSync, this.heartbeat, this.diverged, this.records]) g.remove(l)
-    for (const m of MODES) this.syncMode.remove({ ...l, mode: m })
+    for (const m of EFFECTIVE_MODES) this.syncMode.remove({ ...l, mode: m })
     this.knownNodes.get(`${namespace}/${network}`)?.delete(node)
   }
 

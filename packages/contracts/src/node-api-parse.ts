@@ -3,10 +3,8 @@
  * operator's prober): a body that does not have the contract's shape is refused with an error naming
  * the field, instead of being cast and failing later somewhere else.
  */
-import type { EffectiveMode, P2PStatus, PeerStatus, RecoveryStatus, StateBody, SyncModeSetting } from './node-api.js'
+import { EFFECTIVE_MODES, SYNC_MODE_SETTINGS, type P2PStatus, type PeerStatus, type RecoveryStatus, type StateBody } from './node-api.js'
 
-export const SYNC_MODE_SETTINGS: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
-export const EFFECTIVE_MODES: readonly EffectiveMode[] = ['P2P', 'HTTP', 'NONE']
 
 /** A body that does not match the node's API contract. */
 export class InvalidBodyError extends Error {

@@ -1,14 +1,17 @@
 /**
  * The bodies the node's HTTP API serves and its clients read: the daemon serves them (node/src/api,
  * node/src/sync, node/src/dashboard), the operator's prober reads status and state (parsed by
- * node-api-parse.ts), the dashboard page reads status and the timeline. Types only: the page's
- * browser build compiles this file too.
+ * node-api-parse.ts), the dashboard page reads status and the timeline. Types and the two mode lists
+ * only (no imports): the page's browser build compiles this file too.
  */
 
 /** The configured mode (`POST /api/lattice/sync/switch?mode=`). */
 export type SyncModeSetting = 'p2p' | 'http' | 'auto'
 /** The effective mode reported in status. */
 export type EffectiveMode = 'P2P' | 'HTTP' | 'NONE'
+
+export const SYNC_MODE_SETTINGS: readonly SyncModeSetting[] = ['p2p', 'http', 'auto']
+export const EFFECTIVE_MODES: readonly EffectiveMode[] = ['P2P', 'HTTP', 'NONE']
 
 export interface PeerStatus {
   peer_id: string

@@ -8,6 +8,8 @@
  * so `schema` states what is allowed in typed form (JSON schema, compiled by the node with ajv).
  */
 
+import { SYNC_MODE_SETTINGS } from './node-api.js'
+
 type JsonSchema = Readonly<Record<string, unknown>>
 
 export interface NodeEnvVariable {
@@ -42,7 +44,7 @@ export const NODE_ENV = [
   { name: 'AETHEL_PEERLESS_TIMEOUT', kind: 'number', schema: seconds(0.1, 86400), allowed: 'seconds between 0.1 and 86400', default: '60', description: 'Seconds without peers before auto mode turns HTTP sync on (0.1 to 86400).' },
   { name: 'AETHEL_HTTP_POLL_INTERVAL', kind: 'number', schema: seconds(0.05, 3600), allowed: 'seconds between 0.05 and 3600', default: '10', description: 'Seconds between HTTP sync rounds while HTTP sync is on (0.05 to 3600).' },
   { name: 'AETHEL_OWN_HEAD_TIMEOUT', kind: 'number', schema: seconds(0, 86400), allowed: 'seconds between 0 and 86400', default: '10', description: 'Seconds a starting node refuses writes while no peer has told it how many of its own records the network holds (0 to 86400); then a lone node writes, unless its data directory shows it lost records.' },
-  { name: 'AETHEL_SYNC_MODE', kind: 'string', schema: { type: 'string', enum: ['p2p', 'http', 'auto'] }, allowed: 'p2p, http or auto', default: 'auto', description: 'p2p, http or auto.' },
+  { name: 'AETHEL_SYNC_MODE', kind: 'string', schema: { type: 'string', enum: SYNC_MODE_SETTINGS }, allowed: 'p2p, http or auto', default: 'auto', description: 'p2p, http or auto.' },
   { name: 'AETHEL_IDENTITY_FILE', kind: 'string', schema: path, default: '<data dir>/identity.key', description: 'libp2p Ed25519 private key (protobuf); made on first start, mode 0600.' },
   { name: 'AETHEL_P2P_PSK_FILE', kind: 'string', schema: path, description: 'Private-network pre-shared key file (/key/swarm/psk/1.0.0/ format). Without it P2P is open to any libp2p peer (a warning is logged).' },
   { name: 'AETHEL_API_TOKEN_FILE', kind: 'string', schema: path, default: '<data dir>/api-token (made on first start)', description: 'File holding the bearer token for mutations and node-to-node sync.' },
