@@ -19,8 +19,9 @@ import type { Circus } from '@jest/types'
 import { TestEnvironment as NodeEnvironment } from 'jest-environment-node'
 import { REGISTRY_KEY, type DumpSource, type FailureRegistry } from './registry.js'
 
-/** How much of each dump goes into the failure message (the whole text is in the dump directory). */
-const MESSAGE_CHARS_PER_SOURCE = 6000
+/** How much of each dump goes into the failure message, from its start and its end (the whole text is in the dump directory). */
+const MESSAGE_HEAD_CHARS = 2500
+const MESSAGE_TAIL_CHARS = 5000
 const DUMP_TIMEOUT_MS = 60_000
 
 interface Registered { source: DumpSource, since: number }
@@ -78,7 +79,7 @@ export default class LatticeTestEnvironment extends NodeEnvironment {
       for (const [i, { source }] of sources.entries()) {
         const text = await dumpOf(source)
         writeFileSync(path.join(dumpDir, `${String(i).padStart(2, '0')}-${slug(source.name)}.txt`), text)
-        parts.push(`--- ${source.name}\n${text.length > MESSAGE_CHARS_PER_SOURCE ? `(… ${text.length - MESSAGE_CHARS_PER_SOURCE} earlier characters)\n${text.slice(-MESSAGE_CHARS_PER_SOURCE)}` : text}`)
+        parts.push(`--- ${source.name}\n${shorten(text)}`)
       }
       const kept = [...this.dirs].filter(([, d]) => !d.released)
       for (const [, d] of kept) d.kept = true
@@ -91,6 +92,11 @@ export default class LatticeTestEnvironment extends NodeEnvironment {
       process.stderr.write(`[testkit] failure dump failed: ${(err as Error).stack ?? String(err)}\n`)
     }
   }
+}
+
+function shorten (text: string): string {
+  if (text.length <= MESSAGE_HEAD_CHARS + MESSAGE_TAIL_CHARS) return text
+  return `${text.slice(0, MESSAGE_HEAD_CHARS)}\n(… ${text.length - MESSAGE_HEAD_CHARS - MESSAGE_TAIL_CHARS} characters: see the dump directory)\n${text.slice(-MESSAGE_TAIL_CHARS)}`
 }
 
 async function dumpOf (source: DumpSource): Promise<string> {
