@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { waitFor } from '../../packages/testkit/src/index.js'
-import { startLattice, type Lattice } from '../../packages/testkit/src/node/index.js'
+import { type Lattice, startConnectedLattice } from '../../packages/testkit/src/node/index.js'
 import { has, SHORT_TIMINGS, status } from '../sync/helpers.js'
 import { chaosReport, missingOn, sized, startWriters, waitConverged } from './chaos.js'
 import { createNetnsLab, netnsSkipReason, type NetnsLab } from './netns.js'
@@ -33,9 +33,8 @@ describeNetns('chaos: partitions with writes on both sides', () => {
   async function partition (scenario: string, sideA: number[], sideB: number[]): Promise<void> {
     const n = sideA.length + sideB.length
     const l = lab = createNetnsLab(n)
-    const net = lattice = await startLattice(n, { env: SHORT_TIMINGS, placement: i => ({ host: l.ip(i), httpPort: 8080, p2pPort: 4001, wrap: l.wrap(i) }) })
+    const net = lattice = await startConnectedLattice(n, { env: SHORT_TIMINGS, placement: i => ({ host: l.ip(i), httpPort: 8080, p2pPort: 4001, wrap: l.wrap(i) }) })
     const nodes = net.nodes
-    await waitFor('every node connected to every other, in P2P mode', async () => (await Promise.all(nodes.map(status))).every(s => s.peer_count === n - 1 && s.mode === 'P2P'), { timeoutMs: 60_000, intervalMs: 200 })
     const writers = startWriters(() => nodes.map((node, index) => ({ index, node })), WRITERS, 'partition')
     try {
       await waitFor('writes acknowledged before the cut', () => writers.acked.length >= WRITERS * 4, { timeoutMs: 60_000, intervalMs: 20 })

@@ -6,8 +6,8 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { waitFor } from '../../packages/testkit/src/index.js'
-import type { Lattice } from '../../packages/testkit/src/node/index.js'
-import { SHORT_TIMINGS, startConnectedLattice, status } from '../sync/helpers.js'
+import { type Lattice, startConnectedLattice } from '../../packages/testkit/src/node/index.js'
+import { SHORT_TIMINGS, status } from '../sync/helpers.js'
 import { chaosReport, missingOn, sized, startWriters, waitConverged } from './chaos.js'
 
 const ROUNDS = sized(1, 5)
@@ -18,7 +18,7 @@ describe('chaos: restarts of every node in turn while writing', () => {
   afterAll(async () => { await lattice?.destroy() })
 
   it(`converges with nothing lost after ${ROUNDS} round(s) of restarting each node`, async () => {
-    const l = lattice = await startConnectedLattice(SHORT_TIMINGS)
+    const l = lattice = await startConnectedLattice(3, { env: SHORT_TIMINGS })
     const down = new Set<number>()
     const writers = startWriters(() => l.nodes.map((node, index) => ({ index, node })).filter(t => !down.has(t.index)), WRITERS, 'restart')
     const started = Date.now()

@@ -5,8 +5,8 @@
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, type Lattice } from '../../packages/testkit/src/node/index.js'
-import { metric, SHORT_TIMINGS, state, status, write, writeBatch } from './helpers.js'
+import { type Lattice, startConnectedLattice } from '../../packages/testkit/src/node/index.js'
+import { metric, SHORT_TIMINGS, state, write, writeBatch } from './helpers.js'
 
 const MISSING = 10_000
 
@@ -26,8 +26,7 @@ describe('catch-up after a restart', () => {
   let lattice: Lattice
   beforeAll(async () => {
     // a long peerless timeout: the restarted node must catch up over P2P, not fail over to HTTP
-    lattice = await startLattice(2, { env: { ...SHORT_TIMINGS, AETHEL_PEERLESS_TIMEOUT: '120' } })
-    await waitFor('two nodes connected', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1), { timeoutMs: 30_000 })
+    lattice = await startConnectedLattice(2, { env: { ...SHORT_TIMINGS, AETHEL_PEERLESS_TIMEOUT: '120' } })
   }, 120_000)
   afterAll(async () => { await lattice?.destroy() })
 

@@ -6,14 +6,14 @@
  */
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startLattice, type Lattice } from '../../packages/testkit/src/node/index.js'
+import { type Lattice, startConnectedLattice } from '../../packages/testkit/src/node/index.js'
 import { has, metric, SHORT_TIMINGS, state, status, switchMode, write } from './helpers.js'
 
 describe('heartbeat-triggered catch-up', () => {
   let lattice: Lattice
   beforeAll(async () => {
-    lattice = await startLattice(2, { env: SHORT_TIMINGS, nodeEnv: (i): Record<string, string> => i === 1 ? { AETHEL_LATTICE_NODES: '' } : {} })
-    await waitFor('two nodes exchanging heartbeats', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1 && s.peers[0]?.last_heartbeat !== null), { timeoutMs: 30_000 })
+    lattice = await startConnectedLattice(2, { env: SHORT_TIMINGS, nodeEnv: (i): Record<string, string> => i === 1 ? { AETHEL_LATTICE_NODES: '' } : {} })
+    await waitFor('two nodes exchanging heartbeats', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peers[0]?.last_heartbeat !== null), { timeoutMs: 30_000 })
   }, 120_000)
   afterAll(async () => { await lattice?.destroy() })
 

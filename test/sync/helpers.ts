@@ -1,8 +1,8 @@
 /** Shared helpers of the sync acceptance tests (real node processes on loopback; test/images uses them on containers). */
-import { metricValue, waitFor } from '../../packages/testkit/src/index.js'
+import { metricValue } from '../../packages/testkit/src/index.js'
 import { randomBytes } from 'node:crypto'
-import type { Lattice, NodeProcess } from '../../packages/testkit/src/node/index.js'
-import { request, startLattice } from '../../packages/testkit/src/node/index.js'
+import type { NodeProcess } from '../../packages/testkit/src/node/index.js'
+import { request } from '../../packages/testkit/src/node/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
 import type { P2PStatus } from '../../node/src/sync/interface.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -74,18 +74,6 @@ export async function setP2P (node: NodeProcess, enabled: boolean): Promise<void
 
 export async function switchMode (node: NodeProcess, mode: string): Promise<{ status: number, body: { success?: boolean, message?: string, mode?: string, error?: { code: string } } }> {
   return await node.api(`/api/lattice/sync/switch?mode=${mode}`, { method: 'POST' })
-}
-
-/** Three nodes (short timings by default), returned once every node has its two peers and is in P2P mode. */
-export async function startConnectedLattice (env: Record<string, string> = SHORT_TIMINGS): Promise<Lattice> {
-  const lattice = await startLattice(3, { env })
-  try {
-    await waitFor('lattice connected', async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2 && s.mode === 'P2P'), { timeoutMs: 30_000 })
-  } catch (err) {
-    await lattice.destroy()
-    throw err
-  }
-  return lattice
 }
 
 /**

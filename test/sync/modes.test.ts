@@ -5,13 +5,13 @@
  */
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { type Lattice } from '../../packages/testkit/src/node/index.js'
-import { converged, startConnectedLattice, metric, setP2P, status, switchMode, write } from './helpers.js'
+import { type Lattice, startConnectedLattice } from '../../packages/testkit/src/node/index.js'
+import { converged, SHORT_TIMINGS, metric, setP2P, status, switchMode, write } from './helpers.js'
 
 describe('manual sync modes', () => {
   let lattice: Lattice
   beforeAll(async () => {
-    lattice = await startConnectedLattice()
+    lattice = await startConnectedLattice(3, { env: SHORT_TIMINGS })
   }, 120_000)
   afterAll(async () => { await lattice?.destroy() })
 

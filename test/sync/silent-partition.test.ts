@@ -8,8 +8,8 @@
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
-import { converged, metric, startConnectedLattice, status, write } from './helpers.js'
+import { type Lattice, type NodeProcess, startConnectedLattice } from '../../packages/testkit/src/node/index.js'
+import { converged, metric, status, write } from './helpers.js'
 
 const TIMINGS = { AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_PEERLESS_TIMEOUT: '8', AETHEL_HTTP_POLL_INTERVAL: '1', AETHEL_LOG_LEVEL: 'warn' }
 const TIMEOUT_MS = 8000
@@ -30,7 +30,7 @@ describe('silent partition', () => {
     rules = []
   }
   beforeAll(async () => {
-    lattice = await startConnectedLattice(TIMINGS)
+    lattice = await startConnectedLattice(3, { env: TIMINGS })
   }, 120_000)
   afterAll(async () => {
     unblock()

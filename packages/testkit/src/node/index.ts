@@ -1,3 +1,4 @@
 export { request, httpsText, type JsonResponse, type RequestOptions } from './http.js'
-export { startNodeProcess, startStandaloneNode, startLattice, prepareIdentity, writePskFile, NODE_MAIN, type NodeProcess, type NodeProcessOptions, type Lattice, type LatticeOptions } from './process.js'
+export { startNodeProcess, startStandaloneNode, prepareIdentity, writePskFile, NODE_MAIN, type NodeProcess, type NodeProcessOptions } from './process.js'
+export { startLattice, startConnectedLattice, type Lattice, type LatticeOptions, type ConnectedLatticeOptions } from './lattice.js'
 export { testCa, loopbackCertificate, presentedCertificate, writeTlsFiles } from '../tls.js'

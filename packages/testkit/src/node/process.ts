@@ -139,7 +139,7 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
   if (options.waitReady !== false) {
     // 60 s: a node is ready only once its peers told it its own head (node/src/sync/own-head.ts), so it
     // waits for them to start too (or for AETHEL_OWN_HEAD_TIMEOUT), on a machine that may be loaded
-    await waitFor(() => `lattice-node at ${url} to be ready; output:\n${output}`, async () => {
+    await waitFor(() => `lattice-node at ${url} to be ready; last output:\n${tail(output, 20)}`, async () => {
       if (exitCode !== undefined) throw new Error(`lattice-node exited with ${String(exitCode)}:\n${output}`)
       const res = await request(`${url}/readyz`, { timeoutMs: 2000, ...(ca !== undefined ? { ca } : {}) })
       return res.status === 200
@@ -149,83 +149,6 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
     })
   }
   return handle
-}
-
-export interface LatticeOptions {
-  /** Sync timings etc. for every node (e.g. short timeouts in tests). */
-  env?: Record<string, string>
-  /** Per-node overrides by index. */
-  nodeEnv?: (index: number) => Record<string, string>
-  /** Use a private-network key (default true). */
-  psk?: boolean
-  /** HTTPS per node (files by index); lattice node URLs become https://. */
-  tls?: (index: number) => NonNullable<NodeProcessOptions['tls']>
-  /** Where node i runs (default: 127.0.0.1 on free ports, in this network namespace). */
-  placement?: (index: number) => { host: string, httpPort: number, p2pPort: number, wrap?: string[] }
-}
-
-export interface Lattice {
-  readonly dir: string
-  readonly nodes: NodeProcess[]
-  readonly token: string
-  readonly pskFile?: string
-  /** Kill every node (SIGKILL) and dispose of the directory (kept when a test failed while it ran: artifacts.ts). */
-  destroy(): Promise<void>
-  /** Replace node i's handle (after a restart). */
-  replace(index: number, node: NodeProcess): void
-}
-
-/**
- * N real node processes (on 127.0.0.1 unless placed elsewhere) that know each other: each gets the others as bootstrap peers,
- * lattice nodes and members, one shared token and one shared pre-shared key.
- */
-export async function startLattice (n: number, options: LatticeOptions = {}): Promise<Lattice> {
-  const dir = await tempDir('lattice-')
-  const token = randomBytes(24).toString('base64url')
-  const pskFile = options.psk === false ? undefined : await writePskFile(dir)
-  const specs = await Promise.all(Array.from({ length: n }, async (_, i) => {
-    const dataDir = path.join(dir, `node-${i}`)
-    const where = options.placement?.(i) ?? { host: '127.0.0.1', httpPort: await freePort(), p2pPort: await freePort() }
-    return { dataDir, peerId: await prepareIdentity(dataDir), ...where }
-  }))
-  const nodes: NodeProcess[] = []
-  const lattice: Lattice = {
-    dir,
-    nodes,
-    token,
-    pskFile,
-    async destroy () {
-      await Promise.all(nodes.filter(node => node !== undefined).map(async node => node.kill('SIGKILL')))
-      await disposeDir(dir)
-    },
-    replace (index, node) { nodes[index] = node }
-  }
-  try {
-    await Promise.all(specs.map(async (spec, i) => {
-      const others = specs.filter((_, j) => j !== i)
-      nodes[i] = await startNodeProcess({
-        dataDir: spec.dataDir,
-        host: spec.host,
-        ...(spec.wrap !== undefined ? { wrap: spec.wrap } : {}),
-        httpPort: spec.httpPort,
-        p2pPort: spec.p2pPort,
-        token,
-        pskFile,
-        ...(options.tls !== undefined ? { tls: options.tls(i) } : {}),
-        env: {
-          AETHEL_P2P_BOOTSTRAP: others.map(o => `/ip4/${o.host}/tcp/${o.p2pPort}/p2p/${o.peerId}`).join(','),
-          AETHEL_LATTICE_NODES: others.map(o => `${options.tls !== undefined ? 'https' : 'http'}://${o.host}:${o.httpPort}`).join(','),
-          AETHEL_MEMBERS: specs.map(s => s.peerId).join(','),
-          ...options.env,
-          ...options.nodeEnv?.(i)
-        }
-      })
-    }))
-  } catch (err) {
-    await lattice.destroy()
-    throw err
-  }
-  return lattice
 }
 
 /** One node process without P2P on a fresh temporary data dir; `destroy` kills it and disposes of the dir. */
