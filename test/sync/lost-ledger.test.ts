@@ -6,14 +6,13 @@
  * for 15 s; the wait allows 60 s for a loaded machine), every lost own record
  * reported and recovered, and its seqs continue after the highest one the network held.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
-import { freePort, waitFor } from '../../packages/testkit/src/index.js'
+import { disposeDir, freePort, tempDir, waitFor } from '../../packages/testkit/src/index.js'
 import type { LedgerRecord } from '../../node/src/ledger/interface.js'
-import { prepareIdentity, startNodeProcess, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
-import { metric as metricValueOf, SHORT_TIMINGS, startConnectedLattice, status } from './helpers.js'
+import { prepareIdentity, startConnectedLattice, startNodeProcess, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
+import { metric as metricValueOf, SHORT_TIMINGS, status } from './helpers.js'
 import { describeFigures, runLostLedgerScenario, type LedgerDamage } from './lost-ledger.js'
 
 /** Every way the issue lost records: the whole ledger (lost before) or its WAL's tail (partly lost). */
@@ -32,8 +31,8 @@ describe('lost ledger, identity kept', () => {
   afterEach(async () => { await lattice?.destroy(); lattice = undefined })
 
   it.each(CASES)('$damage: nothing acknowledged is lost, nothing equivocates, roots converge, the loss is reported and recovered', async ({ damage, wholeLedger }) => {
-    lattice = await startConnectedLattice()
-    const f = await runLostLedgerScenario(lattice, { damage, victim: 1, recordsBefore: 40, writesAfter: 30 })
+    const l = lattice = await startConnectedLattice(3, { env: SHORT_TIMINGS })
+    const f = await runLostLedgerScenario(l, { damage, victim: 1, recordsBefore: 40, writesAfter: 30 })
     process.stdout.write(describeFigures(f) + '\n')
     expect(f.lost).toBe(0)
     expect(f.equivocations).toBe(0)
@@ -54,11 +53,11 @@ describe('a lone node: its peers configured, none reachable', () => {
   const running: NodeProcess[] = []
   afterAll(async () => {
     await Promise.all(running.map(async n => await n.kill('SIGKILL')))
-    await Promise.all(dirs.map(async d => await rm(d, { recursive: true, force: true })))
+    await Promise.all(dirs.map(disposeDir))
   })
 
   it('writes after AETHEL_OWN_HEAD_TIMEOUT when new; after losing its ledger it refuses writes past the timeout', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'lone-node-'))
+    const dir = await tempDir('lone-node-')
     dirs.push(dir)
     // a peer that exists only on paper: its identity, ports nobody listens on
     const ghost = await prepareIdentity(path.join(dir, 'ghost'))
