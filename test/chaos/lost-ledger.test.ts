@@ -7,8 +7,8 @@
  * SHM deleted), each on the next node in turn, in make chaos.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Lattice } from '../../packages/testkit/src/node/index.js'
-import { startConnectedLattice } from '../sync/helpers.js'
+import { startConnectedLattice, type Lattice } from '../../packages/testkit/src/node/index.js'
+import { SHORT_TIMINGS } from '../sync/helpers.js'
 import { LEDGER_DAMAGES, runLostLedgerScenario, type LedgerDamage } from '../sync/lost-ledger.js'
 import { chaosReport, sized } from './chaos.js'
 
@@ -19,8 +19,8 @@ describe('chaos: lost ledger, identity kept', () => {
   afterEach(async () => { await lattice?.destroy(); lattice = undefined })
 
   it.each(DAMAGES.map((damage, i) => ({ damage, victim: i % 3 })))('$damage on node $victim: 0 lost, no equivocation, seqs continue, roots equal', async ({ damage, victim }) => {
-    lattice = await startConnectedLattice()
-    const f = await runLostLedgerScenario(lattice, { damage, victim, recordsBefore: sized(40, 200), writesAfter: 30 })
+    const l = lattice = await startConnectedLattice(3, { env: SHORT_TIMINGS })
+    const f = await runLostLedgerScenario(l, { damage, victim, recordsBefore: sized(40, 200), writesAfter: 30 })
     chaosReport(`lost ledger, identity kept (${damage})`, {
       'own records acknowledged before': f.acknowledgedBefore,
       'reported missing': f.reportedMissing,
