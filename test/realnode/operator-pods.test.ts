@@ -1,8 +1,8 @@
 /**
  * The operator's own image as two pods on the real node (helm install, replicaCount 2, so leader
  * election on): exactly one leads; the test/operator scenarios (network lifecycle, operator replaced
- * mid-rollout) run against it unchanged; the leader pod deleted, the other takes over and a change
- * applied after the failover converges. The scenarios read the leader's metrics from its pod IP
+ * mid-rollout, storage reclaim) run against it unchanged; the leader pod deleted, the other takes over
+ * and a change applied after the failover converges. The scenarios read the leader's metrics from its pod IP
  * (the node's bridge is reachable from the test process).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -13,6 +13,7 @@ import { installOperatorChart, isLeaderGauge, type OperatorPods } from '../clust
 import { Api, mergePatchNetwork, waitSettled } from '../operator/helpers.js'
 import { IMAGES, networkLifecycleScenarios } from '../operator/scenarios/network-lifecycle.js'
 import { operatorReplacedMidRolloutScenario } from '../operator/scenarios/operator-replaced.js'
+import { reclaimScenarios } from '../operator/scenarios/reclaim.js'
 
 const skipReason = realNodeSkipReason()
 if (skipReason != null) process.stderr.write(`test/realnode/operator-pods: not run: ${skipReason}\n`)
@@ -79,4 +80,8 @@ describeRealNode('the operator image as two pods with leader election on a real 
     figures.push(`scale 3 → 4 after the failover settled in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     expect(metricValue(await op.metrics(), 'lattice_operator_reconcile_total', { controller: 'latticenetwork', result: 'success' })).toBeGreaterThan(0)
   }, 420_000)
+
+  describe('test/operator/reclaim.test.ts scenarios against the new leader, with the nodes\' pods on their PVCs', () => {
+    reclaimScenarios(target)
+  })
 })
