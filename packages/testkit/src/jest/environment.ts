@@ -12,12 +12,17 @@
  * thrown from here would fail the whole suite, so every step catches its own.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment'
 import type { Circus } from '@jest/types'
-import { TestEnvironment as NodeEnvironment } from 'jest-environment-node'
+import type { TestEnvironment as NodeEnvironmentClass } from 'jest-environment-node'
 import { REGISTRY_KEY, type DumpSource, type FailureRegistry } from './registry.js'
+
+// Jest loads this file with Node's own import, and the compiled kit may sit outside the work tree
+// (LATTICE_DIST): resolve jest's Node environment from the project jest runs in, not from this file.
+const { TestEnvironment: NodeEnvironment } = createRequire(path.join(process.cwd(), 'package.json'))('jest-environment-node') as { TestEnvironment: typeof NodeEnvironmentClass }
 
 /** How much of each dump goes into the failure message, from its start and its end (the whole text is in the dump directory). */
 const MESSAGE_HEAD_CHARS = 2500
