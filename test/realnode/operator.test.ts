@@ -10,7 +10,7 @@ import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node'
 import type { LatticeNetwork, LatticeNode } from '../../operator/src/api/types.js'
-import { networkSecretName, peersConfigMapName } from '../../operator/src/builders/names.js'
+import { networkSecretName, peersConfigMapName, pvcName } from '../../operator/src/builders/names.js'
 import { parsePeersConfigMap } from '../../operator/src/builders/peers.js'
 import { repoRoot } from '../cluster/binaries.js'
 import { realNodeSkipReason, useRealNode } from '../cluster/realnode/harness.js'
@@ -115,6 +115,71 @@ describeRealNode('lattice-operator and lattice-node images on a real node', () =
     expect(read.status).toBe(200)
     expect(read.body).toContain('before-delete')
   }, 400_000)
+
+  it('a node whose PVC and pod are deleted (identity kept) recovers its own records from its peers: 0 lost, seqs continue, one root', async () => {
+    // issue 15: the operator keeps the identity Secret, the volume is gone; the node must not sign seqs
+    // its peers hold (node/src/sync/own-head.ts) and must report what it recovered (condition Recovering)
+    const token = Buffer.from((await core().readNamespacedSecret({ name: networkSecretName(NET), namespace: rn.namespace })).data?.token ?? '', 'base64').toString()
+    const victim = `${NET}-1`
+    const peerId = (await getNode(victim)).status?.peerId ?? ''
+    const ipOf = async (name: string): Promise<string> => (await getNode(name)).status?.podIP ?? ''
+    const ip1 = await ipOf(victim)
+    const acknowledged: Array<{ id: string, seq: number }> = []
+    for (let i = 0; i < 20; i++) {
+      const w = await nodeApi(ip1, '/api/lattice/records', { token, body: { key: `before-pvc-loss/${i}`, payload: { i } } })
+      expect(w.status).toBe(201)
+      acknowledged.push(JSON.parse(w.body) as { id: string, seq: number })
+    }
+    const head = Math.max(...acknowledged.map(r => r.seq))
+    const vvOf = async (ip: string): Promise<Record<string, number>> => (JSON.parse((await nodeApi(ip, '/api/lattice/state')).body) as { version_vector: Record<string, number> }).version_vector
+    await within('aethel-0 and aethel-2 hold aethel-1\'s records', async () => {
+      const [a, c] = await Promise.all([ipOf(`${NET}-0`), ipOf(`${NET}-2`)].map(async ip => await vvOf(await ip)))
+      return a[peerId] === head && c[peerId] === head
+    })
+
+    const oldPvc = await core().readNamespacedPersistentVolumeClaim({ name: pvcName(victim), namespace: rn.namespace })
+    const oldPod = await core().readNamespacedPod({ name: victim, namespace: rn.namespace })
+    // the claim goes once its pod is gone (pvc-protection); the operator makes a new claim and pod
+    expect((await rn.kubectl(['delete', 'pvc', '-n', rn.namespace, pvcName(victim), '--wait=false'])).code).toBe(0)
+    expect((await rn.kubectl(['delete', 'pod', '-n', rn.namespace, victim, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 })).code).toBe(0)
+    const fresh = await within('a new aethel-1 pod Ready on a new claim', async () => {
+      const pvc = await core().readNamespacedPersistentVolumeClaim({ name: pvcName(victim), namespace: rn.namespace }).catch(() => undefined)
+      const p = await core().readNamespacedPod({ name: victim, namespace: rn.namespace }).catch(() => undefined)
+      return pvc !== undefined && pvc.metadata?.uid !== oldPvc.metadata?.uid && p?.metadata?.uid !== oldPod.metadata?.uid && podReady(p) ? p : undefined
+    }, 300_000)
+    expect((await getNode(victim)).status?.peerId).toBe(peerId)
+    const ip = fresh.status?.podIP ?? ''
+    // writes right away: the first one continues after the highest seq the network held
+    const after: Array<{ id: string, seq: number }> = []
+    for (let i = 0; i < 10; i++) {
+      const w = await within(`write ${i} on the new aethel-1`, async () => {
+        const r = await nodeApi(ip, '/api/lattice/records', { token, body: { key: `after-pvc-loss/${i}`, payload: { i } } })
+        if (r.status === 503) return undefined
+        return r
+      }, 120_000)
+      expect(w.status).toBe(201)
+      after.push(JSON.parse(w.body) as { id: string, seq: number })
+    }
+    expect(after.map(r => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => head + 1 + i))
+    // 0 lost, one root
+    const ips = await Promise.all([`${NET}-0`, victim, `${NET}-2`].map(ipOf))
+    const roots = await within('equal roots on the three nodes, every acknowledged record everywhere', async () => {
+      for (const x of ips) for (const r of [...acknowledged, ...after]) if ((await nodeApi(x, `/api/lattice/records/${r.id}`, { token })).status !== 200) return undefined
+      const rs = await Promise.all(ips.map(async x => (JSON.parse((await nodeApi(x, '/api/lattice/state')).body) as { merkle_root: string }).merkle_root))
+      return new Set(rs).size === 1 ? rs : undefined
+    })
+    expect(new Set(roots).size).toBe(1)
+    const status = JSON.parse((await nodeApi(ip, '/api/lattice/p2p/status')).body) as { recovery: { recovering: boolean, recovered_records: number, missing_detected: number } }
+    expect(status.recovery).toMatchObject({ recovering: false, missing_detected: head, recovered_records: head })
+    // the operator read it from the node's status body
+    const cond = await within('LatticeNode aethel-1 Recovering=False saying what it recovered', async () => {
+      const c = (await getNode(victim)).status?.conditions?.find(x => x.type === 'Recovering')
+      return c?.status === 'False' && c.message.includes(`recovered ${head} `) ? c : undefined
+    })
+    expect(cond.reason).toBe('OwnHeadKnown')
+    await within('network aethel 3/3 Ready again', networkReady, 240_000)
+    process.stdout.write(`realnode PVC loss: ${head} own records acknowledged before, recovered ${status.recovery.recovered_records}, next seqs ${after[0].seq}..${after[after.length - 1].seq}, lost 0, roots equal (${roots[0].slice(0, 12)})\n`)
+  }, 600_000)
 
   it('restarting containerd and the kubelet leaves the pods running and the network Ready', async () => {
     const containers = async (): Promise<string[]> => (await core().listNamespacedPod({ namespace: rn.namespace })).items
