@@ -118,6 +118,8 @@ export class OwnHeadRecovery {
     for (const r of records) if (r.origin === this.c.ledger.origin) own++
     if (own === 0) return
     this.recovered += own
+    // each was missing: an HTTP round applies them before its answer's vector reaches the gate
+    this.worstMissing = Math.max(this.worstMissing, this.recovered)
     this.metrics.recovered.inc(own)
   }
 
