@@ -1,16 +1,16 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { CoordinationV1Api, CoreV1Api, PatchStrategy, V1MicroTime, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node'
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { createSilentLogger, type Logger } from '../../../packages/log/src/index.js'
 import type { ProcessRegistry } from '../process.js'
 import { tailFile } from '../process.js'
-import type { RefLookups } from './env.js'
+import { errCode, mergePatch } from './api-calls.js'
 import type { ImageTable } from './images.js'
+import { createNodeRegistration, type NodeRegistration } from './node-registration.js'
+import { createPodSources, type PodSources } from './pod-sources.js'
 import { createPodWorker, type PodWorker, type RestartBackoff } from './pod-worker.js'
 import { computePodStatus } from './status.js'
 import { createLocalPathProvisioner, type LocalPathProvisioner } from './storage.js'
-import type { VolumeSources } from './volumes.js'
 import { startKubeletServer, type KubeletServer, type KubeletServerInit } from './server.js'
 import { startListWatch, type ListWatch } from './watch-list.js'
 
@@ -62,14 +62,8 @@ export interface Kubelet {
   runningPids: () => number[]
 }
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
-
 function key (pod: V1Pod): string {
   return `${pod.metadata?.namespace}/${pod.metadata?.name}`
-}
-
-function errCode (err: unknown): number | undefined {
-  return (err as { code?: number }).code
 }
 
 class IpPool {
@@ -99,7 +93,7 @@ class LocalKubelet implements Kubelet {
   private readonly init: KubeletInit
   private readonly kc: KubeConfig
   private readonly core: CoreV1Api
-  private readonly coord: CoordinationV1Api
+  private readonly sources: PodSources
   private readonly processes: ProcessRegistry
   private readonly log: Logger
   private readonly ips: IpPool
@@ -109,7 +103,7 @@ class LocalKubelet implements Kubelet {
   private readonly statusDirty = new Set<string>()
   private readonly statusInFlight = new Set<string>()
   private watches: ListWatch[] = []
-  private heartbeat: NodeJS.Timeout | undefined
+  private registration: NodeRegistration | undefined
   private provisioner: LocalPathProvisioner | undefined
   private server: KubeletServer | undefined
   private stopped = false
@@ -119,43 +113,10 @@ class LocalKubelet implements Kubelet {
     this.nodeName = init.nodeName ?? 'local-kubelet'
     this.kc = components.kubeConfig
     this.core = this.kc.makeApiClient(CoreV1Api)
-    this.coord = this.kc.makeApiClient(CoordinationV1Api)
+    this.sources = createPodSources(this.core, init.clusterCaFile)
     this.processes = components.processes
     this.log = components.logger ?? createSilentLogger()
     this.ips = new IpPool(init.ipBase ?? randomIpBase())
-  }
-
-  private nodeObject (): V1Node {
-    const now = new Date()
-    const capacity = { cpu: String(Math.max(4, os.cpus().length)), memory: `${Math.floor(os.totalmem() / 1024 / 1024)}Mi`, pods: '110', 'ephemeral-storage': '100Gi' }
-    return {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: this.nodeName,
-        labels: { 'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'lattice.diotec360.com/local-kubelet': 'true', ...(this.init.labels ?? {}) }
-      },
-      spec: {},
-      status: {
-        capacity,
-        allocatable: capacity,
-        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: this.nodeName }],
-        conditions: this.conditions(now),
-        daemonEndpoints: { kubeletEndpoint: { Port: this.server?.port ?? 0 } },
-        nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', osImage: 'lattice local kubelet', kernelVersion: os.release(), kubeletVersion: 'v0.0.0-lattice', kubeProxyVersion: '', containerRuntimeVersion: 'local://process', machineID: '', systemUUID: '', bootID: '' }
-      }
-    }
-  }
-
-  private conditions (now: Date): NonNullable<NonNullable<V1Node['status']>['conditions']> {
-    const c = (type: string, status: string, reason: string): { type: string, status: string, reason: string, message: string, lastHeartbeatTime: Date, lastTransitionTime: Date } =>
-      ({ type, status, reason, message: reason, lastHeartbeatTime: now, lastTransitionTime: now })
-    return [
-      c('MemoryPressure', 'False', 'KubeletHasSufficientMemory'),
-      c('DiskPressure', 'False', 'KubeletHasNoDiskPressure'),
-      c('PIDPressure', 'False', 'KubeletHasSufficientPID'),
-      c('Ready', 'True', 'KubeletReady')
-    ]
   }
 
   async start (): Promise<void> {
@@ -169,9 +130,8 @@ class LocalKubelet implements Kubelet {
         return files[name]
       })
     }
-    await this.register()
-    await this.renewLease()
-    this.heartbeat = setInterval(() => { void this.beat() }, this.init.heartbeatMs ?? 10_000)
+    this.registration = createNodeRegistration({ nodeName: this.nodeName, labels: this.init.labels, heartbeatMs: this.init.heartbeatMs, kubeletPort: this.server?.port ?? 0 }, { kubeConfig: this.kc, logger: this.log })
+    await this.registration.start()
     if (this.init.provisioner !== false) {
       this.provisioner = createLocalPathProvisioner({ rootDir: path.join(this.init.rootDir, 'volumes'), storageClassName: this.init.storageClassName ?? 'standard', pollMs: 500 }, { kubeConfig: this.kc, logger: this.log })
       await this.provisioner.start()
@@ -191,40 +151,6 @@ class LocalKubelet implements Kubelet {
         onSync: pods => { for (const p of pods) void this.bind(p) },
         onEvent: (type, pod) => { if (type !== 'DELETED') void this.bind(pod) }
       }, this.log))
-    }
-  }
-
-  private async register (): Promise<void> {
-    const node = this.nodeObject()
-    try {
-      await this.core.createNode({ body: node })
-    } catch (err) {
-      if (errCode(err) !== 409) throw err
-    }
-    await this.core.patchNodeStatus({ name: this.nodeName, body: { status: node.status } }, mergePatch)
-  }
-
-  private async renewLease (): Promise<void> {
-    const name = this.nodeName
-    const namespace = 'kube-node-lease'
-    const spec = { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new V1MicroTime() }
-    try {
-      const lease = await this.coord.readNamespacedLease({ name, namespace })
-      lease.spec = { ...lease.spec, ...spec }
-      await this.coord.replaceNamespacedLease({ name, namespace, body: lease })
-    } catch (err) {
-      if (errCode(err) !== 404) throw err
-      await this.coord.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } })
-    }
-  }
-
-  private async beat (): Promise<void> {
-    if (this.stopped) return
-    try {
-      await this.renewLease()
-      await this.core.patchNodeStatus({ name: this.nodeName, body: { status: { conditions: this.conditions(new Date()) } } }, mergePatch)
-    } catch (err) {
-      if (!this.stopped) this.log.warn('node heartbeat failed', { err: (err as Error).message })
     }
   }
 
@@ -274,8 +200,8 @@ class LocalKubelet implements Kubelet {
       volumeSyncMs: this.init.volumeSyncMs ?? 2000
     }, {
       processes: this.processes,
-      lookups: this.refLookups(),
-      volumes: this.volumeSources(),
+      lookups: this.sources.lookups,
+      volumes: this.sources.volumes,
       logger: this.log,
       onChange: () => { this.markDirty(uid) }
     })
@@ -356,73 +282,6 @@ class LocalKubelet implements Kubelet {
     }
   }
 
-  private decode (data: Record<string, string> | undefined): Record<string, Buffer> {
-    const out: Record<string, Buffer> = {}
-    for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, 'base64')
-    return out
-  }
-
-  private async readSecret (namespace: string, name: string): Promise<Record<string, Buffer> | undefined> {
-    try {
-      const s = await this.core.readNamespacedSecret({ name, namespace })
-      const out = this.decode(s.data)
-      for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = Buffer.from(v)
-      return out
-    } catch (err) {
-      if (errCode(err) === 404) return undefined
-      throw err
-    }
-  }
-
-  private async readConfigMap (namespace: string, name: string): Promise<Record<string, Buffer> | undefined> {
-    try {
-      const cm = await this.core.readNamespacedConfigMap({ name, namespace })
-      const out = this.decode(cm.binaryData)
-      for (const [k, v] of Object.entries(cm.data ?? {})) out[k] = Buffer.from(v)
-      return out
-    } catch (err) {
-      if (errCode(err) !== 404) throw err
-      // Without kube-controller-manager nobody publishes the cluster CA: serve it ourselves.
-      if (name === 'kube-root-ca.crt' && this.init.clusterCaFile != null) return { 'ca.crt': fs.readFileSync(this.init.clusterCaFile) }
-      return undefined
-    }
-  }
-
-  private refLookups (): RefLookups {
-    const strings = (d: Record<string, Buffer> | undefined): Record<string, string> | undefined =>
-      d == null ? undefined : Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.toString('utf8')]))
-    return {
-      secret: async (ns, name) => strings(await this.readSecret(ns, name)),
-      configMap: async (ns, name) => strings(await this.readConfigMap(ns, name))
-    }
-  }
-
-  private volumeSources (): VolumeSources {
-    return {
-      secret: async (ns, name) => await this.readSecret(ns, name),
-      configMap: async (ns, name) => await this.readConfigMap(ns, name),
-      claimDir: async (ns, claim) => {
-        try {
-          const pvc = await this.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: ns })
-          if (pvc.status?.phase !== 'Bound' || pvc.spec?.volumeName == null) return undefined
-          const pv = await this.core.readPersistentVolume({ name: pvc.spec.volumeName })
-          return pv.spec?.hostPath?.path ?? pv.spec?.local?.path
-        } catch (err) {
-          if (errCode(err) === 404) return undefined
-          throw err
-        }
-      },
-      serviceAccountToken: async (pod, audience, expirationSeconds) => {
-        const tr = await this.core.createNamespacedServiceAccountToken({
-          name: pod.spec?.serviceAccountName ?? 'default',
-          namespace: pod.metadata?.namespace ?? 'default',
-          body: { spec: { audiences: audience != null && audience !== '' ? [audience] : [], expirationSeconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name, uid: pod.metadata?.uid } } }
-        })
-        return tr.status?.token ?? ''
-      }
-    }
-  }
-
   worker (namespace: string, name: string): PodWorker | undefined {
     for (const w of this.workers.values()) {
       if (w.pod.metadata?.namespace === namespace && w.pod.metadata?.name === name) return w
@@ -447,7 +306,7 @@ class LocalKubelet implements Kubelet {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    if (this.heartbeat != null) clearInterval(this.heartbeat)
+    this.registration?.stop()
     for (const w of this.watches) w.stop()
     this.provisioner?.stop()
     await this.server?.close()
