@@ -139,9 +139,11 @@ export async function startNodeProcess (options: NodeProcessOptions): Promise<No
   if (options.waitReady !== false) {
     // 60 s: a node is ready only once its peers told it its own head (node/src/sync/own-head.ts), so it
     // waits for them to start too (or for AETHEL_OWN_HEAD_TIMEOUT), on a machine that may be loaded
-    await waitFor(() => `lattice-node at ${url} to be ready; last output:\n${tail(output, 20)}`, async () => {
+    let lastAnswer = 'no answer yet'
+    await waitFor(() => `lattice-node at ${url} to be ready; /readyz said: ${lastAnswer}; last output:\n${tail(output, 20)}`, async () => {
       if (exitCode !== undefined) throw new Error(`lattice-node exited with ${String(exitCode)}:\n${output}`)
       const res = await request(`${url}/readyz`, { timeoutMs: 2000, ...(ca !== undefined ? { ca } : {}) })
+      lastAnswer = `${res.status} ${JSON.stringify(res.body)}`
       return res.status === 200
     }, { timeoutMs: 60_000 }).catch(async (err: Error) => {
       child.kill('SIGKILL')
