@@ -13,7 +13,8 @@ import { NODE_MAIN, startNodeProcess, type NodeProcess } from '../../packages/te
 
 const CANARY = 'canary-7f3a'
 
-interface Health { overall: string, unhealthy_components: string[], components: { persistence: { status: string, errors: string[] } } }
+interface Persistence { status: string, errors: string[], mode?: string, record_count?: number, verified_records?: number }
+interface Health { overall: string, unhealthy_components: string[], components: { persistence: Persistence } }
 
 async function flipBytes (file: string, from: number, count: number): Promise<void> {
   const handle = await open(file, 'r+')
@@ -99,6 +100,38 @@ describe('integrity check', () => {
     process.stdout.write(`altered row: ${answers.length} reads, ${answers.filter(a => a.verdict !== 'unhealthy').length} before the verdict\n`)
     expect(answers.filter(a => a.status === 200 || a.forged)).toEqual([])
     expect(answers.every(a => a.status === 503)).toBe(true)
+  })
+
+  it('after a restart checks only what is new, still refuses an old row altered on disk, and the full check on demand finds it', async () => {
+    const dataDir = path.join(dirs[0], 'incremental')
+    await cp(path.join(dirs[0], 'original'), dataDir, { recursive: true })
+    const persistence = async (node: NodeProcess, what: string, ok: (p: Persistence) => boolean): Promise<Persistence> => await waitFor(what, async () => {
+      const p = (await node.api<Health>('/api/lattice/health', { auth: false })).body.components.persistence
+      return ok(p) ? p : undefined
+    }, { timeoutMs: 30000 })
+    // The first start has no mark: it verifies every record and marks them.
+    const first = await startNodeProcess({ dataDir, token, env: { AETHEL_P2P_ENABLED: 'false' } })
+    running.push(first)
+    expect(await persistence(first, 'the first start-up check', p => p.mode !== undefined)).toMatchObject({ status: 'healthy', mode: 'full', record_count: 2000, verified_records: 2000 })
+    expect((await first.api('/api/lattice/records', { body: { key: 'after-mark', payload: { n: 1 } } })).status).toBe(201)
+    expect(await first.stop()).toBe(0)
+    const sql = new DatabaseSync(path.join(dataDir, 'ledger.db'))
+    sql.prepare("UPDATE records SET payload = '{\"forged\":true}' WHERE key = 'k/3/7'").run()
+    sql.close()
+
+    const again = await startNodeProcess({ dataDir, token, env: { AETHEL_P2P_ENABLED: 'false' } })
+    running.push(again)
+    expect(await persistence(again, 'the start-up check', p => p.mode !== undefined)).toMatchObject({ status: 'healthy', mode: 'incremental', record_count: 2001, verified_records: 1 })
+    const read = await again.api<{ error: { code: string } }>('/api/lattice/keys/k%2F3%2F7')
+    expect(read.status).toBe(503)
+    expect(JSON.stringify(read.body)).not.toContain('forged')
+    expect((await again.api('/api/lattice/keys/k%2F3%2F8')).status).toBe(200)
+
+    expect((await again.api('/api/lattice/integrity/check', { method: 'POST', auth: false })).status).toBe(401)
+    const full = await again.api<Persistence & { signatures_ok: boolean }>('/api/lattice/integrity/check', { method: 'POST' })
+    expect(full.status).toBe(200)
+    expect(full.body).toMatchObject({ status: 'unhealthy', mode: 'full', signatures_ok: false, record_count: 2001, verified_records: 2001 })
+    expect((await again.api('/readyz', { auth: false })).status).toBe(503)
   })
 
   it('never serves a copy with 64 bytes flipped mid-file: it reports the damage or refuses to start with a storage error', async () => {

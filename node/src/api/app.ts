@@ -119,6 +119,10 @@ export function createApiApp (init: ApiInit, components: ApiComponents): Applica
     res.status(result.success ? 200 : 409).json(result)
   })
   app.use('/api/lattice/sync', auth, syncRoutes(sync))
+  // The full check on demand (the start-up check verifies only what was written since the last one).
+  app.post('/api/lattice/integrity/check', auth, (_req, res, next) => {
+    ledger.integrityCheck().then((report) => { res.json(report) }, next)
+  })
 
   // The token is checked before a body is read: an unauthenticated client costs no parsing and no
   // inflation. Bodies must be valid UTF-8 (a replaced byte would silently change what is signed).

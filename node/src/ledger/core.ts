@@ -34,6 +34,8 @@ export interface LedgerCore {
 /** Meta keys: the Merkle root and record count stored with each commit, compared at open and by the integrity check. */
 export const META_ROOT = 'merkle_root'
 export const META_COUNT = 'record_count'
+/** `<lsn> <id>`: the last healthy integrity check verified every record up to lsn (integrity-runner.ts). */
+export const META_VERIFIED = 'verified_up_to'
 
 /** A clock that always yields a usable ts, even when the injected one returns nonsense. */
 export function normalizedClock (clock: () => number): () => number {

@@ -42,6 +42,10 @@ export interface IngestResult {
   rejected: Array<{ id?: string, origin?: string, seq?: number, reason: RejectReason }>
 }
 
+export interface IntegrityCheckOptions {
+  incremental?: boolean
+}
+
 export interface IntegrityReport {
   /** 'healthy' | 'unhealthy' as the seed's health components say. */
   status: 'healthy' | 'unhealthy'
@@ -52,6 +56,12 @@ export interface IntegrityReport {
   /** Every stored record's id and signature verify. */
   signatures_ok: boolean
   record_count: number
+  /** 'incremental': only the records after verified_from_lsn were verified (the start-up check after an earlier healthy one). */
+  mode?: 'full' | 'incremental'
+  /** Records whose id and signature this check verified. */
+  verified_records?: number
+  /** Records up to this lsn were verified by an earlier check (0: none, a full check). */
+  verified_from_lsn?: number
   merkle_root: string
   checked_at: string
   duration_ms: number
@@ -117,7 +127,11 @@ export interface Ledger {
    */
   missingFor(theirs: VersionVector, limit: number, maxBytes?: number): LedgerRecord[]
 
-  integrityCheck(): Promise<IntegrityReport>
+  /**
+   * The integrity check. Full by default (every record); `incremental` verifies only the records written
+   * after the last healthy check's durable mark (the start-up check), or all of them without a usable mark.
+   */
+  integrityCheck(options?: IntegrityCheckOptions): Promise<IntegrityReport>
   /** The last integrity report (run at open and on demand). */
   lastIntegrity(): IntegrityReport | undefined
 

@@ -15,7 +15,7 @@ import { checkIdempotencyKey, createIdempotencyIndex, DEFAULT_IDEMPOTENCY_TTL_MS
 import { screenRemoteRecords } from './ingest-checks.js'
 import type { LedgerComponents, LedgerInit } from './init.js'
 import { createIntegrityRunner, type IntegrityRunner } from './integrity-runner.js'
-import type { AppendOptions, IngestResult, IntegrityReport, Ledger, LedgerEvents, LedgerRecord, ListOptions, NewEntry, StoredRecord, VersionVector } from './interface.js'
+import type { AppendOptions, IngestResult, IntegrityCheckOptions, IntegrityReport, Ledger, LedgerEvents, LedgerRecord, ListOptions, NewEntry, StoredRecord, VersionVector } from './interface.js'
 import { missingFor } from './missing-for.js'
 import { createReadGuard } from './read-guard.js'
 import { createLedgerReader, type LedgerReader } from './reads.js'
@@ -166,7 +166,7 @@ class SqliteLedger implements Ledger {
     return missingFor(this.core, this.reader, theirs, limit, maxBytes)
   }
 
-  async integrityCheck (): Promise<IntegrityReport> { return await this.integrity.check() }
+  async integrityCheck (options?: IntegrityCheckOptions): Promise<IntegrityReport> { return await this.integrity.check(options) }
   lastIntegrity (): IntegrityReport | undefined { return this.integrity.last() }
 
   on<E extends keyof LedgerEvents>(event: E, listener: LedgerEvents[E]): void { this.events.on(event, listener) }
@@ -216,7 +216,8 @@ export async function createLedger (init: LedgerInit, components: LedgerComponen
   if (init.integrityCheckOnOpen !== false) {
     // In the background: opening must not wait for a full signature scan.
     setImmediate(() => {
-      ledger.integrityCheck().catch((err: unknown) => {
+      // Incremental: what was written since the last healthy check's mark (all of it the first time).
+      ledger.integrityCheck({ incremental: true }).catch((err: unknown) => {
         if (!(err instanceof LedgerClosedError)) components.logger.error('integrity check failed to run', { err: (err as Error).message })
       })
     })
