@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { CoreV1Api, PatchStrategy, StorageV1Api, setHeaderOptions, type KubeConfig, type V1PersistentVolume, type V1PersistentVolumeClaim } from '@kubernetes/client-node'
+import { CoreV1Api, StorageV1Api, type KubeConfig, type V1PersistentVolume, type V1PersistentVolumeClaim } from '@kubernetes/client-node'
 import type { Logger } from '../../../packages/log/src/index.js'
+import { errCode, mergePatch } from './api-calls.js'
 
 export const LOCAL_PATH_PROVISIONER = 'lattice.diotec360.com/local-path'
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by'
@@ -23,12 +24,6 @@ export interface LocalPathProvisionerInit {
 export interface LocalPathProvisioner {
   start: () => Promise<void>
   stop: () => void
-}
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
-
-function isStatus (err: unknown, code: number): boolean {
-  return (err as { code?: number }).code === code
 }
 
 /**
@@ -61,7 +56,7 @@ class LocalPathProvisionerImpl implements LocalPathProvisioner {
         }
       })
     } catch (err) {
-      if (!isStatus(err, 409)) throw err
+      if (errCode(err) !== 409) throw err
     }
     const loop = (): void => {
       if (this.stopped) return
@@ -132,7 +127,7 @@ class LocalPathProvisionerImpl implements LocalPathProvisioner {
           }
         })
       } catch (err) {
-        if (!isStatus(err, 409)) throw err
+        if (errCode(err) !== 409) throw err
       }
     }
     if (pvc.spec?.volumeName == null || pvc.spec.volumeName === '') {
@@ -157,7 +152,7 @@ class LocalPathProvisionerImpl implements LocalPathProvisioner {
     try {
       await this.core.deletePersistentVolume({ name })
     } catch (err) {
-      if (!isStatus(err, 404)) throw err
+      if (errCode(err) !== 404) throw err
     }
     this.log.info('deleted released volume', { pv: name })
   }
