@@ -110,7 +110,7 @@ describe('node HTTPS', () => {
     }
     expect((await foreign.api<State>('/api/lattice/state', { auth: false })).body.record_count).toBe(1)
     expect(metricValue((await b.api<string>('/metrics', { auth: false })).body, 'lattice_http_sync_tls_rejected_total', { reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })).toBeGreaterThanOrEqual(1)
-  })
+  }, 180_000)
 
   it('reloads a changed CA bundle: a node with a certificate from a newly trusted CA is accepted without a restart', async () => {
     const dir = await testDir('tls-bundle-')
