@@ -132,7 +132,7 @@ describe('integrity check', () => {
     expect(full.status).toBe(200)
     expect(full.body).toMatchObject({ status: 'unhealthy', mode: 'full', signatures_ok: false, record_count: 2001, verified_records: 2001 })
     expect((await again.api('/readyz', { auth: false })).status).toBe(503)
-  })
+  }, 120_000)
 
   it('never serves a copy with 64 bytes flipped mid-file: it reports the damage or refuses to start with a storage error', async () => {
     const damaged = await damagedCopy('midfile', async db => { await flipBytes(db, Math.floor((await stat(db)).size / 2), 64) })

@@ -66,7 +66,7 @@ describe('node HTTPS', () => {
     expect(metricValue(metrics, 'lattice_tls_reloads_total', { files: 'serving', result: 'ok' })).toBeGreaterThanOrEqual(1)
     expect(metricValue(metrics, 'lattice_tls_certificate_expiry_timestamp_seconds')).toBe(Math.floor(certificateFacts(second.certPem).notAfter.getTime() / 1000))
     expect(node.logs()).toContain('TLS certificate reloaded')
-  })
+  }, 120_000)
 
   it('refuses a lattice node whose certificate is from another CA (counted, logged with its URL) and syncs with the others', async () => {
     const dir = await testDir('tls-foreign-')
@@ -140,5 +140,5 @@ describe('node HTTPS', () => {
     expect(n0.child.pid).toBe(pid)
     expect(n0.child.exitCode).toBeNull()
     expect(n0.logs()).toContain('TLS CA bundle reloaded')
-  })
+  }, 180_000)
 })

@@ -34,7 +34,7 @@ describe('gossip flood from a member', () => {
     })
     await flooder.start()
     await waitFor('flooder connected', async () => (await status(target)).peer_count === 1, { timeoutMs: 20_000 })
-  }, 60_000)
+  }, 120_000)
   afterAll(async () => {
     await flooder?.stop()
     await target?.kill('SIGKILL')
