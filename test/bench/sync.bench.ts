@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
+import { followChanges as follow, metric, pacedWrites, recordWriter, until } from './lattice-client.js'
 import { fmt, report, summary } from './stats.js'
 
 const PAYLOAD = 'x'.repeat(1024)
@@ -27,47 +28,6 @@ async function status (node: NodeProcess): Promise<Status> {
   return (await node.api<Status>('/api/lattice/p2p/status', { auth: false })).body
 }
 
-async function metric (node: NodeProcess, name: string, label?: string): Promise<number> {
-  const res = await fetch(`${node.url}/metrics`)
-  const text = await res.text()
-  let sum = 0
-  for (const l of text.split('\n')) {
-    if (l.startsWith(name) && (l[name.length] === ' ' || l[name.length] === '{') && (label === undefined || l.includes(label))) sum += Number(l.split(' ').at(-1))
-  }
-  return sum
-}
-
-async function until (probe: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, intervalMs))
-  }
-}
-
-/** Follow a node's change feed; `seen` gets the local arrival time (ms, performance clock) per record id. */
-function follow (node: NodeProcess, seen: Map<string, number>): () => void {
-  const req = http.get(`${node.url}/api/lattice/changes`, { headers: { authorization: `Bearer ${node.token}`, accept: 'text/event-stream' } }, res => {
-    let buf = ''
-    res.setEncoding('utf8')
-    res.on('data', (chunk: string) => {
-      const now = performance.now()
-      buf += chunk
-      let cut: number
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const event = buf.slice(0, cut)
-        buf = buf.slice(cut + 2)
-        const data = event.split('\n').find(x => x.startsWith('data: '))
-        if (data === undefined) continue
-        const rec = JSON.parse(data.slice(6)) as { id: string }
-        if (!seen.has(rec.id)) seen.set(rec.id, now)
-      }
-    })
-  })
-  req.on('error', () => {})
-  return () => { req.destroy() }
-}
-
 async function propagation (): Promise<void> {
   const lattice = await startLattice(5, { env: { AETHEL_LOG_LEVEL: 'warn' } })
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
@@ -77,34 +37,11 @@ async function propagation (): Promise<void> {
     const seen = others.map(() => new Map<string, number>())
     const stops = others.map((n, i) => follow(n, seen[i]))
     await new Promise(resolve => setTimeout(resolve, 500))
-    const write = async (key: string): Promise<{ id: string, ack: number }> => await new Promise((resolve, reject) => {
-      const body = JSON.stringify({ key, payload: PAYLOAD })
-      const req = http.request(`${origin.url}/api/lattice/records`, { method: 'POST', agent, headers: { authorization: `Bearer ${origin.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, res => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => { text += c })
-        res.on('end', () => {
-          const ack = performance.now()
-          if (res.statusCode !== 201) { reject(new Error(`write ${String(res.statusCode)}`)); return }
-          resolve({ id: (JSON.parse(text) as { id: string }).id, ack })
-        })
-      })
-      req.on('error', reject)
-      req.end(body)
-    })
+    const write = recordWriter(origin, agent, PAYLOAD)
 
     for (const [rate, seconds] of [[100, 10], [500, 10]] as const) {
       const total = rate * seconds
-      const acks: Array<Promise<{ id: string, ack: number }>> = []
-      const start = performance.now()
-      // open loop: each write leaves at its scheduled time whether or not earlier ones were acknowledged
-      for (let i = 0; i < total; i++) {
-        const due = start + (i * 1000) / rate
-        const wait = due - performance.now()
-        if (wait > 1) await new Promise(resolve => setTimeout(resolve, wait))
-        acks.push(write(`bench/${rate}/${i}`))
-      }
-      const written = await Promise.all(acks)
+      const { written } = await pacedWrites(write, rate, seconds, `bench/${rate}`)
       await until(async () => written.every(w => seen.every(m => m.has(w.id))), 60_000, 'every record on every node', 50)
       const toAll = written.map(w => Math.max(0, Math.max(...seen.map(m => m.get(w.id) as number)) - w.ack))
       const perNode = written.flatMap(w => seen.map(m => Math.max(0, (m.get(w.id) as number) - w.ack)))

@@ -1,0 +1,139 @@
+/**
+ * CPU per record, 1 writer -> 2 replicas (real node processes, loopback, P2P gossip), 1 KiB records,
+ * paced at 100 and 500 records/s (open loop), both replicas' changes feeds followed:
+ *  - process CPU per record (/proc/PID/stat, every thread) of the writer and of each replica, and the
+ *    main thread's share;
+ *  - the floor measured in the same run: one Ed25519 verification + the replica's amortised share of
+ *    an fdatasync (fsync time / records per group commit);
+ *  - where the main thread's CPU goes, by stage, from `node --cpu-prof` profiles of the same run
+ *    (test/bench/cpu-profile.ts; BENCH_PROFILE=0 runs without profiling);
+ *  - propagation ack on the writer -> record on both replicas' feeds, p50 / p99, and the achieved rate
+ *    (the side-by-side harness's rows).
+ */
+import { generateKeyPairSync, sign, verify, randomBytes } from 'node:crypto'
+import { closeSync, fdatasyncSync, openSync, readdirSync, writeSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import http from 'node:http'
+import path from 'node:path'
+import { startLattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
+import { stageSplit } from './cpu-profile.js'
+import { followChanges, metric, pacedWrites, recordWriter, until } from './lattice-client.js'
+import { cpuOf, cpuSince, type CpuSample } from './proc-cpu.js'
+import { fmt, report, summary } from './stats.js'
+
+const PAYLOAD = 'x'.repeat(1024)
+const SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 6)
+
+/** One Ed25519 verification of a record's signed bytes (its 64-hex-char id), ms, on this thread. */
+function verifyMs (): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const id = Buffer.from(randomBytes(32).toString('hex'))
+  const sig = sign(null, id, privateKey)
+  const n = 2000
+  const t = performance.now()
+  for (let i = 0; i < n; i++) if (!verify(null, id, publicKey, sig)) throw new Error('verify failed')
+  return (performance.now() - t) / n
+}
+
+/** One 1 KiB write + fdatasync in `dir` (the nodes' file system), ms, median of 100. */
+function fsyncMs (dir: string): number {
+  const fd = openSync(path.join(dir, 'fsync-probe'), 'w')
+  const block = Buffer.alloc(1024, 1)
+  const times: number[] = []
+  try {
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now()
+      writeSync(fd, block)
+      fdatasyncSync(fd)
+      times.push(performance.now() - t)
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return summary(times).p50
+}
+
+interface Phase { rate: number, fromUs: number, toUs: number, records: number, cpu: CpuSample[], perCommit: number[] }
+
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
+
+async function commitsAndWrites (node: NodeProcess): Promise<[number, number]> {
+  return [await metric(node, 'lattice_ledger_commits_total'), await metric(node, 'lattice_ledger_writes_total')]
+}
+
+export async function run (): Promise<void> {
+  const profile = process.env.BENCH_PROFILE !== '0'
+  const profDir = await mkdtemp(path.join(os.tmpdir(), 'bench-cpu-prof-'))
+  // info: the level a production node runs at
+  const lattice = await startLattice(3, {
+    env: { AETHEL_LOG_LEVEL: 'info' },
+    nodeEnv: (i): Record<string, string> => (profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profDir, String(i))}` } : {})
+  })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+  const phases: Phase[] = []
+  const results: string[] = []
+  let floor = { verify: 0, fsync: 0 }
+  try {
+    await until(async () => (await Promise.all(lattice.nodes.map(async n => (await n.api<{ peer_count: number }>('/api/lattice/p2p/status', { auth: false })).body.peer_count))).every(c => c === 2), 60_000, '3 nodes connected', 100)
+    const [writer, ...replicas] = lattice.nodes
+    const seen = replicas.map(() => new Map<string, number>())
+    const stops = replicas.map((n, i) => followChanges(n, seen[i]))
+    const write = recordWriter(writer, agent, PAYLOAD)
+    // warm up (JIT, connections) before measuring
+    await pacedWrites(write, 200, 1, 'warm')
+    await new Promise(resolve => setTimeout(resolve, 500))
+    floor = { verify: verifyMs(), fsync: fsyncMs(lattice.dir) }
+    for (const rate of [100, 500]) {
+      const before = lattice.nodes.map(n => cpuOf(n.child.pid as number))
+      const commits = await Promise.all(replicas.map(commitsAndWrites))
+      const fromUs = monotonicUs()
+      const { written, started } = await pacedWrites(write, rate, SECONDS, `cpu/${rate}`)
+      const lastAck = Math.max(...written.map(w => w.ack))
+      await until(async () => written.every(w => seen.every(m => m.has(w.id))), 60_000, 'every record on both replicas', 10)
+      const toUs = monotonicUs()
+      const cpu = lattice.nodes.map(n => cpuSince(n.child.pid as number, before[lattice.nodes.indexOf(n)]))
+      const after = await Promise.all(replicas.map(commitsAndWrites))
+      const perCommit = after.map(([c, w], i) => (w - commits[i][1]) / Math.max(1, c - commits[i][0]))
+      phases.push({ rate, fromUs, toUs, records: written.length, cpu, perCommit })
+      const toBoth = summary(written.map(w => Math.max(0, Math.max(...seen.map(m => m.get(w.id) as number)) - w.ack)))
+      results.push(`1 writer -> 2 replicas, ${rate} records/s target for ${SECONDS} s (${written.length} records of 1 KiB):`)
+      results.push(`  achieved rate (acknowledged): ${fmt(written.length / ((lastAck - started) / 1000), 0)} records/s`)
+      results.push(`  ack on writer → on both replicas' changes feeds: p50 ${fmt(toBoth.p50, 2)} ms, p99 ${fmt(toBoth.p99, 2)} ms, max ${fmt(toBoth.max, 2)} ms`)
+      results.push(`  CPU per record, writer / replica 1 / replica 2: ${cpu.map(c => fmt(c.process / written.length, 3)).join(' / ')} ms (main thread ${cpu.map(c => fmt(c.main / written.length, 3)).join(' / ')} ms)`)
+      results.push(`  records per group commit on the replicas: ${perCommit.map(x => fmt(x, 1)).join(' / ')}`)
+    }
+    for (const s of stops) s()
+    // SIGTERM: a clean exit writes the CPU profiles
+    if (profile) await Promise.all(lattice.nodes.map(async n => await n.stop()))
+  } finally {
+    agent.destroy()
+    await lattice.destroy()
+  }
+  for (const line of results) console.log(line)
+  for (const p of phases) {
+    const replicaCpu = (p.cpu[1].process + p.cpu[2].process) / 2 / p.records
+    const amortised = floor.fsync / ((p.perCommit[0] + p.perCommit[1]) / 2)
+    const floorMs = floor.verify + amortised
+    console.log(`${p.rate} records/s: floor per record = Ed25519 verify ${fmt(floor.verify, 3)} ms + fdatasync ${fmt(floor.fsync, 3)} ms / ${fmt((p.perCommit[0] + p.perCommit[1]) / 2, 1)} records per commit = ${fmt(floorMs, 3)} ms`)
+    report(`  replica CPU per record / floor`, replicaCpu / floorMs, 'x', { value: 3, better: 'lower' })
+  }
+  if (!profile) { await rm(profDir, { recursive: true, force: true }); return }
+  // the split: main-thread samples by stage, per record, for the writer and the replicas' mean
+  const files = lattice.nodes.map((n, i) => {
+    const dir = path.join(profDir, String(i))
+    const f = readdirSync(dir).find(x => x.includes(`.${String(n.child.pid)}.`) && x.endsWith('.cpuprofile'))
+    return f === undefined ? undefined : path.join(dir, f)
+  })
+  for (const p of phases) {
+    const splits = files.map(f => (f === undefined ? undefined : stageSplit(f, p.fromUs, p.toUs)))
+    console.log(`main-thread CPU per record by stage at ${p.rate} records/s (ms; sampled by --cpu-prof, writer / replica mean):`)
+    const stages = new Set(splits.flatMap(s => [...(s?.byStage.keys() ?? [])]))
+    const per = (i: number, stage: string): number => (splits[i]?.byStage.get(stage) ?? 0) / p.records
+    const rows = [...stages].map(stage => ({ stage, writer: per(0, stage), replica: (per(1, stage) + per(2, stage)) / 2 })).sort((a, b) => b.replica - a.replica)
+    for (const r of rows) console.log(`  ${r.stage.padEnd(46)} ${fmt(r.writer, 3).padStart(7)} / ${fmt(r.replica, 3)}`)
+    const other = (c: CpuSample): number => (c.process - c.main) / p.records
+    console.log(`  ${'other threads (thread pool: async Ed25519 verify; V8 GC/JIT helpers)'.padEnd(46)} ${fmt(other(p.cpu[0]), 3).padStart(7)} / ${fmt((other(p.cpu[1]) + other(p.cpu[2])) / 2, 3)}`)
+  }
+  await rm(profDir, { recursive: true, force: true })
+}
