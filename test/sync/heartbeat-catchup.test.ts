@@ -2,12 +2,13 @@
  * Acceptance: a node that missed gossip catches up when a peer's heartbeat shows a different root and
  * version vector ("a peer is ahead"). Node b sits in `http` mode with no lattice nodes, so it neither
  * processes gossip nor syncs over HTTP while a writes; switched to `p2p`, nothing but a's next heartbeat
- * can tell it what it lacks.
+ * can tell it what it lacks. While both write steadily, heartbeats that differ only by records still in
+ * flight start no catch-up (counted as avoided) and the nodes still end with one root.
  */
 import { waitFor } from '../../packages/testkit/src/index.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { type Lattice, startConnectedLattice } from '../../packages/testkit/src/node/index.js'
-import { has, metric, SHORT_TIMINGS, state, status, switchMode, write } from './helpers.js'
+import { converged, has, metric, SHORT_TIMINGS, state, status, switchMode, write } from './helpers.js'
 
 describe('heartbeat-triggered catch-up', () => {
   let lattice: Lattice
@@ -31,5 +32,21 @@ describe('heartbeat-triggered catch-up', () => {
     await waitFor('b caught up after a heartbeat', async () => await has(b, missed.id), { timeoutMs: 20_000 })
     expect(await metric(b, 'lattice_catchup_records_total', { transport: 'p2p' })).toBeGreaterThanOrEqual(1)
     expect((await state(b)).merkle_root).toBe((await state(a)).merkle_root)
+  })
+
+  it('starts no catch-up for records still in flight during steady writing', async () => {
+    const [a, b] = lattice.nodes
+    const avoided = async (): Promise<number> => (await metric(a, 'lattice_sync_catchups_avoided_total')) + (await metric(b, 'lattice_sync_catchups_avoided_total'))
+    const before = await avoided()
+    const ids: string[] = []
+    let i = 0
+    // both write (so each heartbeat can show records the other has not applied yet) until heartbeats differed by records in flight
+    await waitFor('a heartbeat explained by records in flight', async () => {
+      const written = await Promise.all([write(a, `steady/a/${i}`), write(b, `steady/b/${i}`)])
+      ids.push(...written.map(r => r.id))
+      i++
+      return await avoided() > before
+    }, { timeoutMs: 60_000, intervalMs: 5 })
+    await waitFor('one root after the writes', async () => await converged(lattice.nodes, ids), { timeoutMs: 30_000 })
   })
 })

@@ -32,6 +32,11 @@ describe('codec', () => {
     expect(() => decodeGossip(encodeGossip({ type: 'records', records: [] }))).toThrow(/records/)
     const heartbeat = { peerId: 'p', vvDigest: 'd', merkleRoot: 'r', recordCount: 3, ts: 4, sig: 's' }
     expect(decodeGossip(encodeGossip({ type: 'heartbeat', heartbeat }))).toEqual({ type: 'heartbeat', heartbeat })
+    // the sender's version vector travels along, shape-checked; it is not part of the signed bytes
+    const withVector = { ...heartbeat, vv: { o: 7 } }
+    expect(decodeGossip(encodeGossip({ type: 'heartbeat', heartbeat: withVector }))).toEqual({ type: 'heartbeat', heartbeat: withVector })
+    expect(() => decodeGossip(encodeGossip({ type: 'heartbeat', heartbeat: { ...heartbeat, vv: { o: -1 } } }))).toThrow(/non-negative/)
+    expect(heartbeatSigningBytes(withVector)).toEqual(heartbeatSigningBytes(heartbeat))
     expect(() => decodeGossip(new Uint8Array([0x7a, 0x7b, 0x7d]))).toThrow(MalformedFrameError)
     expect(Buffer.from(heartbeatSigningBytes(heartbeat)).toString()).toContain('\nr\n3\n4')
   })

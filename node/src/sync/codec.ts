@@ -119,6 +119,11 @@ export interface Heartbeat {
   merkleRoot: string
   recordCount: number
   ts: number
+  /**
+   * The sender's version vector (optional: older nodes send none). Not signed itself: a receiver uses
+   * it only when its digest equals the signed `vvDigest` (`heartbeatVector` in heartbeat.ts).
+   */
+  vv?: VersionVector
 }
 
 export interface SignedHeartbeat extends Heartbeat {
@@ -161,7 +166,9 @@ export function decodeGossip (data: Uint8Array): GossipMessage {
       typeof v.recordCount !== 'number' || typeof v.ts !== 'number' || typeof v.sig !== 'string') {
       throw new MalformedFrameError('gossip', 'heartbeat fields missing')
     }
-    return { type: 'heartbeat', heartbeat: { peerId: v.peerId, vvDigest: v.vvDigest, merkleRoot: v.merkleRoot, recordCount: v.recordCount, ts: v.ts, sig: v.sig } }
+    const heartbeat: SignedHeartbeat = { peerId: v.peerId, vvDigest: v.vvDigest, merkleRoot: v.merkleRoot, recordCount: v.recordCount, ts: v.ts, sig: v.sig }
+    if (v.vv !== undefined) heartbeat.vv = checkVersionVector('gossip', v.vv)
+    return { type: 'heartbeat', heartbeat }
   }
   throw new MalformedFrameError('gossip', `unknown type byte ${data[0]}`)
 }

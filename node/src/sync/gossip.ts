@@ -71,7 +71,9 @@ export class Gossip {
     const t = this.ctx.p2p()
     if (t === undefined) return
     const ledger = this.ctx.ledger
-    const body = { peerId: this.ctx.selfId, vvDigest: vvDigest(ledger.versionVector()), merkleRoot: ledger.merkleRoot(), recordCount: ledger.recordCount(), ts: now }
+    const vv = ledger.versionVector()
+    // the vector itself too: a peer can tell records still in flight from records it lacks (peer-heartbeats.ts)
+    const body = { peerId: this.ctx.selfId, vvDigest: vvDigest(vv), merkleRoot: ledger.merkleRoot(), recordCount: ledger.recordCount(), ts: now, vv }
     void (async () => {
       await t.publish(encodeGossip({ type: 'heartbeat', heartbeat: await signHeartbeat(this.components.privateKey, body) }))
       this.ctx.metrics.gossipPublished.inc({ type: 'heartbeat' })

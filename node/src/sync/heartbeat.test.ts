@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { heartbeatCallsForCatchup, signHeartbeat, verifyHeartbeat } from './heartbeat.js'
+import { digest } from '../ledger/version-vector.js'
+import { heartbeatCallsForCatchup, heartbeatVector, holdsMore, signHeartbeat, verifyHeartbeat } from './heartbeat.js'
 
 describe('heartbeat signatures', () => {
   it('verifies its own signature and rejects tampering or another key', async () => {
@@ -16,6 +17,25 @@ describe('heartbeat signatures', () => {
     expect(await verifyHeartbeat(forged)).toBe(false)
     expect(await verifyHeartbeat({ ...hb, peerId: 'not-a-peer-id' })).toBe(false)
     expect(await verifyHeartbeat({ ...hb, sig: '%%%' })).toBe(false)
+  })
+
+  it('trusts a carried version vector only when the signed digest vouches for it', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const vv = { a: 3, b: 1 }
+    const hb = await signHeartbeat(key, { peerId: peerIdFromPrivateKey(key).toString(), vvDigest: digest(vv), merkleRoot: 'r', recordCount: 4, ts: 1, vv })
+    expect(await verifyHeartbeat(hb)).toBe(true)
+    expect(heartbeatVector(hb)).toEqual(vv)
+    // a vector swapped in transit no longer matches the digest: ignored, as if the sender sent none
+    expect(heartbeatVector({ ...hb, vv: { a: 9, b: 1 } })).toBeUndefined()
+    expect(heartbeatVector({ ...hb, vv: undefined })).toBeUndefined()
+  })
+
+  it('tells a peer holding records this node lacks from one that does not', () => {
+    expect(holdsMore({ a: 3, b: 1 }, { a: 3, b: 1 })).toBe(false)
+    expect(holdsMore({ a: 2 }, { a: 3, b: 1 })).toBe(false)
+    expect(holdsMore({ a: 4 }, { a: 3, b: 1 })).toBe(true)
+    expect(holdsMore({ c: 1 }, { a: 3 })).toBe(true)
+    expect(holdsMore({}, {})).toBe(false)
   })
 
   it('asks for catch-up only when root and digest both differ', () => {

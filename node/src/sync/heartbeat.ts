@@ -5,6 +5,8 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
+import type { VersionVector } from '../ledger/interface.js'
+import { digest as vvDigest } from '../ledger/version-vector.js'
 import { heartbeatSigningBytes, type Heartbeat, type SignedHeartbeat } from './codec.js'
 
 export async function signHeartbeat (privateKey: PrivateKey, body: Heartbeat): Promise<SignedHeartbeat> {
@@ -22,6 +24,17 @@ export async function verifyHeartbeat (hb: SignedHeartbeat): Promise<boolean> {
     // not a peer ID with an inline key, or an undecodable signature
     return false
   }
+}
+
+/** The sender's version vector, when the heartbeat carries one that its signed digest vouches for. */
+export function heartbeatVector (hb: Heartbeat): VersionVector | undefined {
+  return hb.vv !== undefined && vvDigest(hb.vv) === hb.vvDigest ? hb.vv : undefined
+}
+
+/** Whether `theirs` holds a record `ours` lacks (a higher seq of some origin). */
+export function holdsMore (theirs: VersionVector, ours: VersionVector): boolean {
+  for (const [origin, seq] of Object.entries(theirs)) if (seq > (ours[origin] ?? 0)) return true
+  return false
 }
 
 /** Whether a heartbeat says the peer has records this node lacks (or may: both sides differ). */
