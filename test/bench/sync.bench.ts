@@ -6,11 +6,17 @@
  *     configured peerless timeout and heartbeat, from the nodes' own transition timestamps;
  *  3. convergence after a partition (default 30 s, BENCH_PARTITION_S) with writes on both sides:
  *     time from healing to equal roots, and the sync bytes it took;
- *  4. catch-up of 10,000 records after a restart: time and bytes received per record.
+ *  4. catch-up of 10,000 records from process start (a restart after missing them; a fresh node joining two
+ *     peers that hold them): time to equal roots with the node's own breakdown, bytes received per record,
+ *     and the verification floor measured in the same run (BENCH_CPU_PROF=dir: CPU profile of the catching-up node).
  * BENCH_SYNC=gossip,failover,partition,catchup picks sections.
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { readdir, rm } from 'node:fs/promises'
 import http from 'node:http'
+import { loadavg } from 'node:os'
+import path from 'node:path'
 import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { followChanges as follow, metric, pacedWrites, recordWriter, until } from './lattice-client.js'
 import { fmt, report, summary } from './stats.js'
@@ -131,34 +137,169 @@ async function partition (): Promise<void> {
   }
 }
 
+/** The catching-up node's log lines (JSON, one per line) with this message. */
+function logLines (node: NodeProcess, message: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = []
+  for (const line of node.logs().split('\n')) {
+    if (!line.includes(`"${message}"`)) continue
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>
+      if (entry.message === message) out.push(entry)
+    } catch {}
+  }
+  return out
+}
+
+/** The node's root, or undefined while it is not serving yet (spawned, still opening). */
+async function rootOf (node: NodeProcess): Promise<string | undefined> {
+  try {
+    const res = await node.api<{ merkle_root: string }>('/api/lattice/state', { auth: false })
+    return res.status === 200 ? res.body.merkle_root : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Ed25519 verifications per second of 1 KiB-record ids on one core and on two worker threads, measured now. */
+async function verifyFloor (): Promise<{ oneCore: number, twoThreads: number }> {
+  const { verifyRate } = await import('./verify-floor.js')
+  return await verifyRate()
+}
+
+/**
+ * Spawn `node` (restart on its data dir) and wait for its root to equal `root`. Returns the spawn →
+ * equal roots time and the breakdown the node logs (libp2p started, each P2P catch-up's stages).
+ */
+async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: string): Promise<{ node: NodeProcess, totalMs: number, stages: Array<[string, number]>, cpuMs: number }> {
+  const spawned = Date.now()
+  const started = performance.now()
+  const node = await restart()
+  // Polling the node's HTTP API every few ms would cost it CPU while it catches up: watch its log for
+  // the end of a P2P catch-up (the log's timestamp is the end), and poll its root only now and then
+  // (the end of an HTTP catch-up, or the confirmation).
+  let totalMs = NaN
+  let polled = 0
+  await until(async () => {
+    const ends = logLines(node, 'p2p catch-up')
+    const now = performance.now()
+    if (ends.length === 0 && now - polled < 200) return false
+    polled = now
+    if (await rootOf(node) !== root) return false
+    totalMs = ends.length > 0 ? Date.parse(String(ends.at(-1)?.timestamp)) - spawned : performance.now() - started
+    return true
+  }, 120_000, 'equal roots', 5)
+  const cpuMs = processCpuMs(node.child.pid)
+  const at = (e: Record<string, unknown> | undefined): number => e === undefined ? NaN : Date.parse(String(e.timestamp)) - spawned
+  const catchups = logLines(node, 'p2p catch-up')
+  const first = catchups[0]
+  const sum = (field: string): number => catchups.reduce((s, e) => s + Number(e[field] ?? 0), 0)
+  const stages: Array<[string, number]> = [
+    ['process start → libp2p listening', at(logLines(node, 'libp2p started')[0])],
+    ['process start → first catch-up requested (connected)', first === undefined ? NaN : at(first) - Number(first.duration_ms ?? NaN)],
+    ['request → first batch received', Number(first?.first_batch_ms ?? NaN)],
+    ['catch-ups (first request → last batch applied), summed', sum('duration_ms')],
+    ['  receiving + decoding (brotli, JSON), summed over batches', sum('decode_ms')],
+    ['  verifying (shape, id, signature), summed over batches', sum('verify_ms')],
+    ['  committing (SQLite, Merkle), summed over batches', sum('commit_ms')],
+    ['catch-ups run', catchups.length]
+  ]
+  return { node, totalMs, stages, cpuMs }
+}
+
+/** CPU time (user + system) of a process so far, from /proc. */
+function processCpuMs (pid: number | undefined): number {
+  if (pid === undefined) return NaN
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return NaN
+  }
+}
+
+function printStages (stages: Array<[string, number]>): void {
+  for (const [name, ms] of stages) {
+    if (name === 'catch-ups run') console.log(`  ${name}: ${ms}`)
+    else if (!Number.isNaN(ms)) report(`  ${name}`, ms, 'ms')
+  }
+}
+
+async function writeRecords (node: NodeProcess, count: number, prefix: string): Promise<number> {
+  let bytes = 0
+  for (let done = 0; done < count; done += 1000) {
+    const res = await node.api<{ records: unknown[] }>('/api/lattice/records/batch', { method: 'POST', body: { records: Array.from({ length: 1000 }, (_, i) => ({ key: `${prefix}/${done + i}`, payload: realisticPayload(done + i) })) } })
+    for (const r of res.body.records) bytes += Buffer.byteLength(JSON.stringify(r))
+  }
+  return bytes
+}
+
+async function stateOf (node: NodeProcess): Promise<{ merkle_root: string, record_count: number }> {
+  return (await node.api<{ merkle_root: string, record_count: number }>('/api/lattice/state', { auth: false })).body
+}
+
+/**
+ * Catch-up of 10,000 records, measured from process start (spawn) to equal roots: a node restarts
+ * after missing them, and a fresh node joins two peers that both hold them. A restarted node is
+ * ready only after it caught up (own head), so "connected → equal roots" alone would hide most of it.
+ */
 async function catchup (): Promise<void> {
   const missing = 10_000
-  const lattice = await startLattice(2, { env: { AETHEL_LOG_LEVEL: 'warn', AETHEL_PEERLESS_TIMEOUT: '120' } })
-  try {
-    await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1), 60_000, 'connected', 100)
-    const [a, b] = lattice.nodes
-    await b.stop()
-    let bytes = 0
-    for (let done = 0; done < missing; done += 1000) {
-      const res = await a.api<{ records: unknown[] }>('/api/lattice/records/batch', { method: 'POST', body: { records: Array.from({ length: 1000 }, (_, i) => ({ key: `c/${done + i}`, payload: realisticPayload(done + i) })) } })
-      for (const r of res.body.records) bytes += Buffer.byteLength(JSON.stringify(r))
+  const floor = await verifyFloor()
+  console.log(`catch-up of ${missing} records (1 KiB payloads), from process start; load ${loadavg().map(l => fmt(l, 2)).join(' ')}:`)
+  report('  verify floor: Ed25519 verifications on one core', floor.oneCore, '/s')
+  report('  verify floor: on two worker threads', floor.twoThreads, '/s')
+  report(`  verify floor: ${missing} records on two threads`, missing / floor.twoThreads * 1000, 'ms')
+  const env = { AETHEL_LOG_LEVEL: 'warn', AETHEL_PEERLESS_TIMEOUT: '120' }
+  const profile = process.env.BENCH_CPU_PROF
+  const nodeEnv = (i: number): Record<string, string> => ({ ...(i === 1 ? { AETHEL_LOG_LEVEL: 'info' } : {}), ...(i === 1 && profile !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}) })
+  {
+    const lattice = await startLattice(2, { env, nodeEnv })
+    try {
+      await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 1), 60_000, 'connected', 100)
+      const [a, b] = lattice.nodes
+      await b.stop()
+      const bytes = await writeRecords(a, missing, 'c')
+      const { merkle_root: root } = await stateOf(a)
+      const serverCpu = processCpuMs(a.child.pid)
+      const run = await catchUpFromStart(async () => await b.restart({ waitReady: false }), root)
+      const servedCpuMs = processCpuMs(a.child.pid) - serverCpu
+      lattice.replace(1, run.node)
+      const received = await metric(run.node, 'lattice_catchup_bytes_total')
+      console.log(`  a node restarted after missing them, 1 peer (load ${loadavg().map(l => fmt(l, 2)).join(' ')}):`)
+      report('  process start → equal roots', run.totalMs / 1000, 's', { value: 0.5, better: 'lower' })
+      printStages(run.stages)
+      report('  CPU of the catching-up process (start included) per record', run.cpuMs * 1000 / missing, 'us')
+      report('  CPU of the serving peer meanwhile per record', servedCpuMs * 1000 / missing, 'us')
+      report('  received per record', received / missing / 1024, 'KiB', { value: 0.9, better: 'lower' })
+      report('  received / records as JSON', received / bytes, 'x', { value: 1.5, better: 'lower' })
+      if (profile !== undefined) await run.node.stop()
+    } finally {
+      await lattice.destroy()
     }
-    const rootA = (await a.api<{ merkle_root: string }>('/api/lattice/state', { auth: false })).body.merkle_root
-    const b2 = await b.restart()
-    lattice.replace(1, b2)
-    const ready = performance.now()
-    await until(async () => (await status(b2)).peer_count === 1, 60_000, 'reconnected', 5)
-    const connected = performance.now()
-    await until(async () => (await b2.api<{ merkle_root: string }>('/api/lattice/state', { auth: false })).body.merkle_root === rootA, 120_000, 'caught up', 10)
-    const done = performance.now()
-    const received = await metric(b2, 'lattice_catchup_bytes_total')
-    console.log(`catch-up of ${missing} records (1 KiB payloads) after a restart, 2 nodes:`)
-    report('  connected → equal roots', (done - connected) / 1000, 's', { value: 0.5, better: 'lower' })
-    report('  ready → connected', connected - ready, 'ms')
-    report('  received per record', received / missing / 1024, 'KiB', { value: 0.9, better: 'lower' })
-    report('  received / records as JSON', received / bytes, 'x', { value: 1.5, better: 'lower' })
-  } finally {
-    await lattice.destroy()
+  }
+  {
+    // Side by side with the harness row: a fresh node joins two peers that both hold the records.
+    const lattice = await startLattice(3, { env, nodeEnv: (i) => nodeEnv(i === 2 ? 1 : 0) })
+    try {
+      await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 2), 60_000, 'connected', 100)
+      const [a, c, fresh] = lattice.nodes
+      await fresh.stop()
+      // a fresh ledger on the same identity (the peers know it as a member)
+      await Promise.all((await readdir(fresh.dataDir)).filter(f => f !== 'identity.key' && f !== 'test-api-token').map(async f => await rm(path.join(fresh.dataDir, f), { recursive: true, force: true })))
+      await writeRecords(a, missing, 'f')
+      const { merkle_root: root } = await stateOf(a)
+      await until(async () => await rootOf(c) === root, 120_000, 'the second peer holds them too', 50)
+      const run = await catchUpFromStart(async () => await fresh.restart({ waitReady: false }), root)
+      lattice.replace(2, run.node)
+      const received = await metric(run.node, 'lattice_catchup_bytes_total')
+      console.log(`  a fresh node joining two peers that both hold them (load ${loadavg().map(l => fmt(l, 2)).join(' ')}):`)
+      report('  process start → equal roots', run.totalMs / 1000, 's', { value: 0.5, better: 'lower' })
+      printStages(run.stages)
+      report('  received per record (from both peers)', received / missing / 1024, 'KiB', { value: 0.9, better: 'lower' })
+      if (profile !== undefined) await run.node.stop()
+    } finally {
+      await lattice.destroy()
+    }
   }
 }
 

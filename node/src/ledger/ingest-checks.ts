@@ -1,13 +1,13 @@
 /**
  * The checks a remote record passes before it may join a group commit: not a known duplicate, well
- * formed and within limits, from a network member, and correctly signed. Cheap checks run first;
- * signature checks (the expensive part) run in parallel on the thread pool.
+ * formed and within limits, from a network member, and correctly signed. The duplicate and membership
+ * tests run here; shape, id and signature (the expensive part) on the record verifier's threads.
  */
 import type { LedgerCore } from './core.js'
 import type { IngestResult, LedgerRecord, RejectReason } from './interface.js'
 import { toWireRecord } from '../../../packages/contracts/src/record.js'
-import { checkRecord, verifySignatureAsync } from './record.js'
 import type { PendingRecord } from './state.js'
+import type { RecordVerifier } from './verifier.js'
 
 export interface ScreenedRecords {
   /** Passed every check, in input order: ready for the write path. */
@@ -27,7 +27,7 @@ export function rejection (r: Partial<LedgerRecord> | null | undefined, reason: 
   return entry
 }
 
-export async function screenRemoteRecords (core: LedgerCore, isMember: MembershipCheck, records: LedgerRecord[]): Promise<ScreenedRecords> {
+export async function screenRemoteRecords (core: LedgerCore, verifier: RecordVerifier, isMember: MembershipCheck, records: LedgerRecord[]): Promise<ScreenedRecords> {
   const result: IngestResult = { applied: [], duplicates: 0, buffered: 0, rejected: [] }
   const member = (origin: string): boolean => {
     if (origin === core.origin) return true
@@ -38,10 +38,8 @@ export async function screenRemoteRecords (core: LedgerCore, isMember: Membershi
       return false
     }
   }
-  const candidates: PendingRecord[] = []
-  // Each signature check starts on the thread pool as soon as its record passed the cheap checks,
-  // so the pool verifies while this loop canonicalises and hashes the next records.
-  const checks: Array<Promise<boolean>> = []
+  const candidates: LedgerRecord[] = []
+  const members: boolean[] = []
   for (const r of Array.isArray(records) ? records : []) {
     const rec = r as Partial<LedgerRecord> | null
     // Cheap duplicate test first: gossip re-delivers a lot, and a known id needs no verification.
@@ -49,25 +47,24 @@ export async function screenRemoteRecords (core: LedgerCore, isMember: Membershi
       result.duplicates++
       continue
     }
-    const checked = checkRecord(r, core.limits)
-    if (!('canonicalPayload' in checked)) {
-      result.rejected.push(rejection(rec, checked.reason))
-      continue
-    }
-    if (!member(r.origin)) {
-      result.rejected.push(rejection(r, 'unknown_origin'))
-      continue
-    }
-    // Keep only the fields that are signed: extra properties must not reach storage or events.
-    const clean = toWireRecord(r)
-    candidates.push({ record: clean, canonicalPayload: checked.canonicalPayload })
-    checks.push(verifySignatureAsync(clean))
+    candidates.push(r)
+    // a non-member's record is rejected whatever its signature: not worth a verification
+    members.push(typeof rec?.origin === 'string' && member(rec.origin))
   }
-  const ok = await Promise.all(checks)
+  // shape, id and signature on the verifier's threads; a shape problem wins over membership, membership over the signature
+  const outcomes = await verifier.verify({ records: candidates, signature: members })
   const verified: PendingRecord[] = []
+  const badSignatures: IngestResult['rejected'] = []
   for (let i = 0; i < candidates.length; i++) {
-    if (ok[i]) verified.push(candidates[i])
-    else result.rejected.push(rejection(candidates[i].record, 'bad_signature'))
+    const r = candidates[i]
+    const outcome = outcomes[i]
+    if (!outcome.ok && outcome.reason === 'bad_signature') badSignatures.push(rejection(r, 'bad_signature'))
+    else if (!outcome.ok) result.rejected.push(rejection(r, outcome.reason))
+    else if (!members[i]) result.rejected.push(rejection(r, 'unknown_origin'))
+    // Keep only the fields that are signed: extra properties must not reach storage or events.
+    else verified.push({ record: toWireRecord(r), canonicalPayload: outcome.canonicalPayload })
   }
+  // signature failures last, as they always were reported
+  result.rejected.push(...badSignatures)
   return { verified, result }
 }

@@ -33,6 +33,22 @@ describe('ledger rejections', () => {
     expect((await l.ingest([r2])).applied.map((r) => r.seq)).toEqual([2])
   })
 
+  it('rejects forged and malformed records in a large batch (checked on the verify workers) and applies the rest', async () => {
+    const registry = new Registry()
+    const l = await fx.ledgerFor(fx.nodes[3], 'big.db', { registry, members: [fx.nodes[0].id, fx.nodes[3].id] })
+    const good = Array.from({ length: 60 }, (_, i) => forge(fx.nodes[0], i + 1, { i }))
+    const outsider = await makeNode()
+    const forged = { ...forge(fx.nodes[0], 61, 'x'), sig: good[0].sig }
+    const badId = { ...forge(fx.nodes[0], 61, 'y'), payload: 'changed' }
+    const res = await l.ingest([...good.slice(0, 30), forged, forge(outsider, 1, 'hi'), badId, ...good.slice(30)])
+    expect(res.applied.map((r) => r.seq)).toEqual(good.map((r) => r.seq))
+    expect(res.rejected.map((r) => r.reason)).toEqual(['unknown_origin', 'bad_id', 'bad_signature'])
+    expect(l.get(forged.id)).toBeUndefined()
+    expect(l.recordCount()).toBe(60)
+    expect(await metricValue(registry, 'lattice_ledger_rejected_records_total', { reason: 'bad_signature' })).toBe(1)
+    expect(await metricValue(registry, 'lattice_ledger_rejected_records_total', { reason: 'unknown_origin' })).toBe(1)
+  })
+
   it('buffers a seq gap without applying it, and applies it when the gap closes', async () => {
     const registry = new Registry()
     const l = await fx.ledgerFor(fx.nodes[3], 'gap.db', { registry })

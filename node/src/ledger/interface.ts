@@ -40,6 +40,8 @@ export interface IngestResult {
   /** Waiting in the buffer for an earlier seq of their origin. */
   buffered: number
   rejected: Array<{ id?: string, origin?: string, seq?: number, reason: RejectReason }>
+  /** Where this ingest's time went, ms: screening (shape, id, signature) and its group commit (queueing included). */
+  timing?: { verifyMs: number, commitMs: number }
 }
 
 export interface IntegrityCheckOptions {

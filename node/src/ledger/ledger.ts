@@ -21,6 +21,7 @@ import { createReadGuard } from './read-guard.js'
 import { createLedgerReader, type LedgerReader } from './reads.js'
 import { checkEntry, createRecordSigner } from './record.js'
 import type { Draft } from './state.js'
+import { createRecordVerifier, type RecordVerifier } from './verifier.js'
 import { createWritePath, type AppendOp, type WritePath } from './write-path.js'
 
 export type { LedgerInit, LedgerComponents } from './init.js'
@@ -40,12 +41,15 @@ class SqliteLedger implements Ledger {
   /** Ingests between their start and their submission to the write path (signature checks in flight). */
   private readonly verifying = new Set<Promise<unknown>>()
   private readonly isMember: (origin: string) => boolean
+  /** Remote records' checks on worker threads (also offered to sync for its own batches: `verifier()`). */
+  private readonly recordVerifier: RecordVerifier
   private readonly maxBuffered: number
 
   constructor (private readonly core: LedgerCore, private readonly db: DatabaseSync, init: LedgerInit, components: LedgerComponents) {
     this.origin = core.origin
     this.isMember = components.isMember
     this.maxBuffered = init.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED
+    this.recordVerifier = createRecordVerifier({ limits: core.limits, ...(init.verifyThreads !== undefined ? { threads: init.verifyThreads } : {}) }, { logger: core.log })
     this.events.setMaxListeners(0)
     const { lastLsn, problems } = coldStart(core)
     const guard = createReadGuard({ dbPath: core.dbPath, lastLsnAtOpen: lastLsn, limits: core.limits })
@@ -107,7 +111,10 @@ class SqliteLedger implements Ledger {
   }
 
   private async screenAndSubmit (records: LedgerRecord[]): Promise<IngestResult> {
-    const { verified, result } = await screenRemoteRecords(this.core, this.isMember, records)
+    const started = performance.now()
+    const { verified, result } = await screenRemoteRecords(this.core, this.recordVerifier, this.isMember, records)
+    const screened = performance.now()
+    result.timing = { verifyMs: screened - started, commitMs: 0 }
     if (verified.length > 0) {
       if (this.core.lifecycle.closed) throw new LedgerClosedError()
       const tally = await this.writes.ingest(verified)
@@ -115,6 +122,7 @@ class SqliteLedger implements Ledger {
       result.duplicates += tally.duplicates
       result.buffered = tally.buffered
       result.rejected.push(...tally.rejected)
+      result.timing.commitMs = performance.now() - screened
       if (tally.dropped > 0) {
         this.core.metrics.rejected.inc({ reason: 'buffer_full' }, tally.dropped)
         this.core.log.warn('out-of-order records dropped: the buffer is full', { dropped: tally.dropped, max: this.maxBuffered })
@@ -184,6 +192,7 @@ class SqliteLedger implements Ledger {
     await Promise.allSettled([...this.verifying])
     await this.writes.drain()
     await this.integrity.stop()
+    await this.recordVerifier.close()
     lifecycle.closed = true
     try {
       this.db.close()

@@ -79,6 +79,8 @@ export interface CatchupOutcome {
   batches: number
   /** Compressed bytes received. */
   bytes: number
+  /** Time spent decompressing and parsing batches, ms. */
+  decodeMs: number
 }
 
 export class P2PTransport {
@@ -236,7 +238,7 @@ export class P2PTransport {
     } catch (err) {
       throw new CatchupError(peerId, `dial: ${(err as Error).message}`, { cause: err })
     }
-    const outcome: CatchupOutcome = { batches: 0, bytes: 0 }
+    const outcome: CatchupOutcome = { batches: 0, bytes: 0, decodeMs: 0 }
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: READ_BUFFER })
       await lp.write(await encodeFrame(request), deadline())
@@ -249,7 +251,9 @@ export class P2PTransport {
           const frame = await lp.read(deadline())
           outcome.bytes += frame.byteLength
           outcome.batches++
+          const decoding = performance.now()
           const batch = await decodeBatch(frame.subarray())
+          outcome.decodeMs += performance.now() - decoding
           const p = onBatch(batch, frame.byteLength)
           p.catch(() => {}) // awaited below; this only keeps an early failure from being unhandled
           applying.push(p)
