@@ -98,6 +98,8 @@ export function testTransport (key: PrivateKey, psk: Uint8Array | undefined, han
     onPeersChanged: () => {},
     onPeerSilent: () => {},
     serve: () => [],
+    // a small network: the flood topology the lattice's nodes use up to FLOOD_MAX_NODES
+    networkSize: () => 3,
     ...handlers
   }, createSilentLogger())
 }

@@ -46,7 +46,8 @@ async function makeNode (psk: Uint8Array | undefined, bootstrap: string[] = []):
     serve: (req) => batchesFor({
       missingFor: (theirs: VersionVector, limit: number) => node.records.filter(r => r.seq > (theirs[r.origin] ?? 0)).slice(0, limit)
     }, req.version_vector, { limit: req.limit ?? 100, maxBytes: 1 << 20 }),
-    bootstrap: () => node.bootstrap
+    bootstrap: () => node.bootstrap,
+    networkSize: () => 3
   }
   node.transport = new P2PTransport({
     privateKey: key,

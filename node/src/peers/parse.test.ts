@@ -23,4 +23,18 @@ describe('peers parse', () => {
     expect(snap.latticeNodes).toEqual(['http://b:8000', 'http://c:8000'])
     expect(snap.members.sort()).toEqual([A, B, C].sort())
   })
+
+  it('dials only its neighbours when the file names them, and still takes every node as a member', () => {
+    const addr = (id: string, host: number): string => `/ip4/10.0.0.${host}/tcp/9000/p2p/${id}`
+    const snap = mergePeers({
+      selfPeerId: A,
+      selfUrls: [],
+      bootstrap: [],
+      latticeNodes: [],
+      members: [],
+      file: { bootstrap: [addr(A, 1), addr(B, 2), addr(C, 3)], lattice_nodes: [], members: [], neighbours: { [A]: [C], [C]: [A] } }
+    })
+    expect(snap.bootstrap).toEqual([addr(C, 3)])
+    expect(snap.members.sort()).toEqual([A, B, C].sort())
+  })
 })

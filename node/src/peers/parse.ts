@@ -1,5 +1,5 @@
 /** Pure merging of peer sources (no I/O); the peers file itself is packages/contracts peers-file.ts. */
-import { peerIdOfMultiaddr, type PeersFile } from '../../../packages/contracts/src/peers-file.js'
+import { bootstrapOf, peerIdOfMultiaddr, type PeersFile } from '../../../packages/contracts/src/peers-file.js'
 import type { PeerSnapshot } from './interface.js'
 
 export function normaliseUrl (url: string): string {
@@ -15,10 +15,15 @@ export interface MergeInput {
   file?: PeersFile
 }
 
-/** Merge static config and the file: static entries first, duplicates and self removed. */
+/**
+ * Merge static config and the file: static entries first, duplicates and self removed. Of the file's
+ * bootstrap entries only this node's neighbours when the file names them (a large network); its
+ * members are every node of the file either way.
+ */
 export function mergePeers (input: MergeInput): PeerSnapshot {
   const selfUrls = new Set(input.selfUrls.map(normaliseUrl))
-  const bootstrap = unique([...input.bootstrap, ...(input.file?.bootstrap ?? [])])
+  const fileBootstrap = input.file !== undefined ? bootstrapOf(input.file, input.selfPeerId) : []
+  const bootstrap = unique([...input.bootstrap, ...fileBootstrap])
     .filter(a => peerIdOfMultiaddr(a) !== input.selfPeerId)
   const latticeNodes = unique([...input.latticeNodes, ...(input.file?.lattice_nodes ?? [])].map(normaliseUrl))
     .filter(u => !selfUrls.has(u))

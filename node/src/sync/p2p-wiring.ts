@@ -44,6 +44,7 @@ export function createP2PTransport (init: SyncInit, c: SyncComponents, psk: Uint
       ctx.logger.warn('peer silent: connection closed', { peer: peerId, silent_ms: silentMs })
     },
     serve: (req, from) => wiring.serve(req, from),
-    bootstrap: () => c.peers.bootstrap()
+    bootstrap: () => c.peers.bootstrap(),
+    networkSize: () => c.peers.snapshot().members.length
   }, c.logger)
 }

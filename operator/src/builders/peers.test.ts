@@ -64,4 +64,31 @@ describe('peers file', () => {
     expect(parsePeersConfigMap({ data: { 'peers.json': '{bad' } })).toBeUndefined()
     expect(cm).toMatchSnapshot('peers-configmap')
   })
+  it('past eight nodes each node dials at most eight neighbours (ring with chords), members and URLs stay complete', async () => {
+    const many: PeerNode[] = await Promise.all(Array.from({ length: 30 }, async (_, i) => ({ name: `ledger-${i}`, peerId: (await fixedIdentity(i + 100)).peerId })))
+    const a = addressingFor(latticeNetwork(), { clusterDomain: 'cluster.local', addressMode: 'dns' })
+    const f = buildPeersFile(many, [ext], a)
+    expect(f.bootstrap).toHaveLength(31)
+    expect(f.members).toHaveLength(31)
+    expect(f.lattice_nodes).toHaveLength(31)
+    // the external peer is in the ring but has no entry: its own configuration says whom it dials
+    expect(Object.keys(f.neighbours ?? {})).toEqual(many.map(n => n.peerId))
+    const idOf = (addr: string): string => addr.split('/p2p/')[1] ?? ''
+    for (const node of many) {
+      const mine = peersFileFor(f, node, a)
+      expect(mine.bootstrap.length).toBeGreaterThanOrEqual(2)
+      expect(mine.bootstrap.length).toBeLessThanOrEqual(8)
+      expect(mine.bootstrap.map(idOf)).not.toContain(node.peerId)
+      // both ends agree on every connection
+      for (const other of mine.bootstrap.map(idOf)) {
+        if (other !== idOf(ext.multiaddr)) expect(f.neighbours?.[other]).toContain(node.peerId)
+      }
+      expect(mine.members).toEqual(f.members)
+    }
+    // ledger-0 is at position 0 of 31: offsets 1, 2, 6, 13 both ways
+    expect(peersFileFor(f, many[0] as PeerNode, a).bootstrap.map(idOf)).toEqual([1, 2, 6, 13, 18, 25, 29, 30].map(j => idOf(f.bootstrap[j] ?? '')))
+    // up to eight nodes: no map, every node dials every other (as before)
+    expect(buildPeersFile(many.slice(0, 8), [], a).neighbours).toBeUndefined()
+    expect(buildPeersFile(many.slice(0, 9), [], a).neighbours).toBeDefined()
+  })
 })

@@ -4,9 +4,14 @@
  * same file with ALL nodes and filters itself out, so one ConfigMap serves the whole network and a
  * scale-up changes only this file (the node re-reads it; no pod restart). Its format and parser are
  * packages/contracts peers-file.ts.
+ *
+ * Past FLOOD_MAX_NODES the file also names each node's neighbours (packages/contracts p2p-topology.ts:
+ * a ring with chords over the bootstrap list's order, at most eight per node), so connections per node
+ * do not grow with the network; members and HTTP URLs still list every node.
  */
 import type { V1ConfigMap } from '@kubernetes/client-node'
-import { parsePeersFile, peerIdOfMultiaddr, serializePeersFile, type PeersFile } from '../../../packages/contracts/src/peers-file.js'
+import { bootstrapOf, parsePeersFile, peerIdOfMultiaddr, serializePeersFile, type PeersFile } from '../../../packages/contracts/src/peers-file.js'
+import { FLOOD_MAX_NODES, neighbourPositions } from '../../../packages/contracts/src/p2p-topology.js'
 import { PEERS_KEY } from '../api/constants.js'
 import type { AddressMode, ExternalPeer, LatticeNetwork } from '../api/types.js'
 import { resolveNetworkSpec, tlsEnabled } from '../api/defaults.js'
@@ -71,15 +76,34 @@ export function buildPeersFile (nodes: readonly PeerNode[], external: readonly E
     const peerId = peerIdOfMultiaddr(p.multiaddr)
     if (peerId !== undefined) members.push(peerId)
   }
-  return { bootstrap, lattice_nodes: urls, members }
+  const neighbours = neighbourMap(bootstrap, new Set(nodes.map(n => n.peerId).filter((id): id is string => id !== undefined && id !== '')))
+  return { bootstrap, lattice_nodes: urls, members, ...(neighbours !== undefined ? { neighbours } : {}) }
 }
 
-/** The initial peers of one node: the network's list without the node itself (as the seed's env shows). */
+/**
+ * Who dials whom past FLOOD_MAX_NODES: the ring with chords over the bootstrap order (the network's
+ * nodes in ordinal order, then the external peers), for the operator's own nodes (an external peer has
+ * its own configuration). Up to the threshold: none, every node dials every other.
+ */
+function neighbourMap (bootstrap: readonly string[], ownNodes: ReadonlySet<string>): Record<string, string[]> | undefined {
+  if (bootstrap.length <= FLOOD_MAX_NODES) return undefined
+  const ids = bootstrap.map(addr => peerIdOfMultiaddr(addr) ?? '')
+  const map: Record<string, string[]> = {}
+  ids.forEach((id, i) => {
+    if (ownNodes.has(id)) map[id] = neighbourPositions(ids.length, i).map(j => ids[j])
+  })
+  return map
+}
+
+/**
+ * The initial peers of one node: the network's list without the node itself (as the seed's env shows),
+ * its bootstrap cut to its neighbours in a large network.
+ */
 export function peersFileFor (file: PeersFile, self: PeerNode, a: AddressingInit): PeersFile {
   const ownAddr = nodeMultiaddr(self, a)
   const ownUrl = nodeUrl(self, a)
   return {
-    bootstrap: file.bootstrap.filter(m => m !== ownAddr && (self.peerId === undefined || !m.endsWith(`/p2p/${self.peerId}`))),
+    bootstrap: (self.peerId !== undefined ? bootstrapOf(file, self.peerId) : file.bootstrap).filter(m => m !== ownAddr && (self.peerId === undefined || !m.endsWith(`/p2p/${self.peerId}`))),
     lattice_nodes: file.lattice_nodes.filter(u => u !== ownUrl),
     members: file.members
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { parsePeersFile, peerIdOfMultiaddr, serializePeersFile } from './peers-file.js'
+import { bootstrapOf, parsePeersFile, peerIdOfMultiaddr, serializePeersFile } from './peers-file.js'
 
 const A = '12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 const B = '12D3KooWSiteB'
@@ -26,5 +26,18 @@ describe('peers file', () => {
     const text = serializePeersFile(file)
     expect(text).toBe(`{\n  "bootstrap": [\n    "/dns4/n-0.ns.svc.cluster.local/tcp/9000/p2p/${A}"\n  ],\n  "lattice_nodes": [\n    "http://n-0.ns.svc.cluster.local:8080"\n  ],\n  "members": [\n    "${A}"\n  ]\n}\n`)
     expect(parsePeersFile(text)).toEqual(file)
+  })
+
+  it('names who dials whom in a large network: a node named in neighbours dials only those', () => {
+    const C = '12D3KooWSiteC'
+    const addr = (id: string): string => `/dns4/${id}.example/tcp/9000/p2p/${id}`
+    const file = { bootstrap: [addr(A), addr(B), addr(C)], lattice_nodes: [], members: [A, B, C], neighbours: { [A]: [B], [B]: [A, C] } }
+    expect(parsePeersFile(serializePeersFile(file))).toEqual(file)
+    expect(bootstrapOf(file, A)).toEqual([addr(B)])
+    expect(bootstrapOf(file, B)).toEqual([addr(A), addr(C)])
+    // not named (yet): every entry
+    expect(bootstrapOf(file, C)).toEqual(file.bootstrap)
+    expect(() => parsePeersFile('{"neighbours": []}')).toThrow(/neighbours/)
+    expect(() => parsePeersFile(`{"neighbours": {"${A}": [1]}}`)).toThrow(new RegExp(A))
   })
 })

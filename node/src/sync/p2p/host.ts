@@ -8,6 +8,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { boundPnetCipher } from './pnet-cipher.js'
+import type { GossipTopology } from './topology.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 
@@ -18,6 +19,8 @@ export interface HostInit {
   listen: string[]
   /** Contents of the pnet key file (`/key/swarm/psk/1.0.0/` …); none = public network. */
   psk?: Uint8Array
+  /** How gossipsub spreads a publish (topology.ts: flood in small networks, a mesh in large ones). */
+  topology: GossipTopology
 }
 
 export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
@@ -44,8 +47,7 @@ export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
         emitSelf: false,
-        // small networks: send every publish to every subscribed peer right away, mesh or not
-        floodPublish: true,
+        floodPublish: init.topology.floodPublish,
         // encode a published message once for all peers instead of once per peer
         batchPublish: true,
         // several nodes on one host or behind one NAT share an IP: never score them down for it
@@ -53,17 +55,14 @@ export async function createHost (init: HostInit): Promise<LatticeLibp2p> {
           IPColocationFactorWeight: 0,
           IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
         },
-        // every node is given every other as a bootstrap peer, so flood publishing delivers a record
-        // in one hop; a mesh would only add duplicate copies (each one Noise + pnet + Yamux work on
-        // both ends: measured 2-3x the propagation delay at 500 records/s on 5 nodes). Peers that are
-        // not directly connected still get every message through lazy gossip (IHAVE/IWANT to Dlazy
-        // peers each gossipsub heartbeat), and heartbeat catch-up remains the safety net.
-        D: 0,
-        Dlo: 0,
-        Dhi: 0,
-        Dout: 0,
-        Dscore: 0,
-        Dlazy: 4,
+        // small networks: no mesh, every publish flooded to every (directly connected) node; large
+        // ones: a mesh of bounded degree relays (topology.ts says why)
+        D: init.topology.D,
+        Dlo: init.topology.Dlo,
+        Dhi: init.topology.Dhi,
+        Dout: init.topology.Dout,
+        Dscore: init.topology.Dscore,
+        Dlazy: init.topology.Dlazy,
         heartbeatInterval: 700,
         // a mesh of a few nodes: never leave the topic's mesh for too long after a restart
         pruneBackoff: 5_000,

@@ -12,6 +12,7 @@ import { decodeBatch, decodeGossip, decodeRequest, encodeFrame, type GossipMessa
 import { afterFailure, afterSuccess, initialDialState, type BackoffInit, type DialState } from './backoff.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { createHost, type LatticeLibp2p } from './host.js'
+import { gossipTopology } from './topology.js'
 import { createLiveness, type Liveness } from './liveness.js'
 import { createGossipBudget } from './rate-limit.js'
 import { throttleWarnings, type ThrottledWarnings } from '../../util/log-throttle.js'
@@ -67,6 +68,8 @@ export interface P2PTransportHandlers {
   serve: (req: SyncRequest, from: string) => Iterable<ServedBatch>
   /** The current bootstrap multiaddrs (re-read each tick: the peers file may change). */
   bootstrap: () => string[]
+  /** Nodes in the network, this one included (the members): picks the gossip topology at each start. */
+  networkSize: () => number
 }
 
 export interface PeerInfo {
@@ -117,7 +120,8 @@ export class P2PTransport {
   }
 
   private async doStart (): Promise<void> {
-    const node = await createHost({ privateKey: this.init.privateKey, listen: this.listen, psk: this.init.psk })
+    const topology = gossipTopology(this.handlers.networkSize())
+    const node = await createHost({ privateKey: this.init.privateKey, listen: this.listen, psk: this.init.psk, topology })
     node.addEventListener('peer:connect', (evt) => {
       const id = evt.detail.toString()
       this.dialState.set(id, afterSuccess(Date.now()))
@@ -172,7 +176,7 @@ export class P2PTransport {
     })
     this.liveness.start()
     this.reconnectTick()
-    this.logger.info('libp2p started', { peer_id: node.peerId.toString(), listen: this.listenAddrs() })
+    this.logger.info('libp2p started', { peer_id: node.peerId.toString(), listen: this.listenAddrs(), gossip_topology: topology.kind })
   }
 
   async stop (): Promise<void> {
