@@ -17,6 +17,13 @@ export interface LatticeOptions {
   tls?: (index: number) => NonNullable<NodeProcessOptions['tls']>
   /** Where node i runs (default: 127.0.0.1 on free ports, in this network namespace). */
   placement?: (index: number) => { host: string, httpPort: number, p2pPort: number, wrap?: string[] }
+  /**
+   * The positions of the bootstrap peers of the node at `index` among `count` (default: every other node). Pass
+   * `neighbourPositions` (packages/contracts p2p-topology.ts) for the operator's bounded sets.
+   */
+  bootstrap?: (count: number, index: number) => number[]
+  /** Nodes started at the same time (default all): large lattices start in waves on a small machine. */
+  startConcurrency?: number
 }
 
 export interface Lattice {
@@ -31,8 +38,8 @@ export interface Lattice {
 }
 
 /**
- * N real node processes (on 127.0.0.1 unless placed elsewhere) that know each other: each gets the others as bootstrap peers,
- * lattice nodes and members, one shared token and one shared pre-shared key.
+ * N real node processes (on 127.0.0.1 unless placed elsewhere) that know each other: each gets the others as bootstrap peers
+ * (or the ones `bootstrap` names), lattice nodes and members, one shared token and one shared pre-shared key.
  */
 export async function startLattice (n: number, options: LatticeOptions = {}): Promise<Lattice> {
   const dir = await tempDir('lattice-')
@@ -56,8 +63,10 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
     replace (index, node) { nodes[index] = node }
   }
   try {
-    await Promise.all(specs.map(async (spec, i) => {
+    await inWaves(specs.length, options.startConcurrency ?? specs.length, async (i) => {
+      const spec = specs[i]
       const others = specs.filter((_, j) => j !== i)
+      const peers = options.bootstrap !== undefined ? options.bootstrap(n, i).map(j => specs[j]) : others
       nodes[i] = await startNodeProcess({
         dataDir: spec.dataDir,
         host: spec.host,
@@ -68,14 +77,14 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
         pskFile,
         ...(options.tls !== undefined ? { tls: options.tls(i) } : {}),
         env: {
-          AETHEL_P2P_BOOTSTRAP: others.map(o => `/ip4/${o.host}/tcp/${o.p2pPort}/p2p/${o.peerId}`).join(','),
+          AETHEL_P2P_BOOTSTRAP: peers.map(o => `/ip4/${o.host}/tcp/${o.p2pPort}/p2p/${o.peerId}`).join(','),
           AETHEL_LATTICE_NODES: others.map(o => `${options.tls !== undefined ? 'https' : 'http'}://${o.host}:${o.httpPort}`).join(','),
           AETHEL_MEMBERS: specs.map(s => s.peerId).join(','),
           ...options.env,
           ...options.nodeEnv?.(i)
         }
       })
-    }))
+    })
   } catch (err) {
     await stopNodes(lattice)
     throw err
@@ -89,7 +98,7 @@ export interface ConnectedLatticeOptions extends LatticeOptions {
 }
 
 /**
- * startLattice, returned once every node has the n - 1 others as peers and is in P2P mode. When that
+ * startLattice, returned once every node has the n - 1 others (or its bootstrap peers) as peers and is in P2P mode. When that
  * does not happen the nodes are killed and the error thrown; the directory stays registered, so the
  * failure dump keeps it (artifacts.ts).
  */
@@ -98,13 +107,22 @@ export async function startConnectedLattice (n: number, options: ConnectedLattic
   try {
     await waitFor(`${n} nodes connected to each other in P2P mode`, async () => {
       const all = await Promise.all(lattice.nodes.map(async node => (await node.api<{ peer_count: number, mode: string }>('/api/lattice/p2p/status', { auth: false })).body))
-      return all.every(s => s.peer_count === n - 1 && s.mode === 'P2P')
+      return all.every((s, i) => s.peer_count >= (options.bootstrap?.(n, i).length ?? n - 1) && s.mode === 'P2P')
     }, { timeoutMs: options.connectTimeoutMs ?? 60_000, intervalMs: 200 })
   } catch (err) {
     await stopNodes(lattice)
     throw err
   }
   return lattice
+}
+
+/** Run start(0 … count - 1) with at most `concurrency` at once. */
+async function inWaves (count: number, concurrency: number, start: (index: number) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < count) await start(next++)
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker))
 }
 
 async function stopNodes (lattice: Lattice): Promise<void> {
