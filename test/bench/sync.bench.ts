@@ -13,12 +13,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import http from 'node:http'
-import { loadavg } from 'node:os'
+import os, { loadavg } from 'node:os'
 import path from 'node:path'
 import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { followChanges as follow, metric, pacedWrites, recordWriter, until } from './lattice-client.js'
+import { monotonicOffsetMs, printPropagationStages, readStageTraces, stageTraceEnv } from './propagation-stages.js'
 import { fmt, report, summary } from './stats.js'
 
 const PAYLOAD = 'x'.repeat(1024)
@@ -35,7 +36,9 @@ async function status (node: NodeProcess): Promise<Status> {
 }
 
 async function propagation (): Promise<void> {
-  const lattice = await startLattice(5, { env: { AETHEL_LOG_LEVEL: 'warn' } })
+  // BENCH_STAGES=0: without the per-stage trace (each node then runs nothing extra)
+  const traceDir = process.env.BENCH_STAGES === '0' ? undefined : await mkdtemp(path.join(os.tmpdir(), 'bench-stages-'))
+  const lattice = await startLattice(5, { env: { AETHEL_LOG_LEVEL: 'warn', ...(traceDir !== undefined ? stageTraceEnv(traceDir) : {}) } })
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   try {
     await until(async () => (await Promise.all(lattice.nodes.map(status))).every(s => s.peer_count === 4), 60_000, '5 nodes connected', 100)
@@ -57,11 +60,16 @@ async function propagation (): Promise<void> {
       report(`  ack on origin → applied on every other node, p50`, all.p50, 'ms')
       report(`  ack on origin → applied on every other node, p99`, all.p99, 'ms', { value: rate >= 500 ? 20 : 6, better: 'lower' })
       report(`  ack on origin → applied on one other node, p50 / p99 / max`, each.p50, `ms / ${fmt(each.p99, 2)} ms / ${fmt(each.max, 2)} ms`)
+      if (traceDir !== undefined) {
+        await new Promise(resolve => setTimeout(resolve, 300)) // the tracers flush every 100 ms
+        printPropagationStages(readStageTraces(traceDir), origin.child.pid as number, others.map((n, i) => ({ pid: n.child.pid as number, seen: seen[i] })), written, monotonicOffsetMs())
+      }
     }
     for (const s of stops) s()
   } finally {
     agent.destroy()
     await lattice.destroy()
+    if (traceDir !== undefined) await rm(traceDir, { recursive: true, force: true })
   }
 }
 

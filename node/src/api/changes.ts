@@ -3,6 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Request, Response } from 'express'
 import type { Ledger, StoredRecord } from '../ledger/interface.js'
 import { parseChangesQuery } from './validation.js'
+import { traceRecords } from '../util/record-trace.js'
 
 export interface ChangesInit {
   /** Comment line sent this often so proxies keep the stream open. */
@@ -83,6 +84,7 @@ export function changesHandler (init: ChangesInit, ledger: Ledger): (req: Reques
       // A full socket pauses the feed; what it misses is read from the ledger once it drains.
       if (res.writableNeedDrain || records[0].lsn !== cursor + 1) { void pump(); return }
       res.write(bytesOf(records))
+      traceRecords('feed', records)
       cursor = records[records.length - 1].lsn
     }
     ledger.on('applied', onApplied)

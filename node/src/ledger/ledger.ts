@@ -23,6 +23,7 @@ import { checkEntry, createRecordSigner } from './record.js'
 import type { Draft } from './state.js'
 import { createRecordVerifier, type RecordVerifier } from './verifier.js'
 import { createWritePath, type AppendOp, type WritePath } from './write-path.js'
+import { traceRecords } from '../util/record-trace.js'
 
 export type { LedgerInit, LedgerComponents } from './init.js'
 export { recordWireBytes } from './missing-for.js'
@@ -114,6 +115,7 @@ class SqliteLedger implements Ledger {
     const started = performance.now()
     const { verified, result } = await screenRemoteRecords(this.core, this.recordVerifier, this.isMember, records)
     const screened = performance.now()
+    traceRecords('verified', verified, v => v.record.id)
     result.timing = { verifyMs: screened - started, commitMs: 0 }
     if (verified.length > 0) {
       if (this.core.lifecycle.closed) throw new LedgerClosedError()
@@ -139,7 +141,9 @@ class SqliteLedger implements Ledger {
     metrics.buffered.set(state.bufferSize)
     if (draft.records.length > 0) {
       metrics.writes.inc(draft.records.length)
-      this.emit('applied', draft.records.map((r) => r.stored))
+      const applied = draft.records.map((r) => r.stored)
+      traceRecords('committed', applied)
+      this.emit('applied', applied)
     }
     if (draft.equivocations.size === 0) return
     // The health report must show them at once, not at the next full check.

@@ -14,6 +14,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { encodeGossip, MAX_GOSSIP_RECORDS } from './codec.js'
 import type { SyncContext } from './context.js'
 import { signHeartbeat } from './heartbeat.js'
+import { traceRecords } from '../util/record-trace.js'
 
 export interface GossipComponents {
   privateKey: PrivateKey
@@ -34,12 +35,16 @@ export class Gossip {
     const t = this.ctx.p2p()
     if (t === undefined) return
     for (const r of records) this.pending.push(toWireRecord(r))
+    traceRecords('queued', records)
     if (this.pending.length === 0 || this.publishing !== undefined) return
     this.publishing = (async () => {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_GOSSIP_RECORDS)
         try {
-          await t.publish(encodeGossip({ type: 'records', records: batch }))
+          const message = encodeGossip({ type: 'records', records: batch })
+          traceRecords('handed', batch)
+          await t.publish(message)
+          traceRecords('sent', batch)
           this.ctx.metrics.gossipPublished.inc({ type: 'record' }, batch.length)
         } catch (err) {
           // the records are durable: heartbeats make peers catch up on what this message missed
@@ -52,6 +57,7 @@ export class Gossip {
   /** Records a peer gossiped: ingest, measure propagation, catch up on a gap. */
   receive (records: LedgerRecord[], from: string): void {
     const { ctx } = this
+    traceRecords('received', records)
     void ctx.ledger.ingest(records).then((result) => {
       this.components.applied(result.applied)
       if (result.applied.length > 0) {
