@@ -5,8 +5,10 @@
  *    main thread's share;
  *  - the floor measured in the same run: one Ed25519 verification + the replica's amortised share of
  *    an fdatasync (fsync time / records per group commit);
- *  - where the main thread's CPU goes, by stage, from `node --cpu-prof` profiles of the same run
- *    (test/bench/cpu-profile.ts; BENCH_PROFILE=0 runs without profiling);
+ *  - where the main thread's CPU goes, by stage, from `node --cpu-prof` profiles of a second, profiled
+ *    run (test/bench/cpu-profile.ts): each stage's share of the sampled main-thread time, applied to the
+ *    main thread's CPU per record of the first run (the profiler costs CPU of its own). BENCH_PROFILE=0
+ *    skips the profiled run;
  *  - propagation ack on the writer -> record on both replicas' feeds, p50 / p99, and the achieved rate
  *    (the side-by-side harness's rows).
  */
@@ -54,7 +56,7 @@ function fsyncMs (dir: string): number {
   return summary(times).p50
 }
 
-interface Phase { rate: number, fromUs: number, toUs: number, records: number, cpu: CpuSample[], perCommit: number[] }
+interface Phase { rate: number, fromUs: number, toUs: number, records: number, cpu: CpuSample[], perCommit: number[], lines: string[] }
 
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
@@ -62,18 +64,14 @@ async function commitsAndWrites (node: NodeProcess): Promise<[number, number]> {
   return [await metric(node, 'lattice_ledger_commits_total'), await metric(node, 'lattice_ledger_writes_total')]
 }
 
-export async function run (): Promise<void> {
-  const profile = process.env.BENCH_PROFILE !== '0'
-  const profDir = await mkdtemp(path.join(os.tmpdir(), 'bench-cpu-prof-'))
+async function measure (profDir: string | undefined): Promise<{ phases: Phase[], floor: { verify: number, fsync: number }, pids: number[] }> {
   // info: the level a production node runs at
   const lattice = await startLattice(3, {
     env: { AETHEL_LOG_LEVEL: 'info' },
-    nodeEnv: (i): Record<string, string> => (profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profDir, String(i))}` } : {})
+    nodeEnv: (i): Record<string, string> => (profDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profDir, String(i))}` } : {})
   })
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   const phases: Phase[] = []
-  const results: string[] = []
-  let floor = { verify: 0, fsync: 0 }
   try {
     await until(async () => (await Promise.all(lattice.nodes.map(async n => (await n.api<{ peer_count: number }>('/api/lattice/p2p/status', { auth: false })).body.peer_count))).every(c => c === 2), 60_000, '3 nodes connected', 100)
     const [writer, ...replicas] = lattice.nodes
@@ -83,7 +81,7 @@ export async function run (): Promise<void> {
     // warm up (JIT, connections) before measuring
     await pacedWrites(write, 200, 1, 'warm')
     await new Promise(resolve => setTimeout(resolve, 500))
-    floor = { verify: verifyMs(), fsync: fsyncMs(lattice.dir) }
+    const floor = { verify: verifyMs(), fsync: fsyncMs(lattice.dir) }
     for (const rate of [100, 500]) {
       const before = lattice.nodes.map(n => cpuOf(n.child.pid as number))
       const commits = await Promise.all(replicas.map(commitsAndWrites))
@@ -92,48 +90,66 @@ export async function run (): Promise<void> {
       const lastAck = Math.max(...written.map(w => w.ack))
       await until(async () => written.every(w => seen.every(m => m.has(w.id))), 60_000, 'every record on both replicas', 10)
       const toUs = monotonicUs()
-      const cpu = lattice.nodes.map(n => cpuSince(n.child.pid as number, before[lattice.nodes.indexOf(n)]))
+      const cpu = lattice.nodes.map((n, i) => cpuSince(n.child.pid as number, before[i]))
       const after = await Promise.all(replicas.map(commitsAndWrites))
       const perCommit = after.map(([c, w], i) => (w - commits[i][1]) / Math.max(1, c - commits[i][0]))
-      phases.push({ rate, fromUs, toUs, records: written.length, cpu, perCommit })
       const toBoth = summary(written.map(w => Math.max(0, Math.max(...seen.map(m => m.get(w.id) as number)) - w.ack)))
-      results.push(`1 writer -> 2 replicas, ${rate} records/s target for ${SECONDS} s (${written.length} records of 1 KiB):`)
-      results.push(`  achieved rate (acknowledged): ${fmt(written.length / ((lastAck - started) / 1000), 0)} records/s`)
-      results.push(`  ack on writer → on both replicas' changes feeds: p50 ${fmt(toBoth.p50, 2)} ms, p99 ${fmt(toBoth.p99, 2)} ms, max ${fmt(toBoth.max, 2)} ms`)
-      results.push(`  CPU per record, writer / replica 1 / replica 2: ${cpu.map(c => fmt(c.process / written.length, 3)).join(' / ')} ms (main thread ${cpu.map(c => fmt(c.main / written.length, 3)).join(' / ')} ms)`)
-      results.push(`  records per group commit on the replicas: ${perCommit.map(x => fmt(x, 1)).join(' / ')}`)
+      phases.push({
+        rate, fromUs, toUs, records: written.length, cpu, perCommit,
+        lines: [
+          `1 writer -> 2 replicas, ${rate} records/s target for ${SECONDS} s (${written.length} records of 1 KiB), load average ${os.loadavg()[0].toFixed(1)}:`,
+          `  achieved rate (acknowledged): ${fmt(written.length / ((lastAck - started) / 1000), 0)} records/s`,
+          `  ack on writer → on both replicas' changes feeds: p50 ${fmt(toBoth.p50, 2)} ms, p99 ${fmt(toBoth.p99, 2)} ms, max ${fmt(toBoth.max, 2)} ms`,
+          `  CPU per record, writer / replica 1 / replica 2: ${cpu.map(c => fmt(c.process / written.length, 3)).join(' / ')} ms (main thread ${cpu.map(c => fmt(c.main / written.length, 3)).join(' / ')} ms)`,
+          `  records per group commit on the replicas: ${perCommit.map(x => fmt(x, 1)).join(' / ')}`
+        ]
+      })
     }
     for (const s of stops) s()
     // SIGTERM: a clean exit writes the CPU profiles
-    if (profile) await Promise.all(lattice.nodes.map(async n => await n.stop()))
+    if (profDir !== undefined) await Promise.all(lattice.nodes.map(async n => await n.stop()))
+    return { phases, floor, pids: lattice.nodes.map(n => n.child.pid as number) }
   } finally {
     agent.destroy()
     await lattice.destroy()
   }
-  for (const line of results) console.log(line)
+}
+
+export async function run (): Promise<void> {
+  const { phases, floor } = await measure(undefined)
   for (const p of phases) {
+    for (const line of p.lines) console.log(line)
     const replicaCpu = (p.cpu[1].process + p.cpu[2].process) / 2 / p.records
-    const amortised = floor.fsync / ((p.perCommit[0] + p.perCommit[1]) / 2)
-    const floorMs = floor.verify + amortised
-    console.log(`${p.rate} records/s: floor per record = Ed25519 verify ${fmt(floor.verify, 3)} ms + fdatasync ${fmt(floor.fsync, 3)} ms / ${fmt((p.perCommit[0] + p.perCommit[1]) / 2, 1)} records per commit = ${fmt(floorMs, 3)} ms`)
-    report(`  replica CPU per record / floor`, replicaCpu / floorMs, 'x', { value: 3, better: 'lower' })
+    const perCommit = (p.perCommit[0] + p.perCommit[1]) / 2
+    const floorMs = floor.verify + floor.fsync / perCommit
+    console.log(`  floor per record = Ed25519 verify ${fmt(floor.verify, 3)} ms + fdatasync ${fmt(floor.fsync, 3)} ms / ${fmt(perCommit, 1)} records per commit = ${fmt(floorMs, 3)} ms`)
+    report('  replica CPU per record / floor', replicaCpu / floorMs, 'x', { value: 3, better: 'lower' })
+    const names = [...new Set(p.cpu.flatMap(c => [...c.threads.keys()]))].filter(n => n !== 'MainThread')
+    const thread = (c: CpuSample, name: string): number => (c.threads.get(name) ?? 0) / p.records
+    console.log(`  CPU per record by thread (/proc; writer / replica mean, ms): ${names.filter(n => thread(p.cpu[0], n) + thread(p.cpu[1], n) > 0).map(n => `${n} ${fmt(thread(p.cpu[0], n), 3)} / ${fmt((thread(p.cpu[1], n) + thread(p.cpu[2], n)) / 2, 3)}`).join(', ')}`)
   }
-  if (!profile) { await rm(profDir, { recursive: true, force: true }); return }
-  // the split: main-thread samples by stage, per record, for the writer and the replicas' mean
-  const files = lattice.nodes.map((n, i) => {
+  if (process.env.BENCH_PROFILE === '0') return
+  const profDir = await mkdtemp(path.join(os.tmpdir(), 'bench-cpu-prof-'))
+  const profiled = await measure(profDir)
+  const files = profiled.pids.map((pid, i) => {
     const dir = path.join(profDir, String(i))
-    const f = readdirSync(dir).find(x => x.includes(`.${String(n.child.pid)}.`) && x.endsWith('.cpuprofile'))
+    const f = readdirSync(dir).find(x => x.includes(`.${String(pid)}.`) && x.endsWith('.cpuprofile'))
     return f === undefined ? undefined : path.join(dir, f)
   })
-  for (const p of phases) {
+  for (const [k, p] of profiled.phases.entries()) {
     const splits = files.map(f => (f === undefined ? undefined : stageSplit(f, p.fromUs, p.toUs)))
-    console.log(`main-thread CPU per record by stage at ${p.rate} records/s (ms; sampled by --cpu-prof, writer / replica mean):`)
+    // shares of the profiled run's sampled main-thread time, applied to the unprofiled run's main-thread CPU
+    const mainPerRecord = phases[k].cpu.map(c => c.main / phases[k].records)
+    const per = (i: number, stage: string): number => {
+      const s = splits[i]
+      return s === undefined || s.busyMs === 0 ? 0 : (s.byStage.get(stage) ?? 0) / s.busyMs * mainPerRecord[i]
+    }
+    console.log(`main-thread CPU per record by stage at ${p.rate} records/s (ms; writer / replica mean; shares from --cpu-prof samples of a second run):`)
     const stages = new Set(splits.flatMap(s => [...(s?.byStage.keys() ?? [])]))
-    const per = (i: number, stage: string): number => (splits[i]?.byStage.get(stage) ?? 0) / p.records
     const rows = [...stages].map(stage => ({ stage, writer: per(0, stage), replica: (per(1, stage) + per(2, stage)) / 2 })).sort((a, b) => b.replica - a.replica)
     for (const r of rows) console.log(`  ${r.stage.padEnd(46)} ${fmt(r.writer, 3).padStart(7)} / ${fmt(r.replica, 3)}`)
-    const other = (c: CpuSample): number => (c.process - c.main) / p.records
-    console.log(`  ${'other threads (thread pool: async Ed25519 verify; V8 GC/JIT helpers)'.padEnd(46)} ${fmt(other(p.cpu[0]), 3).padStart(7)} / ${fmt((other(p.cpu[1]) + other(p.cpu[2])) / 2, 3)}`)
   }
-  await rm(profDir, { recursive: true, force: true })
+  // BENCH_KEEP_PROFILES=1 keeps them for a closer look (e.g. Chrome DevTools)
+  if (process.env.BENCH_KEEP_PROFILES === '1') console.log(`profiles kept in ${profDir}`)
+  else await rm(profDir, { recursive: true, force: true })
 }
