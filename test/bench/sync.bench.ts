@@ -12,7 +12,6 @@
  * BENCH_SYNC=gossip,failover,partition,catchup picks sections.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import http from 'node:http'
 import os, { loadavg } from 'node:os'
@@ -20,7 +19,12 @@ import path from 'node:path'
 import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { followChanges as follow, metric, pacedWrites, recordWriter, until } from './lattice-client.js'
 import { monotonicOffsetMs, printPropagationStages, readStageTraces, stageTraceEnv } from './propagation-stages.js'
+import { cpuOf } from './proc-cpu.js'
+import { stageSplit } from './cpu-profile.js'
 import { fmt, report, summary } from './stats.js'
+
+/** CLOCK_MONOTONIC in us: the clock of --cpu-prof timestamps on Linux. */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
 const PAYLOAD = 'x'.repeat(1024)
 
@@ -178,9 +182,10 @@ async function verifyFloor (): Promise<{ oneCore: number, twoThreads: number }> 
  * Spawn `node` (restart on its data dir) and wait for its root to equal `root`. Returns the spawn →
  * equal roots time and the breakdown the node logs (libp2p started, each P2P catch-up's stages).
  */
-async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: string): Promise<{ node: NodeProcess, totalMs: number, stages: Array<[string, number]>, cpuMs: number }> {
+async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: string): Promise<{ node: NodeProcess, totalMs: number, stages: Array<[string, number]>, cpuMs: number, window: { fromUs: number, toUs: number } }> {
   const spawned = Date.now()
   const started = performance.now()
+  const fromUs = monotonicUs()
   const node = await restart()
   // Polling the node's HTTP API every few ms would cost it CPU while it catches up: watch its log for
   // the end of a P2P catch-up (the log's timestamp is the end), and poll its root only now and then
@@ -197,6 +202,7 @@ async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: stri
     return true
   }, 120_000, 'equal roots', 5)
   const cpuMs = processCpuMs(node.child.pid)
+  const window = { fromUs, toUs: fromUs + totalMs * 1000 }
   const at = (e: Record<string, unknown> | undefined): number => e === undefined ? NaN : Date.parse(String(e.timestamp)) - spawned
   const catchups = logLines(node, 'p2p catch-up')
   const first = catchups[0]
@@ -209,25 +215,29 @@ async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: stri
     ['  receiving + decoding (brotli, JSON), summed over batches', sum('decode_ms')],
     ['  verifying (shape, id, signature), summed over batches', sum('verify_ms')],
     ['  committing (SQLite, Merkle), summed over batches', sum('commit_ms')],
+    ['main thread busy during the catch-ups (event loop utilization, %)', Number(first?.event_loop_utilization ?? NaN) * 100],
     ['catch-ups run', catchups.length]
   ]
-  return { node, totalMs, stages, cpuMs }
+  return { node, totalMs, stages, cpuMs, window }
 }
 
-/** CPU time (user + system) of a process so far, from /proc. */
 function processCpuMs (pid: number | undefined): number {
-  if (pid === undefined) return NaN
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch {
-    return NaN
-  }
+  return pid === undefined ? NaN : cpuOf(pid).process
+}
+
+/** The catching-up node's main thread by stage (from its --cpu-prof profile), spawn → equal roots. */
+async function printProfileSplit (dir: string, pid: number | undefined, window: { fromUs: number, toUs: number }, records: number): Promise<void> {
+  const file = (await readdir(dir)).find(f => f.includes(`.${String(pid)}.0.`))
+  if (file === undefined) return
+  const split = stageSplit(path.join(dir, file), window.fromUs, window.toUs)
+  console.log(`  main thread of the catching-up node by stage, spawn → equal roots (us per record, --cpu-prof samples; busy ${fmt(split.busyMs, 0)} ms):`)
+  for (const [stage, ms] of [...split.byStage].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`    ${stage}: ${fmt(ms * 1000 / records, 1)}`)
 }
 
 function printStages (stages: Array<[string, number]>): void {
   for (const [name, ms] of stages) {
     if (name === 'catch-ups run') console.log(`  ${name}: ${ms}`)
+    else if (name.endsWith('%)')) console.log(`  ${name}: ${fmt(ms, 0)}`)
     else if (!Number.isNaN(ms)) report(`  ${name}`, ms, 'ms')
   }
 }
@@ -259,7 +269,8 @@ async function catchup (): Promise<void> {
   report(`  verify floor: ${missing} records on two threads`, missing / floor.twoThreads * 1000, 'ms')
   const env = { AETHEL_LOG_LEVEL: 'warn', AETHEL_PEERLESS_TIMEOUT: '120' }
   const profile = process.env.BENCH_CPU_PROF
-  const nodeEnv = (i: number): Record<string, string> => ({ ...(i === 1 ? { AETHEL_LOG_LEVEL: 'info' } : {}), ...(i === 1 && profile !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}) })
+  // node 1 catches up (its log has the breakdown); with BENCH_CPU_PROF every node writes a profile (file names carry the pid)
+  const nodeEnv = (i: number): Record<string, string> => ({ ...(i === 1 ? { AETHEL_LOG_LEVEL: 'info' } : {}), ...(profile !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}) })
   {
     const lattice = await startLattice(2, { env, nodeEnv })
     try {
@@ -278,13 +289,18 @@ async function catchup (): Promise<void> {
       printStages(run.stages)
       report('  CPU of the catching-up process (start included) per record', run.cpuMs * 1000 / missing, 'us')
       report('  CPU of the serving peer meanwhile per record', servedCpuMs * 1000 / missing, 'us')
+      if (profile !== undefined) console.log(`  profiles in ${profile}: catching up pid ${String(run.node.child.pid)}, serving pid ${String(a.child.pid)}`)
       report('  received per record', received / missing / 1024, 'KiB', { value: 0.9, better: 'lower' })
       report('  received / records as JSON', received / bytes, 'x', { value: 1.5, better: 'lower' })
-      if (profile !== undefined) await run.node.stop()
+      if (profile !== undefined) {
+        await Promise.all([run.node.stop(), a.stop()])
+        await printProfileSplit(profile, run.node.child.pid, run.window, missing)
+      }
     } finally {
       await lattice.destroy()
     }
   }
+  if (process.env.BENCH_CATCHUP_FRESH === '0') return
   {
     // Side by side with the harness row: a fresh node joins two peers that both hold the records.
     const lattice = await startLattice(3, { env, nodeEnv: (i) => nodeEnv(i === 2 ? 1 : 0) })
@@ -304,7 +320,10 @@ async function catchup (): Promise<void> {
       report('  process start → equal roots', run.totalMs / 1000, 's', { value: 0.5, better: 'lower' })
       printStages(run.stages)
       report('  received per record (from both peers)', received / missing / 1024, 'KiB', { value: 0.9, better: 'lower' })
-      if (profile !== undefined) await run.node.stop()
+      if (profile !== undefined) {
+        await run.node.stop()
+        await printProfileSplit(profile, run.node.child.pid, run.window, missing)
+      }
     } finally {
       await lattice.destroy()
     }
