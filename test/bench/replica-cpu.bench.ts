@@ -64,6 +64,11 @@ async function commitsAndWrites (node: NodeProcess): Promise<[number, number]> {
   return [await metric(node, 'lattice_ledger_commits_total'), await metric(node, 'lattice_ledger_writes_total')]
 }
 
+/** Catch-up traffic on a node: compressed bytes received, records applied, catch-ups avoided (heartbeats explained by records in flight). */
+async function catchupCounters (node: NodeProcess): Promise<[number, number, number]> {
+  return [await metric(node, 'lattice_catchup_bytes_total'), await metric(node, 'lattice_catchup_records_total'), await metric(node, 'lattice_sync_catchups_avoided_total')]
+}
+
 async function measure (profDir: string | undefined): Promise<{ phases: Phase[], floor: { verify: number, fsync: number }, pids: number[] }> {
   // info: the level a production node runs at
   const lattice = await startLattice(3, {
@@ -82,9 +87,14 @@ async function measure (profDir: string | undefined): Promise<{ phases: Phase[],
     await pacedWrites(write, 200, 1, 'warm')
     await new Promise(resolve => setTimeout(resolve, 500))
     const floor = { verify: verifyMs(), fsync: fsyncMs(lattice.dir) }
+    // the fixed cost: heartbeats, pings, timers of a node with nothing to do
+    const idleBefore = lattice.nodes.map(n => cpuOf(n.child.pid as number))
+    await new Promise(resolve => setTimeout(resolve, 2000))
+    const idle = lattice.nodes.map((n, i) => cpuSince(n.child.pid as number, idleBefore[i]).process / 2)
     for (const rate of [100, 500]) {
       const before = lattice.nodes.map(n => cpuOf(n.child.pid as number))
       const commits = await Promise.all(replicas.map(commitsAndWrites))
+      const catchupsBefore = await Promise.all(replicas.map(catchupCounters))
       const fromUs = monotonicUs()
       const { written, started } = await pacedWrites(write, rate, SECONDS, `cpu/${rate}`)
       const lastAck = Math.max(...written.map(w => w.ack))
@@ -92,6 +102,8 @@ async function measure (profDir: string | undefined): Promise<{ phases: Phase[],
       const toUs = monotonicUs()
       const cpu = lattice.nodes.map((n, i) => cpuSince(n.child.pid as number, before[i]))
       const after = await Promise.all(replicas.map(commitsAndWrites))
+      const catchups = (await Promise.all(replicas.map(catchupCounters))).map((c, i) => c.map((x, k) => x - catchupsBefore[i][k]))
+      const payloadBytes = written.length * (PAYLOAD.length + 300) * replicas.length
       const perCommit = after.map(([c, w], i) => (w - commits[i][1]) / Math.max(1, c - commits[i][0]))
       const toBoth = summary(written.map(w => Math.max(0, Math.max(...seen.map(m => m.get(w.id) as number)) - w.ack)))
       phases.push({
@@ -101,7 +113,9 @@ async function measure (profDir: string | undefined): Promise<{ phases: Phase[],
           `  achieved rate (acknowledged): ${fmt(written.length / ((lastAck - started) / 1000), 0)} records/s`,
           `  ack on writer → on both replicas' changes feeds: p50 ${fmt(toBoth.p50, 2)} ms, p99 ${fmt(toBoth.p99, 2)} ms, max ${fmt(toBoth.max, 2)} ms`,
           `  CPU per record, writer / replica 1 / replica 2: ${cpu.map(c => fmt(c.process / written.length, 3)).join(' / ')} ms (main thread ${cpu.map(c => fmt(c.main / written.length, 3)).join(' / ')} ms)`,
-          `  records per group commit on the replicas: ${perCommit.map(x => fmt(x, 1)).join(' / ')}`
+          `  records per group commit on the replicas: ${perCommit.map(x => fmt(x, 1)).join(' / ')}`,
+          `  idle CPU (heartbeats, pings, timers), writer / replicas: ${idle.map(x => fmt(x, 1)).join(' / ')} ms per second = ${idle.map(x => fmt(x / rate, 3)).join(' / ')} ms per record at this rate`,
+          `  catch-ups during steady writing (both replicas): ${fmt(catchups.reduce((a, c) => a + c[0], 0) / 1024, 1)} KiB received (${fmt(100 * catchups.reduce((a, c) => a + c[0], 0) / payloadBytes, 1)}% of the records' ~1.3 KiB each), ${catchups.reduce((a, c) => a + c[1], 0)} records applied from them, ${catchups.reduce((a, c) => a + c[2], 0)} avoided (records in flight)`
         ]
       })
     }

@@ -5,7 +5,10 @@
  * no added delay when idle and far fewer messages (each costs Noise, pnet and Yamux framing on every
  * link) under load. One drain loop keeps them in seq order on the wire.
  * In: records go to the ledger (the one membership gate: records of non-members are rejected there);
- * a gap (buffered records) asks the delivering peer for a catch-up.
+ * a gap (buffered records) asks the delivering peer for a catch-up unless it closes within
+ * GAP_GRACE_MS: under load most gaps are messages verified out of order (a large batch on the
+ * verifier's threads, the next small one inline) and close a few milliseconds later, and a catch-up
+ * for them re-sends records already here (`lattice_sync_catchups_avoided_total`).
  */
 import { toWireRecord } from '../../../packages/contracts/src/record.js'
 import type { LedgerRecord, StoredRecord } from '../ledger/interface.js'
@@ -24,9 +27,14 @@ export interface GossipComponents {
   applied(records: readonly StoredRecord[]): void
 }
 
+/** How long a gap in gossiped records may stay open before this node asks the delivering peer. */
+export const GAP_GRACE_MS = 250
+
 export class Gossip {
   private readonly pending: LedgerRecord[] = []
   private publishing: Promise<void> | undefined
+  /** The oldest gap still open: records buffered for want of earlier ones, and who delivered them. */
+  private gap: { since: number, from: string } | undefined
 
   constructor (private readonly ctx: SyncContext, private readonly components: GossipComponents) {}
 
@@ -68,8 +76,23 @@ export class Gossip {
       }
       const outsiders = result.rejected.filter(r => r.reason === 'unknown_origin')
       if (outsiders.length > 0) ctx.peerWarnings.warn(from, 'records from a non-member dropped', { origins: [...new Set(outsiders.map(r => r.origin))], from })
-      if (result.buffered > 0) this.components.catchUp(from, 'gap')
+      if (result.buffered > 0) this.gap ??= { since: ctx.clock(), from }
     }).catch((err: Error) => { ctx.peerWarnings.warn(from, 'gossip ingest failed', { from, err: err.message }) })
+  }
+
+  /** Each tick: a gap that closed needs nothing; one still open after the grace period starts a catch-up. */
+  checkGap (now: number): void {
+    if (this.gap === undefined) return
+    // P2P off or gossip paused (http mode): heartbeats and the HTTP rounds take over
+    if (this.ctx.p2p() === undefined) { this.gap = undefined; return }
+    if (this.ctx.ledger.bufferedCount() === 0) {
+      this.gap = undefined
+      this.ctx.metrics.catchupsAvoided.inc()
+    } else if (now - this.gap.since >= GAP_GRACE_MS) {
+      const { from } = this.gap
+      this.gap = undefined
+      this.components.catchUp(from, 'gap')
+    }
   }
 
   /** This node's signed heartbeat: its state digest, so peers can tell whether to catch up. */

@@ -54,7 +54,7 @@ export function createSyncMetrics (registry: Registry): SyncMetrics {
     tlsRejected: new Counter({ name: 'lattice_http_sync_tls_rejected_total', help: 'HTTP sync exchanges refused because the other node\'s certificate did not verify against the trusted CA bundle, by reason', labelNames: ['reason'] as const, registers }),
     rejected: new Counter({ name: 'lattice_p2p_rejected_messages_total', help: 'Gossip messages dropped, heartbeats and catch-up requests refused, by reason (records are judged by the ledger: lattice_ledger_rejected_records_total)', labelNames: ['reason'] as const, registers }),
     peerDiverged: new Gauge({ name: 'lattice_peer_diverged', help: '1 when the peer\'s state differs from this node\'s beyond the grace period (per peer heard from in the last three heartbeats)', labelNames: ['peer'] as const, registers }),
-    catchupsAvoided: new Counter({ name: 'lattice_sync_catchups_avoided_total', help: 'Heartbeats whose difference from this node\'s state was explained by records still in flight (they arrived within the grace period, or the peer held nothing this node lacked): no catch-up started', registers }),
+    catchupsAvoided: new Counter({ name: 'lattice_sync_catchups_avoided_total', help: 'Catch-ups not started because records were still in flight: heartbeats whose records arrived within the grace period (or held nothing this node lacked), gaps in gossip that closed within theirs', registers }),
     gossipPublished: new Counter({ name: 'lattice_gossip_published_total', help: 'Gossip published: records (counted per record) and heartbeats', labelNames: ['type'] as const, registers }),
     setMode: (current: EffectiveMode) => {
       for (const x of EFFECTIVE_MODES) mode.set({ mode: x }, x === current ? 1 : 0)

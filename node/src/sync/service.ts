@@ -258,6 +258,7 @@ class HybridSyncService implements SyncService {
     }
     this.ownHead.tick(now)
     this.heartbeats.checkLeads(now)
+    this.gossip.checkGap(now)
     const view = this.mode.view()
     // HTTP rounds run while HTTP sync is on, and while the node asks for its own head and P2P has not answered
     const p2pUsable = this.transport?.running === true && view.gossipEnabled && this.c.peers.bootstrap().length > 0
