@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../../../packages/log/src/index.js'
 import type { RejectReason } from './interface.js'
-import { checkRecord, verifySignatureAsync, type RecordLimits } from './record.js'
+import { checkRecord, verifySignature, verifySignatureAsync, type RecordLimits } from './record.js'
 
 /** Per record: its canonical payload when every check passed, else why it failed. */
 export type VerifyOutcome = { ok: true, canonicalPayload: string } | { ok: false, reason: RejectReason }
@@ -61,6 +61,13 @@ export interface VerifyWorkerResult {
 }
 
 const DEFAULT_MIN_WORKER_BATCH = 32
+/**
+ * Requests up to this size (a gossip message: one record, or the few queued behind a publish) are
+ * checked synchronously on the calling thread: a thread-pool round trip per record costs more CPU than
+ * the check (88 against 64 us per Ed25519 verification) and, on a loaded machine, waits for a pool
+ * thread to be scheduled, which was the longest stage of gossip propagation (test/bench/sync.bench.ts).
+ */
+const INLINE_MAX = 4
 
 /** The full check of one record on the calling thread (the workers run exactly this, synchronously). */
 export function checkOne (record: unknown, signature: boolean, limits: RecordLimits, verify: (r: { origin: string, id: string, sig: string }) => boolean): VerifyOutcome {
@@ -175,6 +182,7 @@ export function createRecordVerifier (init: RecordVerifierInit, components: Reco
   return {
     async verify (request) {
       const n = request.records.length
+      if (n <= INLINE_MAX) return request.records.map((r, i) => checkOne(r, request.signature[i], init.limits, verifySignature))
       if (closed || size === 0 || n < minWorkerBatch) return await checkHere(request, init.limits)
       // one chunk per thread: both cores work on one batch, and answers come back per chunk
       const chunks = Math.max(1, pool().length)
