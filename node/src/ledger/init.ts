@@ -20,6 +20,8 @@ export interface LedgerInit {
   integrityQuickCheck?: boolean
   /** Records per transaction at most (default 5,000): bounds how long one group commit holds the event loop. */
   maxGroupRecords?: number
+  /** Sign new local records on a worker thread, a group at a time (default true; false: on the libuv thread pool). */
+  signInWorker?: boolean
   /** Worker threads verifying remote records (default: the cores, at most 2; 0 verifies on the main thread and the libuv pool). */
   verifyThreads?: number
   /** How long an idempotency key is remembered (default 24 h, as payment APIs do); pruned as writes go. */

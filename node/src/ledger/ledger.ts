@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events'
 import type { DatabaseSync } from 'node:sqlite'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { classifyStorageError, openDatabase, StorageCorruptError } from '../storage/index.js'
+import { createBatchSigner, type BatchSigner } from './batch-signer.js'
 import { coldStart } from './cold-start.js'
 import { createLedgerCore, type LedgerCore } from './core.js'
 import { InvalidEntryError, LedgerClosedError } from './errors.js'
@@ -38,6 +39,8 @@ class SqliteLedger implements Ledger {
   private readonly reader: LedgerReader
   private readonly idempotency: IdempotencyIndex
   private readonly writes: WritePath
+  /** Signs new local records, a group at a time, on a worker thread. */
+  private readonly batchSigner: BatchSigner
   private readonly integrity: IntegrityRunner
   /** Ingests between their start and their submission to the write path (signature checks in flight). */
   private readonly verifying = new Set<Promise<unknown>>()
@@ -62,10 +65,13 @@ class SqliteLedger implements Ledger {
       quickCheck: init.integrityQuickCheck ?? false
     }, core, guard)
     this.integrity.opened(problems)
+    const signer = createRecordSigner(components.privateKey, core.origin)
+    this.batchSigner = createBatchSigner({ worker: init.signInWorker ?? true }, { privateKey: components.privateKey, signer, logger: core.log })
     this.writes = createWritePath({ maxBuffered: this.maxBuffered, maxGroupRecords: init.maxGroupRecords ?? DEFAULT_MAX_GROUP_RECORDS }, {
       db,
       core,
-      signer: createRecordSigner(components.privateKey, core.origin),
+      signer,
+      batchSigner: this.batchSigner,
       idempotency: this.idempotency,
       onCommitted: (draft) => { this.afterCommit(draft) }
     })
@@ -195,6 +201,7 @@ class SqliteLedger implements Ledger {
     // Ingests still verifying will submit; let them, then flush the last group.
     await Promise.allSettled([...this.verifying])
     await this.writes.drain()
+    await this.batchSigner.close()
     await this.integrity.stop()
     await this.recordVerifier.close()
     lifecycle.closed = true

@@ -1,13 +1,16 @@
 /**
  * Presigning: before a group's transaction, with the event loop free, give the group's new local
- * records their seqs and sign them in parallel on the thread pool. Only one group is in flight, so
- * the head read here is still the head when the transaction runs; if something moved it anyway,
- * the write path notices (first seq no longer next) and signs synchronously instead.
+ * records their seqs and sign them all in one batch on the sign worker (batch-signer.ts). The group
+ * commit prepares the next group while the one before it commits, so the seqs start after that
+ * group's presigned ones; if something moved the head otherwise (that group failed or replayed an
+ * idempotent request, our own records came back from a peer), the write path notices (first seq no
+ * longer next) and signs synchronously instead.
  */
 import type { LedgerCore } from './core.js'
 import type { IdempotencyIndex, CheckedEntry } from './idempotency.js'
 import type { LedgerRecord, NewEntry, RecordBody } from './interface.js'
-import { recordId, type RecordSigner } from './record.js'
+import type { BatchSigner } from './batch-signer.js'
+import { recordId } from './record.js'
 
 /** A local append as the write path queues it. */
 export interface AppendOp {
@@ -27,10 +30,13 @@ export function localBody (core: LedgerCore, seq: number, e: CheckedEntry): Reco
   return { origin: core.origin, seq, ts: core.now(), key: e.key, payload }
 }
 
-export async function presignAppends (core: LedgerCore, signer: RecordSigner, idempotency: IdempotencyIndex, ops: AppendOp[]): Promise<void> {
-  let head = core.state.head(core.origin)
+/**
+ * Sign the ops' new records for the seqs after `head` (the committed head plus what groups still
+ * ahead of this one were presigned for). Returns how many records it signed.
+ */
+export async function presignAppends (core: LedgerCore, signer: BatchSigner, idempotency: IdempotencyIndex, ops: AppendOp[], head: number): Promise<number> {
   const keys = new Set<string>()
-  const signing: Array<Promise<void>> = []
+  const unsigned: LedgerRecord[] = []
   for (const op of ops) {
     op.presigned = undefined
     const key = op.idempotencyKey
@@ -44,8 +50,11 @@ export async function presignAppends (core: LedgerCore, signer: RecordSigner, id
       const body = localBody(core, ++head, e)
       return { ...body, id: recordId(body, e.canonicalPayload), sig: '' }
     })
-    signing.push(...records.map(async (r) => { r.sig = await signer.signAsync(r.id) }))
+    unsigned.push(...records)
     op.presigned = records
   }
-  await Promise.all(signing)
+  if (unsigned.length === 0) return 0
+  const sigs = await signer.signMany(unsigned.map((r) => r.id))
+  for (let i = 0; i < unsigned.length; i++) unsigned[i].sig = sigs[i]
+  return unsigned.length
 }

@@ -104,6 +104,36 @@ describe('local appends', () => {
     expect(fresh.map((r) => r.seq)).toEqual([3, 4])
   })
 
+  it('signs a group while the one before it commits; groups that use fewer seqs than signed for (replays) leave no gap', async () => {
+    const l = await fx.ledgerFor(fx.nodes[0], 'pipeline.db')
+    const turn = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
+    // Waves over several event-loop turns, so that groups form while earlier ones sign and commit;
+    // every wave repeats the previous wave's idempotency key, which may still be uncommitted.
+    const writes: Array<Promise<Array<{ seq: number, id: string }>>> = []
+    const keyed = new Map<string, Array<Promise<Array<{ id: string }>>>>()
+    for (let wave = 0; wave < 12; wave++) {
+      for (let i = 0; i < 8; i++) writes.push(l.append([{ key: `w${wave}/${i}`, payload: { wave, i } }]))
+      for (const k of [`req-${wave}`, `req-${Math.max(0, wave - 1)}`]) {
+        const p = l.append([{ key: k, payload: 'same' }], { idempotencyKey: k })
+        keyed.set(k, [...(keyed.get(k) ?? []), p])
+        writes.push(p)
+      }
+      await turn()
+    }
+    await Promise.all(writes)
+    for (const [, answers] of keyed) {
+      const ids = (await Promise.all(answers)).map((r) => r[0].id)
+      expect(new Set(ids).size).toBe(1)
+    }
+    // 96 plain records and one per key: seqs 1..108 without a gap, every record signed right.
+    const stored = l.listByOrigin(fx.nodes[0].id, 1, undefined, 1000)
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 108 }, (_, i) => i + 1))
+    const other = await fx.ledgerFor(fx.nodes[1], 'pipeline-other.db')
+    const result = await other.ingest(stored.map(strip))
+    expect(result.rejected).toEqual([])
+    expect(result.applied).toHaveLength(108)
+  })
+
   it('accepts idempotency keys up to the length the API documents, and refuses longer ones', async () => {
     const l = await fx.ledgerFor(fx.nodes[0], 'idem-len.db')
     const longest = 'k'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH)

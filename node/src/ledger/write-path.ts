@@ -5,6 +5,7 @@
  * all its callers with a StorageError and changes nothing.
  */
 import type { DatabaseSync } from 'node:sqlite'
+import type { BatchSigner } from './batch-signer.js'
 import { classifyStorageError, createGroupCommitter, type GroupOutcome } from '../storage/index.js'
 import { META_COUNT, META_ROOT, type LedgerCore } from './core.js'
 import { IdempotencyConflictError } from './errors.js'
@@ -35,6 +36,8 @@ export interface WritePathComponents {
   db: DatabaseSync
   core: LedgerCore
   signer: RecordSigner
+  /** Signs a group's new records ahead of its transaction, in one batch. */
+  batchSigner: BatchSigner
   idempotency: IdempotencyIndex
   /** After COMMIT, once memory shows the group: events, metrics, the integrity report. Must not throw. */
   onCommitted(draft: Draft): void
@@ -113,10 +116,23 @@ export function createWritePath (init: WritePathInit, components: WritePathCompo
     }
   }
 
+  /** Records presigned for groups not settled yet (their seqs are taken unless the group fails). */
+  let reserved = 0
+  const reservations = new Map<WriteOp[], number>()
   const committer = createGroupCommitter<WriteOp, WriteResult>({
     db: components.db,
     execute,
-    prepare: async (ops) => { await presignAppends(core, signer, idempotency, ops.filter((op): op is AppendOp => op.kind === 'append')) },
+    prepare: async (ops) => {
+      // A group ahead of this one may still be uncommitted: its presigned records come first.
+      const head = core.state.head(core.origin) + reserved
+      const signed = await presignAppends(core, components.batchSigner, idempotency, ops.filter((op): op is AppendOp => op.kind === 'append'), head)
+      reservations.set(ops, signed)
+      reserved += signed
+    },
+    settled: (ops) => {
+      reserved -= reservations.get(ops) ?? 0
+      reservations.delete(ops)
+    },
     mapError: (err) => classifyStorageError(core.dbPath, err),
     weight: (op) => (op.kind === 'append' ? op.entries.length : op.items.length),
     maxGroupWeight: init.maxGroupRecords,

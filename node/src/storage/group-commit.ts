@@ -4,11 +4,13 @@
  *
  * The flush runs on setImmediate, after the current poll phase: every request that arrived in the
  * same event-loop turn joins the group. An optional async `prepare` runs first (the ledger signs its
- * new records there, on the thread pool, while the event loop stays free); then the transaction runs
- * synchronously (node:sqlite), so no other code observes a half-applied group. One group is in flight
- * at a time: submissions during it form the next group. If the transaction fails, every caller of the
- * group is rejected and `rollback` lets the owner discard what it prepared; otherwise `commit`
- * publishes it.
+ * new records there, on a worker thread, while the event loop stays free); then the transaction runs
+ * synchronously (node:sqlite), so no other code observes a half-applied group. Transactions run one
+ * at a time, in submission order. Preparing is pipelined: the moment a group's prepare has finished,
+ * what was submitted meanwhile becomes the next group and starts its prepare, before the first
+ * group's transaction, so the next signatures are made on the other core while this one commits;
+ * at most one group prepares at a time. If the transaction fails, every caller of the group is
+ * rejected and `rollback` lets the owner discard what it prepared; otherwise `commit` publishes it.
  */
 import type { DatabaseSync } from 'node:sqlite'
 
@@ -25,10 +27,13 @@ export interface GroupOutcome<R> {
 export interface GroupCommitInit<Op, R> {
   db: DatabaseSync
   /**
-   * Async work before the transaction (e.g. signing on the thread pool). No other group runs
-   * meanwhile, so what it reads stays valid for `execute`. Throwing rejects the whole group.
+   * Async work before the transaction (e.g. signing on a worker thread). It may run while the
+   * previous group is still waiting for or inside its transaction (never while another prepare
+   * runs): what it assumes about that group, `execute` must check. Throwing rejects the whole group.
    */
   prepare?(ops: Op[]): Promise<void>
+  /** After each group, committed or failed (or failed to prepare): the owner forgets what it reserved for it. */
+  settled?(ops: Op[]): void
   /** Runs inside the open transaction; throws to fail the whole group. */
   execute(ops: Op[]): GroupOutcome<R>
   /** Maps a transaction failure to the error the callers get. */
@@ -65,8 +70,12 @@ interface Waiter<Op, R> {
 class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
   private queue: Array<Waiter<Op, R>> = []
   private scheduled = false
-  /** A group is between prepare and the end of its transaction. */
-  private inFlight = false
+  /** A group is in its prepare. */
+  private preparing = false
+  /** Groups taken and not settled yet (at most two: one committing or waiting, one preparing). */
+  private active = 0
+  /** The last group's run: the next one's transaction waits for it (transactions in order). */
+  private chain: Promise<void> = Promise.resolve()
   private drainWaiters: Array<() => void> = []
   commits = 0
 
@@ -89,17 +98,22 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
   }
 
   private idle (): boolean {
-    return this.queue.length === 0 && !this.scheduled && !this.inFlight
+    return this.queue.length === 0 && !this.scheduled && this.active === 0
+  }
+
+  private canStart (): boolean {
+    return !this.preparing && this.active < 2
   }
 
   private schedule (): void {
-    if (this.scheduled || this.inFlight) return
+    if (this.scheduled || !this.canStart()) return
     this.scheduled = true
     setImmediate(() => { this.flush() })
   }
 
   private flush (): void {
     this.scheduled = false
+    if (!this.canStart()) return
     const group = this.takeGroup()
     if (group.length === 0) {
       this.settled()
@@ -107,17 +121,33 @@ class SqliteGroupCommitter<Op, R> implements GroupCommitter<Op, R> {
     }
     if (this.init.prepare === undefined) {
       this.runGroup(group)
+      this.init.settled?.(group.map((w) => w.op))
       this.settled()
       return
     }
-    this.inFlight = true
-    this.init.prepare(group.map((w) => w.op)).then(
-      () => { this.runGroup(group) },
-      (err: unknown) => { this.fail(group, err) }
+    this.active++
+    this.preparing = true
+    const ops = group.map((w) => w.op)
+    const previous = this.chain
+    const run = this.init.prepare(ops).then(
+      () => {
+        this.preparing = false
+        // The next group starts preparing now, before this one's transaction blocks the thread.
+        if (this.queue.length > 0 && !this.scheduled && this.canStart()) this.flush()
+        return previous.then(() => { this.runGroup(group) })
+      },
+      async (err: unknown) => {
+        this.preparing = false
+        await previous
+        this.fail(group, err)
+      }
     ).finally(() => {
-      this.inFlight = false
+      this.active--
+      this.init.settled?.(ops)
       this.settled()
     })
+    // The next transaction waits for this one whatever happened to it.
+    this.chain = run.catch(() => {})
   }
 
   /** After a group: start the next one, or wake drain() waiters. */

@@ -145,7 +145,7 @@ describe('group commit', () => {
     expect(gc.commits).toBe(4)
   })
 
-  it('runs an async prepare before each transaction, one group at a time; a failing prepare rejects its group', async () => {
+  it('runs an async prepare before each transaction, the next group\'s while the previous one waits to commit, transactions in order; a failing prepare rejects its group', async () => {
     const db = openAt('p.db')
     db.exec('CREATE TABLE t (v INTEGER)')
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
@@ -158,6 +158,7 @@ describe('group commit', () => {
         if (ops.includes(99)) throw new Error('cannot prepare')
         if (ops.includes(1)) await new Promise<void>((resolve) => { release = resolve })
       },
+      settled: (ops) => { events.push(`settled ${ops.join(',')}`) },
       execute: (ops) => {
         events.push(`execute ${ops.join(',')}`)
         for (const v of ops) insert.run(v)
@@ -174,8 +175,11 @@ describe('group commit', () => {
     release?.()
     expect(await first).toEqual([1, 2])
     expect(await second).toEqual([3, 4])
-    expect(events).toEqual(['prepare 1,2', 'execute 1,2', 'prepare 3,4', 'execute 3,4'])
+    // 3,4 was submitted while 1,2 prepared: it prepares as soon as 1,2's prepare ended, before 1,2 commits
+    expect(events).toEqual(['prepare 1,2', 'prepare 3,4', 'execute 1,2', 'settled 1,2', 'execute 3,4', 'settled 3,4'])
+    events.length = 0
     await expect(gc.submit(99)).rejects.toThrow('cannot prepare')
+    expect(events).toEqual(['prepare 99', 'settled 99'])
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 4 })
     await gc.drain()
     expect(gc.pending).toBe(0)
