@@ -83,8 +83,8 @@ async function measure (profDir: string | undefined): Promise<{ phases: Phase[],
     const seen = replicas.map(() => new Map<string, number>())
     const stops = replicas.map((n, i) => followChanges(n, seen[i]))
     const write = recordWriter(writer, agent, PAYLOAD)
-    // warm up (JIT, connections) before measuring
-    await pacedWrites(write, 200, 1, 'warm')
+    // warm up (JIT: optimizing compiles run on V8Worker threads and would count as CPU per record; connections)
+    await pacedWrites(write, 500, 2, 'warm')
     await new Promise(resolve => setTimeout(resolve, 500))
     const floor = { verify: verifyMs(), fsync: fsyncMs(lattice.dir) }
     // the fixed cost: heartbeats, pings, timers of a node with nothing to do

@@ -6,7 +6,7 @@
  * link) under load. One drain loop keeps them in seq order on the wire.
  * In: records go to the ledger (the one membership gate: records of non-members are rejected there);
  * a gap (buffered records) asks the delivering peer for a catch-up unless it closes within
- * GAP_GRACE_MS: under load most gaps are messages verified out of order (a large batch on the
+ * GAP_GRACE_MS (1 s): under load most gaps are messages verified out of order (a large batch on the
  * verifier's threads, the next small one inline) and close a few milliseconds later, and a catch-up
  * for them re-sends records already here (`lattice_sync_catchups_avoided_total`).
  */
@@ -16,7 +16,7 @@ import { digest as vvDigest } from '../ledger/version-vector.js'
 import type { PrivateKey } from '@libp2p/interface'
 import { encodeGossip, MAX_GOSSIP_RECORDS } from './codec.js'
 import type { SyncContext } from './context.js'
-import { signHeartbeat } from './heartbeat.js'
+import { IN_FLIGHT_GRACE_MS, signHeartbeat } from './heartbeat.js'
 import { traceRecords } from '../util/record-trace.js'
 
 export interface GossipComponents {
@@ -27,8 +27,12 @@ export interface GossipComponents {
   applied(records: readonly StoredRecord[]): void
 }
 
-/** How long a gap in gossiped records may stay open before this node asks the delivering peer. */
-export const GAP_GRACE_MS = 250
+/**
+ * How long a gap in gossiped records may stay open before this node asks the delivering peer: the
+ * same grace as for heartbeats (records in flight): with 250 ms, catch-ups that applied nothing still
+ * ran at load average 40+.
+ */
+export const GAP_GRACE_MS = IN_FLIGHT_GRACE_MS
 
 export class Gossip {
   private readonly pending: LedgerRecord[] = []

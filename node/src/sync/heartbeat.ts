@@ -26,6 +26,9 @@ export async function verifyHeartbeat (hb: SignedHeartbeat): Promise<boolean> {
   }
 }
 
+/** How long records a peer showed (in a heartbeat, or by a gap) may take to arrive by gossip before this node asks for them. */
+export const IN_FLIGHT_GRACE_MS = 1000
+
 /** The sender's version vector, when the heartbeat carries one that its signed digest vouches for. */
 export function heartbeatVector (hb: Heartbeat): VersionVector | undefined {
   return hb.vv !== undefined && vvDigest(hb.vv) === hb.vvDigest ? hb.vv : undefined

@@ -14,7 +14,7 @@ import { digest as vvDigest } from '../ledger/version-vector.js'
 import type { SignedHeartbeat } from './codec.js'
 import type { SyncContext } from './context.js'
 import type { VersionVector } from '../ledger/interface.js'
-import { heartbeatCallsForCatchup, heartbeatVector, holdsMore, verifyHeartbeat } from './heartbeat.js'
+import { heartbeatCallsForCatchup, heartbeatVector, holdsMore, IN_FLIGHT_GRACE_MS, verifyHeartbeat } from './heartbeat.js'
 import { peerGraceMs, trackPeerState } from './peer-state.js'
 import { heartbeatFresh, type PeerHeartbeat } from './status.js'
 
@@ -24,8 +24,6 @@ export interface PeerHeartbeatsComponents {
   catchUp(peerId: string, reason: 'heartbeat'): void
 }
 
-/** How long records a peer's heartbeat showed may take to arrive by gossip before this node asks for them. */
-export const IN_FLIGHT_GRACE_MS = 1000
 
 /** A peer's heartbeat showed records this node lacks: what it held then, since when, who delivered it. */
 interface Lead { vv: VersionVector, since: number, from: string }
