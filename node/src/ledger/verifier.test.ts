@@ -12,8 +12,10 @@ async function mixedBatch (): Promise<{ records: unknown[], expected: Array<Veri
   const forged = { ...good[3], sig: good[4].sig }
   const badId = { ...good[5], payload: 'changed' }
   const malformed = { ...good[6], seq: -1 }
-  const records: unknown[] = [...good.slice(0, 10), forged, badId, ...good.slice(10, 20), malformed, null, ...good.slice(20)]
-  const expected = records.map(r => r === forged ? 'bad_signature' : r === badId ? 'bad_id' : r === malformed || r === null ? 'malformed' : true)
+  // the workers get the origins' keys from the main thread: an origin that is no Ed25519 peer ID has none
+  const noPeerId = { ...good[7], origin: 'not-a-peer-id' }
+  const records: unknown[] = [...good.slice(0, 10), forged, badId, ...good.slice(10, 20), malformed, null, noPeerId, ...good.slice(20)]
+  const expected = records.map(r => r === forged ? 'bad_signature' : r === badId ? 'bad_id' : r === malformed || r === null || r === noPeerId ? 'malformed' : true)
   return { records, expected }
 }
 

@@ -12,11 +12,11 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../../../packages/log/src/index.js'
-import type { RejectReason } from './interface.js'
-import { checkRecord, verifySignature, verifySignatureAsync, type RecordLimits } from './record.js'
+import type { KeyObject } from 'node:crypto'
+import { checkRecord, originPublicKey, verifySignatureAsync, type RecordLimits } from './record.js'
+import { fullCheck, type VerifyOutcome } from './record-checks.js'
 
-/** Per record: its canonical payload when every check passed, else why it failed. */
-export type VerifyOutcome = { ok: true, canonicalPayload: string } | { ok: false, reason: RejectReason }
+export type { VerifyOutcome } from './record-checks.js'
 
 export interface VerifyRequest {
   records: readonly unknown[]
@@ -52,6 +52,8 @@ export interface VerifyWorkerTask {
   records: readonly unknown[]
   signature: readonly boolean[]
   limits: RecordLimits
+  /** The public keys of the task's origins that are Ed25519 peer IDs (decoded here: the worker loads no libp2p code). */
+  keys: Array<[origin: string, key: KeyObject]>
 }
 
 /** A verify worker's answer. */
@@ -69,12 +71,16 @@ const DEFAULT_MIN_WORKER_BATCH = 32
  */
 const INLINE_MAX = 4
 
-/** The full check of one record on the calling thread (the workers run exactly this, synchronously). */
-export function checkOne (record: unknown, signature: boolean, limits: RecordLimits, verify: (r: { origin: string, id: string, sig: string }) => boolean): VerifyOutcome {
-  const checked = checkRecord(record, limits)
-  if (!('canonicalPayload' in checked)) return { ok: false, reason: checked.reason }
-  if (signature && !verify(record as { origin: string, id: string, sig: string })) return { ok: false, reason: 'bad_signature' }
-  return { ok: true, canonicalPayload: checked.canonicalPayload }
+/** The keys of the records' origins, for a worker task. */
+function keysOf (records: readonly unknown[]): Array<[string, KeyObject]> {
+  const keys = new Map<string, KeyObject>()
+  for (const r of records) {
+    const origin = (r as { origin?: unknown } | null)?.origin
+    if (typeof origin !== 'string' || keys.has(origin)) continue
+    const key = originPublicKey(origin)
+    if (key !== undefined) keys.set(origin, key)
+  }
+  return [...keys]
 }
 
 /** On this thread: shape and id here, signatures on the libuv pool (node:crypto's callback form). */
@@ -82,7 +88,8 @@ async function checkHere (request: VerifyRequest, limits: RecordLimits): Promise
   const outcomes: Array<VerifyOutcome | Promise<VerifyOutcome>> = []
   for (let i = 0; i < request.records.length; i++) {
     const r = request.records[i]
-    const shape = checkOne(r, false, limits, () => true)
+    const checked = checkRecord(r, limits)
+    const shape: VerifyOutcome = 'canonicalPayload' in checked ? { ok: true, canonicalPayload: checked.canonicalPayload } : { ok: false, reason: checked.reason }
     if (!shape.ok || !request.signature[i]) { outcomes.push(shape); continue }
     outcomes.push(verifySignatureAsync(r as { origin: string, id: string, sig: string }).then((ok): VerifyOutcome => ok ? shape : { ok: false, reason: 'bad_signature' }))
   }
@@ -172,7 +179,7 @@ export function createRecordVerifier (init: RecordVerifierInit, components: Reco
     const t = pool().reduce<VerifyThread | undefined>((best, x) => (best === undefined || x.load < best.load ? x : best), undefined)
     if (t === undefined) return await checkHere(part, init.limits)
     try {
-      return await t.run({ task: nextTask++, records: part.records, signature: part.signature, limits: init.limits })
+      return await t.run({ task: nextTask++, records: part.records, signature: part.signature, limits: init.limits, keys: keysOf(part.records) })
     } catch {
       // the worker died with this chunk: check it here (the death was logged once)
       return await checkHere(part, init.limits)
@@ -182,7 +189,7 @@ export function createRecordVerifier (init: RecordVerifierInit, components: Reco
   return {
     async verify (request) {
       const n = request.records.length
-      if (n <= INLINE_MAX) return request.records.map((r, i) => checkOne(r, request.signature[i], init.limits, verifySignature))
+      if (n <= INLINE_MAX) return request.records.map((r, i) => fullCheck(r, request.signature[i], init.limits, originPublicKey))
       if (closed || size === 0 || n < minWorkerBatch) return await checkHere(request, init.limits)
       // one chunk per thread: both cores work on one batch, and answers come back per chunk
       const chunks = Math.max(1, pool().length)
