@@ -16,6 +16,11 @@ export interface Logger {
   log(level: LogLevel, message: string, meta?: LogMeta): unknown
   /** A logger that adds `meta` to every line. */
   child(meta: LogMeta): Logger
+  /**
+   * Whether lines of `level` are written (winston's). A hot path asks before building a debug line:
+   * winston formats every line (timestamp, JSON) before its transport drops one below the level.
+   */
+  isLevelEnabled?(level: LogLevel): boolean
 }
 
 /**
