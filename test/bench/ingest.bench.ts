@@ -14,7 +14,7 @@ import path from 'node:path'
 import http from 'node:http'
 import { startNodeProcess } from '../../packages/testkit/src/node/index.js'
 import { fdatasyncRate, signRates, startBareServer } from './ingest-ceilings.js'
-import { cpuOf, cpuSince } from './proc-cpu.js'
+import { cpuOf, cpuSince, type CpuSample } from './proc-cpu.js'
 import { fmt, report, summary } from './stats.js'
 
 const PAYLOAD = 'x'.repeat(1024)
@@ -37,7 +37,15 @@ function poster (baseUrl: string, token: string, agent: http.Agent): Post {
   }
 }
 
-interface Run { perSecond: number, serverUsPerUnit: number, clientUsPerUnit: number }
+interface Run {
+  perSecond: number
+  seconds: number
+  units: number
+  /** The server's CPU in the run: the process, its main thread, and by thread name. */
+  server: CpuSample
+  serverUsPerUnit: number
+  clientUsPerUnit: number
+}
 
 /**
  * Closed loop: `inflight` workers send requests 0..requests-1 back to back. Rates and CPU are per
@@ -54,15 +62,27 @@ async function closedLoop (serverPid: number, requests: number, inflight: number
   const seconds = (performance.now() - started) / 1000
   const units = requests * unitsPerRequest
   const used = process.cpuUsage(client)
+  const cpu = cpuSince(serverPid, server)
   return {
     perSecond: units / seconds,
-    serverUsPerUnit: (cpuSince(serverPid, server).process * 1000) / units,
+    seconds,
+    units,
+    server: cpu,
+    serverUsPerUnit: (cpu.process * 1000) / units,
     clientUsPerUnit: (used.user + used.system) / units
   }
 }
 
+/**
+ * CPU per record in the node (all threads, then the main thread, the sign worker and V8's helper
+ * threads apart) and in this client, and how busy the node's main thread was: the event loop does
+ * everything but signing, so near 100% it is the stage that bounds the rate.
+ */
 function cpuLine (name: string, run: Run): void {
-  console.log(`  ${name}: CPU per record ${fmt(run.serverUsPerUnit, 1)} us in the node (all threads), ${fmt(run.clientUsPerUnit, 1)} us in the client`)
+  const us = (ms: number): string => fmt((ms * 1000) / run.units, 1)
+  const threads = [...run.server.threads].filter(([thread, ms]) => thread !== 'MainThread' && ms > 0).map(([thread, ms]) => `${thread} ${us(ms)}`).join(', ')
+  const busy = (run.server.main / 1000) / run.seconds
+  console.log(`  ${name}: CPU per record ${us(run.server.process)} us in the node (main thread ${us(run.server.main)}${threads === '' ? '' : `, ${threads}`}), ${fmt(run.clientUsPerUnit, 1)} us in the client; node main thread ${fmt(busy * 100, 0)}% busy`)
 }
 
 function ratioLine (figure: number, ceilings: Array<[string, number]>): void {
