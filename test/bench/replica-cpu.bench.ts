@@ -73,7 +73,11 @@ async function measure (profDir: string | undefined): Promise<{ phases: Phase[],
   // info: the level a production node runs at
   const lattice = await startLattice(3, {
     env: { AETHEL_LOG_LEVEL: 'info' },
-    nodeEnv: (i): Record<string, string> => (profDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profDir, String(i))}` } : {})
+    // BENCH_NODE_OPTIONS: runtime flags for the nodes (e.g. GC settings to compare)
+    nodeEnv: (i): Record<string, string> => {
+      const flags = [process.env.BENCH_NODE_OPTIONS ?? '', profDir !== undefined ? `--cpu-prof --cpu-prof-dir=${path.join(profDir, String(i))}` : ''].filter(f => f !== '').join(' ')
+      return flags === '' ? {} : { NODE_OPTIONS: flags }
+    }
   })
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   const phases: Phase[] = []
