@@ -182,7 +182,7 @@ async function verifyFloor (): Promise<{ oneCore: number, twoThreads: number }> 
  * Spawn `node` (restart on its data dir) and wait for its root to equal `root`. Returns the spawn →
  * equal roots time and the breakdown the node logs (libp2p started, each P2P catch-up's stages).
  */
-async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: string): Promise<{ node: NodeProcess, totalMs: number, stages: Array<[string, number]>, cpuMs: number, window: { fromUs: number, toUs: number } }> {
+async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: string): Promise<{ node: NodeProcess, totalMs: number, stages: Array<[string, number]>, cpuMs: number, threadsMs: Map<string, number>, window: { fromUs: number, toUs: number } }> {
   const spawned = Date.now()
   const started = performance.now()
   const fromUs = monotonicUs()
@@ -202,6 +202,7 @@ async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: stri
     return true
   }, 120_000, 'equal roots', 5)
   const cpuMs = processCpuMs(node.child.pid)
+  const threadsMs = node.child.pid === undefined ? new Map<string, number>() : cpuOf(node.child.pid).threads
   const window = { fromUs, toUs: fromUs + totalMs * 1000 }
   const at = (e: Record<string, unknown> | undefined): number => e === undefined ? NaN : Date.parse(String(e.timestamp)) - spawned
   const catchups = logLines(node, 'p2p catch-up')
@@ -218,7 +219,7 @@ async function catchUpFromStart (restart: () => Promise<NodeProcess>, root: stri
     ['main thread busy during the catch-ups (event loop utilization, %)', Number(first?.event_loop_utilization ?? NaN) * 100],
     ['catch-ups run', catchups.length]
   ]
-  return { node, totalMs, stages, cpuMs, window }
+  return { node, totalMs, stages, cpuMs, threadsMs, window }
 }
 
 function processCpuMs (pid: number | undefined): number {
@@ -288,6 +289,7 @@ async function catchup (): Promise<void> {
       report('  process start → equal roots', run.totalMs / 1000, 's', { value: 0.5, better: 'lower' })
       printStages(run.stages)
       report('  CPU of the catching-up process (start included) per record', run.cpuMs * 1000 / missing, 'us')
+      console.log(`    by thread (us per record): ${[...run.threadsMs].sort((x, y) => y[1] - x[1]).filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${fmt(ms * 1000 / missing, 0)}`).join(', ')}`)
       report('  CPU of the serving peer meanwhile per record', servedCpuMs * 1000 / missing, 'us')
       if (profile !== undefined) console.log(`  profiles in ${profile}: catching up pid ${String(run.node.child.pid)}, serving pid ${String(a.child.pid)}`)
       report('  received per record', received / missing / 1024, 'KiB', { value: 0.9, better: 'lower' })
