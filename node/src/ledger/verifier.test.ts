@@ -70,3 +70,22 @@ describe('record verifier', () => {
     expect(summarise(await verifier.verify({ records: records as LedgerRecord[], signature: records.map(() => true) }))).toEqual(expected)
   })
 })
+
+describe('record verifier without working threads', () => {
+  it('checks every batch on the main thread when its workers die before answering, and stops starting new ones', async () => {
+    const warnings: string[] = []
+    const logger = { ...createSilentLogger(), warn: (message: string) => { warnings.push(message) } } as unknown as ReturnType<typeof createSilentLogger>
+    const verifier = createRecordVerifier({ limits: DEFAULT_LIMITS, threads: 2, minWorkerBatch: 1, workerUrl: new URL('./no-such-verify-worker.js', import.meta.url) }, { logger })
+    try {
+      const { records, expected } = await mixedBatch()
+      for (let i = 0; i < 4; i++) expect(summarise(await verifier.verify({ records, signature: records.map(() => true) }))).toEqual(expected)
+      expect(warnings.at(-1)).toMatch(/keep failing before their first answer/)
+      const count = warnings.length
+      expect(summarise(await verifier.verify({ records, signature: records.map(() => true) }))).toEqual(expected)
+      expect(warnings).toHaveLength(count)
+    } finally {
+      await verifier.close()
+    }
+  })
+})
+

@@ -40,6 +40,8 @@ export interface RecordVerifierInit {
   threads?: number
   /** Batches smaller than this are checked on this thread (default 32). */
   minWorkerBatch?: number
+  /** The worker's module (default verify-worker.js beside this one). */
+  workerUrl?: URL
 }
 
 export interface RecordVerifierComponents {
@@ -63,6 +65,8 @@ export interface VerifyWorkerResult {
 }
 
 const DEFAULT_MIN_WORKER_BATCH = 32
+/** Workers in a row that may die before their first answer before the pool gives up on threads. */
+const MAX_STILLBORN = 3
 /**
  * Requests up to this size (a gossip message: one record, or the few queued behind a publish) are
  * checked synchronously on the calling thread: a thread-pool round trip per record costs more CPU than
@@ -108,16 +112,19 @@ class VerifyThread {
   /** Records sent and not answered: the pool gives the next chunk to the least loaded thread. */
   load = 0
   dead = false
+  /** It answered at least one task (a worker that dies before that probably cannot start at all). */
+  answered = false
   private readonly worker: Worker
 
-  constructor (onDeath: (t: VerifyThread, err: Error) => void) {
-    this.worker = new Worker(new URL('./verify-worker.js', import.meta.url))
+  constructor (url: URL, onDeath: (t: VerifyThread, err: Error) => void) {
+    this.worker = new Worker(url)
     // a pool must never keep the process alive; close() terminates it on a clean stop
     this.worker.unref()
     this.worker.on('message', (msg: VerifyWorkerResult) => {
       const p = this.pending.get(msg.task)
       if (p === undefined) return
       this.pending.delete(msg.task)
+      this.answered = true
       this.load -= p.size
       p.resolve(msg.outcomes)
     })
@@ -150,22 +157,32 @@ class VerifyThread {
 export function createRecordVerifier (init: RecordVerifierInit, components: RecordVerifierComponents): RecordVerifier {
   const size = Math.max(0, init.threads ?? Math.min(2, availableParallelism()))
   const minWorkerBatch = init.minWorkerBatch ?? DEFAULT_MIN_WORKER_BATCH
+  const workerUrl = init.workerUrl ?? new URL('./verify-worker.js', import.meta.url)
   const threads: VerifyThread[] = []
   let nextTask = 1
   let closed = false
   let startFailed = false
+  /** Workers in a row that died before answering anything: after a few, stop starting new ones. */
+  let stillborn = 0
 
   const onDeath = (t: VerifyThread, err: Error): void => {
     const i = threads.indexOf(t)
     if (i >= 0) threads.splice(i, 1)
-    if (!closed) components.logger.warn('verify worker stopped: its records are checked on the main thread; a new worker starts with the next batch', { err: err.message })
+    if (closed) return
+    stillborn = t.answered ? 0 : stillborn + 1
+    if (stillborn >= MAX_STILLBORN) {
+      startFailed = true
+      components.logger.warn('verify workers keep failing before their first answer: records are checked on the main thread from now on', { err: err.message })
+      return
+    }
+    components.logger.warn('verify worker stopped: its records are checked on the main thread; a new worker starts with the next batch', { err: err.message })
   }
 
   /** Started on first use: a node that never receives a large batch keeps no threads. */
   const pool = (): VerifyThread[] => {
     while (!closed && !startFailed && threads.length < size) {
       try {
-        threads.push(new VerifyThread(onDeath))
+        threads.push(new VerifyThread(workerUrl, onDeath))
       } catch (err) {
         startFailed = true
         components.logger.warn('verify workers cannot start: records are checked on the main thread', { err: (err as Error).message })
