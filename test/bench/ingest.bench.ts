@@ -9,7 +9,7 @@
  * thread: the signing thread pool included) and in this client.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import os, { availableParallelism } from 'node:os'
 import path from 'node:path'
 import http from 'node:http'
 import { startNodeProcess } from '../../packages/testkit/src/node/index.js'
@@ -85,8 +85,15 @@ function cpuLine (name: string, run: Run): void {
   console.log(`  ${name}: CPU per record ${us(run.server.process)} us in the node (main thread ${us(run.server.main)}${threads === '' ? '' : `, ${threads}`}), ${fmt(run.clientUsPerUnit, 1)} us in the client; node main thread ${fmt(busy * 100, 0)}% busy`)
 }
 
-function ratioLine (figure: number, ceilings: Array<[string, number]>): void {
-  console.log(`  against its ceilings: ${ceilings.map(([name, c]) => `${fmt(figure / c, 2)}x of ${name} (${fmt(c, 0)}/s)`).join(', ')}`)
+/**
+ * The figure against its ceilings, the last one the rate this machine's cores allow at the CPU per
+ * record just measured (node and client together): a figure near it is bound by CPU, not by waiting.
+ */
+function ratioLine (figure: number, run: Run, ceilings: Array<[string, number]>): void {
+  const cores = availableParallelism()
+  const cpuBound = (cores * 1e6) / (run.serverUsPerUnit + run.clientUsPerUnit)
+  const all: Array<[string, number]> = [...ceilings, [`${cores} cores at this CPU per record`, cpuBound]]
+  console.log(`  against its ceilings: ${all.map(([name, c]) => `${fmt(figure / c, 2)}x of ${name} (${fmt(c, 0)}/s)`).join(', ')}`)
 }
 
 export async function run (): Promise<void> {
@@ -124,21 +131,21 @@ export async function run (): Promise<void> {
         const r = await closedLoop(pid, 40, 2, 1000, async b => { await post('/api/lattice/records/batch', batchBody('batch', b, 1000)) })
         report('ingest, batch endpoint (1,000 records per request, 2 in flight)', r.perSecond, 'records/s', { value: BATCH_GOAL, better: 'higher' })
         cpuLine('batch', r)
-        ratioLine(r.perSecond, [['signing on one core', signing.oneCore], ['signing on the thread pool', signing.threadPool]])
+        ratioLine(r.perSecond, r, [['signing on one core', signing.oneCore], ['signing on the thread pool', signing.threadPool]])
       }
       {
         // The side-by-side harness's row (issue 14): batches of 64 records, 64 requests in flight.
         const r = await closedLoop(pid, 320, 64, 64, async b => { await post('/api/lattice/records/batch', batchBody('harness', b, 64)) })
         report('ingest, batch endpoint (batches of 64), 64 in flight', r.perSecond, 'records/s', { value: BATCH_GOAL, better: 'higher' })
         cpuLine('batches of 64', r)
-        ratioLine(r.perSecond, [['signing on one core', signing.oneCore], ['signing on the thread pool', signing.threadPool]])
+        ratioLine(r.perSecond, r, [['signing on one core', signing.oneCore], ['signing on the thread pool', signing.threadPool]])
       }
       {
         const r = await closedLoop(pid, 20_000, 64, 1, async i => { await post('/api/lattice/records', singleBody(i)) })
         report('ingest, single-record requests (64 in flight)', r.perSecond, 'records/s', { value: SINGLE_GOAL, better: 'higher' })
         cpuLine('single-record requests', r)
         // 64 in flight: a group commit holds at most 64 records, so fsyncs bound the rate at 64 per sync.
-        ratioLine(r.perSecond, [['the bare HTTP server', bareRate], ['signing on one core', signing.oneCore], ['signing on the thread pool', signing.threadPool], ['64 records per fdatasync', syncs * 64]])
+        ratioLine(r.perSecond, r, [['the bare HTTP server', bareRate], ['signing on one core', signing.oneCore], ['signing on the thread pool', signing.threadPool], ['64 records per fdatasync', syncs * 64]])
       }
       // Paced at 1,000 records/s for 5 s: acknowledgement latency.
       {
