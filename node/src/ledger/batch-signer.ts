@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../../../packages/log/src/index.js'
 import { ed25519KeyObject, type RecordSigner } from './record.js'
+import { ID_LENGTH, SIG_LENGTH, type SignWorkerResult, type SignWorkerTask } from './sign-protocol.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export interface BatchSigner {
@@ -29,26 +30,6 @@ export interface BatchSignerComponents {
   /** The same key on this thread: the fallback. */
   signer: RecordSigner
   logger: Logger
-}
-
-/** A record id: 64 lowercase hex digits. */
-export const ID_LENGTH = 64
-/** A signature: 64 bytes in base64url without padding. */
-export const SIG_LENGTH = 86
-
-/**
- * Message to the sign worker: the ids concatenated (one string clones far cheaper than an array of
- * a thousand).
- */
-export interface SignWorkerTask {
-  task: number
-  ids: string
-}
-
-/** The sign worker's answer: the signatures concatenated, in order. */
-export interface SignWorkerResult {
-  task: number
-  sigs: string
 }
 
 interface Pending {

@@ -4,7 +4,7 @@
  */
 import { sign, type KeyObject } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
-import { ID_LENGTH, type SignWorkerResult, type SignWorkerTask } from './batch-signer.js'
+import { ID_LENGTH, type SignWorkerResult, type SignWorkerTask } from './sign-protocol.js'
 
 const key = (workerData as { key: KeyObject }).key
 
