@@ -20,6 +20,7 @@ import net from 'node:net'
 import os from 'node:os'
 import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { neighbourPositions } from '../../packages/contracts/src/p2p-topology.js'
+import { followChanges, metric, pacedWrites, recordWriter, until } from './lattice-client.js'
 import { cpuOf, type CpuSample } from './proc-cpu.js'
 import { fmt, report, summary } from './stats.js'
 
@@ -29,38 +30,6 @@ interface Status { peer_count: number, mode: string, peers: Array<{ peer_id: str
 
 async function status (node: NodeProcess): Promise<Status> {
   return (await node.api<Status>('/api/lattice/p2p/status', { auth: false })).body
-}
-
-async function until (probe: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  // a probe that fails (a node too busy to answer within the client's timeout) counts as "not yet"
-  while (!await probe().catch(() => false)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, intervalMs))
-  }
-}
-
-/** Follow a node's change feed; `seen` gets the local arrival time (ms, performance clock) per record id. */
-function follow (node: NodeProcess, seen: Map<string, number>): () => void {
-  const req = http.get(`${node.url}/api/lattice/changes`, { headers: { authorization: `Bearer ${node.token}`, accept: 'text/event-stream' } }, res => {
-    let buf = ''
-    res.setEncoding('utf8')
-    res.on('data', (chunk: string) => {
-      const now = performance.now()
-      buf += chunk
-      let cut: number
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const event = buf.slice(0, cut)
-        buf = buf.slice(cut + 2)
-        const data = event.split('\n').find(x => x.startsWith('data: '))
-        if (data === undefined) continue
-        const rec = JSON.parse(data.slice(6)) as { id: string }
-        if (!seen.has(rec.id)) seen.set(rec.id, now)
-      }
-    })
-  })
-  req.on('error', () => {})
-  return () => { req.destroy() }
 }
 
 /** TCP bytes sent so far per node process on P2P connections (open sockets only), from `ss -tinp`. */
@@ -103,40 +72,19 @@ async function portBelowEphemeral (taken: Set<number>): Promise<number> {
   }
 }
 
-/** Sum of a counter over every node's /metrics (lines `name{…} value` or `name value`). */
+/** Sum of a counter over every node. */
 async function metricSum (nodes: NodeProcess[], name: string): Promise<number> {
-  const values = await Promise.all(nodes.map(async node => {
-    const text = await (await fetch(`${node.url}/metrics`)).text()
-    let sum = 0
-    for (const line of text.split('\n')) {
-      if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.split(' ').at(-1))
-    }
-    return sum
-  }))
-  return values.reduce((a, b) => a + b, 0)
+  return (await Promise.all(nodes.map(async node => await metric(node, name)))).reduce((a, b) => a + b, 0)
+}
+
+/** Wait for `probe`; a probe that fails (a node too busy to answer in the client's timeout) counts as "not yet". */
+async function eventually (probe: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs: number): Promise<void> {
+  await until(async () => await probe().catch(() => false), timeoutMs, what, intervalMs)
 }
 
 /** CPU ms all node processes used between two samples. */
 function cpuBetween (nodes: NodeProcess[], before: Map<number, CpuSample>, after: Map<number, CpuSample>): number {
   return nodes.reduce((sum, node) => sum + ((after.get(node.child.pid as number)?.process ?? 0) - (before.get(node.child.pid as number)?.process ?? 0)), 0)
-}
-
-async function write (node: NodeProcess, agent: http.Agent, key: string): Promise<{ id: string, ack: number }> {
-  return await new Promise((resolve, reject) => {
-    const body = JSON.stringify({ key, payload: PAYLOAD })
-    const req = http.request(`${node.url}/api/lattice/records`, { method: 'POST', agent, headers: { authorization: `Bearer ${node.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, res => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => { text += c })
-      res.on('end', () => {
-        const ack = performance.now()
-        if (res.statusCode !== 201) { reject(new Error(`write ${String(res.statusCode)}: ${text.slice(0, 200)}`)); return }
-        resolve({ id: (JSON.parse(text) as { id: string }).id, ack })
-      })
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
 }
 
 async function roots (nodes: NodeProcess[]): Promise<string[]> {
@@ -147,7 +95,7 @@ async function propagation (lattice: Lattice, n: number, rate: number, seconds: 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   const [origin, ...others] = lattice.nodes
   const seen = others.map(() => new Map<string, number>())
-  const stops = others.map((node, i) => follow(node, seen[i]))
+  const stops = others.map((node, i) => followChanges(node, seen[i]))
   try {
     // idle traffic first (heartbeats, liveness pings, gossipsub control): it grows with n (every node
     // hears every heartbeat), records' traffic grows with the rate
@@ -165,18 +113,9 @@ async function propagation (lattice: Lattice, n: number, rate: number, seconds: 
     const catchupRecordsBefore = await metricSum(lattice.nodes, 'lattice_catchup_records_total')
     const bytesBefore = p2pBytesSent(lattice.nodes)
     const cpuBefore = cpuMsOf(lattice.nodes)
-    const started = performance.now()
-    const acks: Array<Promise<{ id: string, ack: number }>> = []
-    // open loop: each write leaves at its scheduled time whether or not earlier ones were acknowledged
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / rate
-      const wait = due - performance.now()
-      if (wait > 1) await new Promise(resolve => setTimeout(resolve, wait))
-      acks.push(write(origin, agent, `scale/${n}/${rate}/${i}`))
-    }
-    const written = await Promise.all(acks)
+    const { written, started } = await pacedWrites(recordWriter(origin, agent, PAYLOAD), rate, seconds, `scale/${n}/${rate}`)
     const sendingMs = performance.now() - started
-    await until(async () => written.every(w => seen.every(m => m.has(w.id))), 300_000, 'every record on every node', 100)
+    await eventually(async () => written.every(w => seen.every(m => m.has(w.id))), 300_000, 'every record on every node', 100)
     const elapsedMs = performance.now() - started
     const bytesAfter = p2pBytesSent(lattice.nodes)
     const cpuAfter = cpuMsOf(lattice.nodes)
@@ -239,7 +178,7 @@ async function partition (lattice: Lattice, n: number, seconds: number): Promise
     await node.api('/api/lattice/sync/p2p?enabled=true', { method: 'POST' })
     await node.api('/api/lattice/sync/switch?mode=auto', { method: 'POST' })
   }
-  await until(async () => new Set(await roots(lattice.nodes)).size === 1, 300_000, 'equal roots', 100)
+  await eventually(async () => new Set(await roots(lattice.nodes)).size === 1, 300_000, 'equal roots', 100)
   const took = performance.now() - healed
   console.log(`${n} nodes, partition of ${seconds} s (${half.length} nodes cut off, each alone; ${rounds * 5} records on the connected half, ${Math.ceil(rounds / 5) * half.length} on the nodes cut off), load ${os.loadavg().map(l => fmt(l, 1)).join(' ')}:`)
   report('  heal → equal roots on all nodes', took, 'ms')
@@ -263,7 +202,7 @@ async function network (n: number): Promise<void> {
     startConcurrency: 3
   })
   try {
-    await until(async () => (await Promise.all(lattice.nodes.map(status))).every((s, i) => s.mode === 'P2P' && s.peer_count >= neighbourPositions(n, i).length && s.peers.every(p => p.last_heartbeat !== null)), 300_000, `${n} nodes connected to their neighbours`, 500)
+    await eventually(async () => (await Promise.all(lattice.nodes.map(status))).every((s, i) => s.mode === 'P2P' && s.peer_count >= neighbourPositions(n, i).length && s.peers.every(p => p.last_heartbeat !== null)), 300_000, `${n} nodes connected to their neighbours`, 500)
     const peers = (await Promise.all(lattice.nodes.map(status))).map(s => s.peer_count)
     console.log(`${n} nodes started and connected in ${fmt((performance.now() - startedAt) / 1000, 1)} s; peers per node ${Math.min(...peers)}-${Math.max(...peers)} (a full mesh: ${n - 1})`)
     for (const [rate, seconds] of runs) await propagation(lattice, n, rate, seconds ?? 10)
