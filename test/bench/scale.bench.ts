@@ -16,7 +16,6 @@
  */
 import { execFileSync } from 'node:child_process'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { neighbourPositions } from '../../packages/contracts/src/p2p-topology.js'
@@ -53,23 +52,6 @@ function p2pBytesSent (nodes: NodeProcess[]): Map<number, number> {
 
 function cpuMsOf (nodes: NodeProcess[]): Map<number, CpuSample> {
   return new Map(nodes.map(n => [n.child.pid as number, cpuOf(n.child.pid as number)]))
-}
-
-/**
- * A free port below the kernel's ephemeral range (32768+): the lattice's ports are chosen before its
- * nodes start in waves, and an OS-chosen port could meanwhile be taken by an outgoing connection.
- */
-async function portBelowEphemeral (taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000)
-    if (taken.has(port)) continue
-    const free = await new Promise<boolean>(resolve => {
-      const srv = net.createServer()
-      srv.once('error', () => { resolve(false) })
-      srv.listen({ host: '127.0.0.1', port, exclusive: true }, () => { srv.close(() => { resolve(true) }) })
-    })
-    if (free) { taken.add(port); return port }
-  }
 }
 
 /** Sum of a counter over every node. */
@@ -189,10 +171,7 @@ async function network (n: number): Promise<void> {
   // lower rate follows that shows the network's own figures
   const runs = (process.env.BENCH_SCALE_RATES ?? '100:5,5:20').split(',').map(r => r.split(':').map(Number))
   const startedAt = performance.now()
-  const taken = new Set<number>()
-  const ports = await Promise.all(Array.from({ length: n }, async () => ({ httpPort: await portBelowEphemeral(taken), p2pPort: await portBelowEphemeral(taken) })))
   const lattice = await startLattice(n, {
-    placement: (i) => ({ host: '127.0.0.1', ...ports[i] }),
     // fresh ledgers: no own-head wait (a starting node would wait for neighbours of later waves);
     // heartbeats at the default 5 s: every node hears every node's heartbeat, so their cost per node
     // grows with n (the idle figures below)

@@ -16,7 +16,8 @@ describe('a twelve-node lattice with bounded bootstrap sets', () => {
   beforeAll(async () => {
     // a 2-core CI machine: start the processes a few at a time
     lattice = await startLattice(N, {
-      env: { AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_LOG_LEVEL: 'info' },
+      // fresh ledgers: no own-head wait (the first waves' neighbours start later)
+      env: { AETHEL_HEARTBEAT_INTERVAL: '1', AETHEL_LOG_LEVEL: 'info', AETHEL_OWN_HEAD_TIMEOUT: '0' },
       bootstrap: neighbourPositions,
       startConcurrency: 4
     })

@@ -14,6 +14,28 @@ export async function freePort (host = '127.0.0.1'): Promise<number> {
   })
 }
 
+/**
+ * A free TCP port below the kernel's ephemeral range (32768 and up), not in `taken` (which it joins): for
+ * ports chosen long before their process listens (lattices started in waves), where an OS-chosen port
+ * could meanwhile become the local port of an outgoing connection and the listen fail with EADDRINUSE.
+ */
+export async function freePortBelowEphemeral (taken: Set<number>, host = '127.0.0.1'): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    if (taken.has(port)) continue
+    const free = await new Promise<boolean>(resolve => {
+      const srv = net.createServer()
+      srv.unref()
+      srv.once('error', () => { resolve(false) })
+      srv.listen({ host, port, exclusive: true }, () => { srv.close(() => { resolve(true) }) })
+    })
+    if (free) {
+      taken.add(port)
+      return port
+    }
+  }
+}
+
 /** Whether something accepts TCP connections on host:port. */
 export async function isListening (host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return await new Promise(resolve => {

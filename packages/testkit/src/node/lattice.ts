@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { disposeDir, tempDir } from '../artifacts.js'
-import { freePort } from '../ports.js'
+import { freePort, freePortBelowEphemeral } from '../ports.js'
 import { waitFor } from '../wait.js'
 import { prepareIdentity, startNodeProcess, writePskFile, type NodeProcess, type NodeProcessOptions } from './process.js'
 
@@ -45,9 +45,15 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
   const dir = await tempDir('lattice-')
   const token = randomBytes(24).toString('base64url')
   const pskFile = options.psk === false ? undefined : await writePskFile(dir)
+  // nodes started in waves listen long after their ports were chosen: outside the ephemeral range then
+  const taken = new Set<number>()
+  const inWavesOf = options.startConcurrency ?? n
+  const ports = async (): Promise<{ httpPort: number, p2pPort: number }> => inWavesOf < n
+    ? { httpPort: await freePortBelowEphemeral(taken), p2pPort: await freePortBelowEphemeral(taken) }
+    : { httpPort: await freePort(), p2pPort: await freePort() }
   const specs = await Promise.all(Array.from({ length: n }, async (_, i) => {
     const dataDir = path.join(dir, `node-${i}`)
-    const where = options.placement?.(i) ?? { host: '127.0.0.1', httpPort: await freePort(), p2pPort: await freePort() }
+    const where = options.placement?.(i) ?? { host: '127.0.0.1', ...await ports() }
     return { dataDir, peerId: await prepareIdentity(dataDir), ...where }
   }))
   const nodes: NodeProcess[] = []
@@ -63,7 +69,7 @@ export async function startLattice (n: number, options: LatticeOptions = {}): Pr
     replace (index, node) { nodes[index] = node }
   }
   try {
-    await inWaves(specs.length, options.startConcurrency ?? specs.length, async (i) => {
+    await inWaves(specs.length, inWavesOf, async (i) => {
       const spec = specs[i]
       const others = specs.filter((_, j) => j !== i)
       const peers = options.bootstrap !== undefined ? options.bootstrap(n, i).map(j => specs[j]) : others
