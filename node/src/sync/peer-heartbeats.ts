@@ -24,7 +24,6 @@ export interface PeerHeartbeatsComponents {
   catchUp(peerId: string, reason: 'heartbeat'): void
 }
 
-
 /** A peer's heartbeat showed records this node lacks: what it held then, since when, who delivered it. */
 interface Lead { vv: VersionVector, since: number, from: string }
 
