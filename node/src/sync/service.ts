@@ -59,7 +59,9 @@ class HybridSyncService implements SyncService {
   private lastSync: number | null = null
   private lastHttpRound: { at: number, ok: number, failed: number } | null = null
   private readonly onApplied = (records: StoredRecord[]): void => { this.gossip.publish(records.filter(r => r.origin === this.selfId)) }
-  private readonly onPeersChange = (): void => { this.transport?.redialNow() }
+  private readonly onPeersChange = (): void => {
+    this.transport?.peersChanged().catch((err: Error) => { this.c.logger.warn('libp2p restart for a new gossip topology failed', { err: err.message }) })
+  }
 
   /** Refuses writes until the node holds the highest seq of its own records its peers hold (own-head.ts). */
   private readonly ownHead: OwnHeadRecovery

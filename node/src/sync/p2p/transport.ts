@@ -6,18 +6,19 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
-import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import { CatchupError } from '../errors.js'
 import { decodeBatch, decodeGossip, decodeRequest, encodeFrame, type GossipMessage, type SyncBatch, type SyncRequest } from '../codec.js'
-import { afterFailure, afterSuccess, initialDialState, type BackoffInit, type DialState } from './backoff.js'
+import { afterFailure, afterSuccess, initialDialState, type DialState } from './backoff.js'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { createHost, type LatticeLibp2p } from './host.js'
-import { gossipTopology } from './topology.js'
+import { gossipTopology, type GossipTopologyKind } from './topology.js'
+import { pinnedListenAddrs } from './listen-ports.js'
+import type { CatchupOutcome, P2PTransportHandlers, P2PTransportInit, PeerInfo } from './interface.js'
 import { createLiveness, type Liveness } from './liveness.js'
 import { createGossipBudget } from './rate-limit.js'
 import { throttleWarnings, type ThrottledWarnings } from '../../util/log-throttle.js'
 import { peerIdOfMultiaddr } from '../../../../packages/contracts/src/peers-file.js'
-import type { ServedBatch } from '../reconcile.js'
 import type { Logger } from '../../../../packages/log/src/index.js'
 
 export const SYNC_PROTOCOL = '/aethel/lattice/sync/1.0.0'
@@ -32,59 +33,7 @@ const APPLY_CONCURRENCY = 2
 /** The client's "applied, send more" frame. */
 const ACK = new Uint8Array([0x61])
 
-export interface P2PTransportInit {
-  privateKey: PrivateKey
-  listen: string[]
-  topic: string
-  psk?: Uint8Array
-  backoff: BackoffInit
-  /** How often the reconnect loop looks at the bootstrap list, ms. */
-  reconnectTickMs: number
-  /** Dial and catch-up deadline, ms. */
-  timeoutMs: number
-  /**
-   * Every connected peer is pinged this often (ms), with this as deadline. A peer not heard from (ping
-   * answer, gossip, connection) for three intervals (at least 5 s) is hung up (liveness.ts).
-   */
-  livenessIntervalMs: number
-}
-
-export interface P2PTransportHandlers {
-  /** A message arrived on the topic from `from` (the peer that delivered it). */
-  onGossip: (msg: GossipMessage, from: string, size: number) => void
-  /** Undecodable topic message. */
-  onMalformed: (from: string, err: Error) => void
-  /** A topic message dropped because its sender is over its gossip budget. */
-  onOverBudget: (from: string, bytes: number) => void
-  onPeerConnected: (peerId: string) => void
-  /**
-   * The number of connected peers changed. When it dropped to 0 because the last peer went silent,
-   * `lastContact` is when it was last heard: the node has been peerless since then, not since now.
-   */
-  onPeersChanged: (count: number, lastContact?: number) => void
-  /** A peer stopped answering and its connections were closed. */
-  onPeerSilent: (peerId: string, silentMs: number) => void
-  /** Serve an inbound catch-up request: the bounded batches the requester lacks. */
-  serve: (req: SyncRequest, from: string) => Iterable<ServedBatch>
-  /** The current bootstrap multiaddrs (re-read each tick: the peers file may change). */
-  bootstrap: () => string[]
-  /** Nodes in the network, this one included (the members): picks the gossip topology at each start. */
-  networkSize: () => number
-}
-
-export interface PeerInfo {
-  peerId: string
-  addrs: string[]
-  rttMs: number | null
-}
-
-export interface CatchupOutcome {
-  batches: number
-  /** Compressed bytes received. */
-  bytes: number
-  /** Time spent decompressing and parsing batches, ms. */
-  decodeMs: number
-}
+export type { CatchupOutcome, P2PTransportHandlers, P2PTransportInit, PeerInfo } from './interface.js'
 
 export class P2PTransport {
   private readonly init: P2PTransportInit
@@ -92,6 +41,8 @@ export class P2PTransport {
   private readonly logger: Logger
   private node: LatticeLibp2p | undefined
   private listen: string[]
+  /** The gossip topology libp2p was started with (topology.ts). */
+  private topologyKind: GossipTopologyKind | undefined
   private reconnectTimer: NodeJS.Timeout | undefined
   private readonly dialState = new Map<string, DialState>()
   private readonly dialing = new Set<string>()
@@ -121,6 +72,7 @@ export class P2PTransport {
 
   private async doStart (): Promise<void> {
     const topology = gossipTopology(this.handlers.networkSize())
+    this.topologyKind = topology.kind
     const node = await createHost({ privateKey: this.init.privateKey, listen: this.listen, psk: this.init.psk, topology })
     node.addEventListener('peer:connect', (evt) => {
       const id = evt.detail.toString()
@@ -313,9 +265,20 @@ export class P2PTransport {
     await node.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.init.timeoutMs) })
   }
 
-  /** The bootstrap list changed (peers file): dial new peers now instead of at the next tick. */
-  redialNow (): void {
-    this.reconnectTick()
+  /**
+   * The peers file changed: dial new peers now, and restart libp2p when the network's size now calls
+   * for the other gossip topology (topology.ts). Gossipsub takes its mesh settings at start, and a node
+   * left flooding without a mesh among bounded neighbour sets would forward others' records by lazy
+   * gossip only (a gossipsub heartbeat later); the restart costs a second of being peerless.
+   */
+  async peersChanged (): Promise<void> {
+    if (this.node === undefined || this.starting !== undefined) return
+    const members = this.handlers.networkSize()
+    const wanted = gossipTopology(members).kind
+    if (wanted === this.topologyKind) { this.reconnectTick(); return }
+    this.logger.info('restarting libp2p: the network size calls for another gossip topology', { from: this.topologyKind, to: wanted, members })
+    await this.stop()
+    await this.start()
   }
 
   /** Keep every bootstrap peer connected: dial the missing ones, backing off per peer. */
@@ -344,14 +307,6 @@ export class P2PTransport {
 
   /** After a start on port 0, restart on the port the OS gave: peers have that address now. */
   private pinListenPorts (node: LatticeLibp2p): void {
-    const bound = node.getMultiaddrs().map(a => a.toString())
-    this.listen = this.listen.map(addr => {
-      if (!/\/tcp\/0(\/|$)/.test(addr)) return addr
-      const family = addr.startsWith('/ip6/') ? '/ip6/' : '/ip4/'
-      const host = addr.split('/')[2]
-      const match = bound.find(b => b.startsWith(`${family}${host}/tcp/`)) ?? bound.find(b => b.startsWith(family))
-      const port = match?.split('/')[4]
-      return port !== undefined ? addr.replace(/\/tcp\/0(\/|$)/, `/tcp/${port}$1`) : addr
-    })
+    this.listen = pinnedListenAddrs(this.listen, node.getMultiaddrs().map(a => a.toString()))
   }
 }
