@@ -14,12 +14,12 @@
  *     back to HTTP; each of them alone), writes on both sides, then healed: time to equal roots.
  * BENCH_SCALE_NODES=30,50 picks the sizes.
  */
-import { execFileSync } from 'node:child_process'
 import http from 'node:http'
 import os from 'node:os'
 import { startLattice, type Lattice, type NodeProcess } from '../../packages/testkit/src/node/index.js'
 import { neighbourPositions } from '../../packages/contracts/src/p2p-topology.js'
 import { followChanges, metric, pacedWrites, recordWriter, until } from './lattice-client.js'
+import { p2pBytesSent } from './p2p-egress.js'
 import { cpuOf, type CpuSample } from './proc-cpu.js'
 import { fmt, report, summary } from './stats.js'
 
@@ -29,25 +29,6 @@ interface Status { peer_count: number, mode: string, peers: Array<{ peer_id: str
 
 async function status (node: NodeProcess): Promise<Status> {
   return (await node.api<Status>('/api/lattice/p2p/status', { auth: false })).body
-}
-
-/** TCP bytes sent so far per node process on P2P connections (open sockets only), from `ss -tinp`. */
-function p2pBytesSent (nodes: NodeProcess[]): Map<number, number> {
-  const p2pPorts = new Set(nodes.map(n => String(n.p2pPort)))
-  const pids = new Set(nodes.map(n => n.child.pid))
-  const out = execFileSync('ss', ['-tinpH', 'state', 'established'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  const sent = new Map<number, number>()
-  const lines = out.split('\n')
-  for (let i = 0; i < lines.length - 1; i++) {
-    const m = /^\s*\d+\s+\d+\s+\S+:(\d+)\s+\S+:(\d+)\s+users:\(\("[^"]*",pid=(\d+),/.exec(lines[i])
-    if (m === null) continue
-    const [, local, remote, pidText] = m
-    const pid = Number(pidText)
-    if (!pids.has(pid) || (!p2pPorts.has(local) && !p2pPorts.has(remote))) continue
-    const bytes = /bytes_sent:(\d+)/.exec(lines[i + 1])
-    if (bytes !== null) sent.set(pid, (sent.get(pid) ?? 0) + Number(bytes[1]))
-  }
-  return sent
 }
 
 function cpuMsOf (nodes: NodeProcess[]): Map<number, CpuSample> {
