@@ -16,7 +16,7 @@ import { digest as vvDigest } from '../ledger/version-vector.js'
 import type { PrivateKey } from '@libp2p/interface'
 import { encodeGossip, MAX_GOSSIP_RECORDS } from './codec.js'
 import type { SyncContext } from './context.js'
-import { IN_FLIGHT_GRACE_MS, signHeartbeat } from './heartbeat.js'
+import { carriesVector, IN_FLIGHT_GRACE_MS, signHeartbeat } from './heartbeat.js'
 import { traceRecords } from '../util/record-trace.js'
 
 export interface GossipComponents {
@@ -39,6 +39,8 @@ export class Gossip {
   private publishing: Promise<void> | undefined
   /** The oldest gap still open: records buffered for want of earlier ones, and who delivered them. */
   private gap: { since: number, from: string } | undefined
+  /** The vector digest the last heartbeats carried, and how many heartbeats in a row it has been the same. */
+  private vectorSent: { digest: string, unchanged: number } | undefined
 
   constructor (private readonly ctx: SyncContext, private readonly components: GossipComponents) {}
 
@@ -102,11 +104,17 @@ export class Gossip {
   /** This node's signed heartbeat: its state digest, so peers can tell whether to catch up. */
   heartbeat (now: number): void {
     const t = this.ctx.p2p()
-    if (t === undefined) return
+    // back from P2P off: the first heartbeat carries the vector again
+    if (t === undefined) { this.vectorSent = undefined; return }
     const ledger = this.ctx.ledger
     const vv = ledger.versionVector()
-    // the vector itself too: a peer can tell records still in flight from records it lacks (peer-heartbeats.ts)
-    const body = { peerId: this.ctx.selfId, vvDigest: vvDigest(vv), merkleRoot: ledger.merkleRoot(), recordCount: ledger.recordCount(), ts: now, vv }
+    const digest = vvDigest(vv)
+    const unchanged = this.vectorSent?.digest === digest ? this.vectorSent.unchanged + 1 : 0
+    this.vectorSent = { digest, unchanged }
+    // the vector itself too: a peer can tell records still in flight from records it lacks
+    // (peer-heartbeats.ts). It grows with the network (every origin) and every node hears every
+    // heartbeat, so a vector the recent heartbeats already carried is left out: peers keep it by digest
+    const body = { peerId: this.ctx.selfId, vvDigest: digest, merkleRoot: ledger.merkleRoot(), recordCount: ledger.recordCount(), ts: now, ...(carriesVector(unchanged) ? { vv } : {}) }
     void (async () => {
       await t.publish(encodeGossip({ type: 'heartbeat', heartbeat: await signHeartbeat(this.components.privateKey, body) }))
       this.ctx.metrics.gossipPublished.inc({ type: 'heartbeat' })

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { digest } from '../ledger/version-vector.js'
-import { heartbeatCallsForCatchup, heartbeatVector, holdsMore, signHeartbeat, verifyHeartbeat } from './heartbeat.js'
+import { carriesVector, heartbeatCallsForCatchup, heartbeatVector, holdsMore, signHeartbeat, verifyHeartbeat } from './heartbeat.js'
 
 describe('heartbeat signatures', () => {
   it('verifies its own signature and rejects tampering or another key', async () => {
@@ -43,5 +43,12 @@ describe('heartbeat signatures', () => {
     expect(heartbeatCallsForCatchup(hb, 'r1', 'd2')).toBe(false)
     expect(heartbeatCallsForCatchup(hb, 'r2', 'd1')).toBe(false)
     expect(heartbeatCallsForCatchup(hb, 'r2', 'd2')).toBe(true)
+  })
+})
+
+describe('carriesVector', () => {
+  it('sends the vector while it changes and for two heartbeats after, then every twelfth heartbeat', () => {
+    // unchanged: heartbeats before this one that carried the same vector digest
+    expect([0, 1, 2, 3, 6, 11, 12, 13, 23, 24].map(carriesVector)).toEqual([true, true, false, false, false, false, true, false, false, true])
   })
 })

@@ -3,9 +3,10 @@
  * recordCount, ts}` signed with its libp2p key. Gossipsub runs unsigned (StrictNoSign, see host.ts),
  * so the signature is ours: a receiver checks it against the public key inside the peer ID.
  */
-import { peerIdFromString } from '@libp2p/peer-id'
+import { verify } from 'node:crypto'
 import type { PrivateKey } from '@libp2p/interface'
 import type { VersionVector } from '../ledger/interface.js'
+import { originPublicKey } from '../ledger/record.js'
 import { digest as vvDigest } from '../ledger/version-vector.js'
 import { heartbeatSigningBytes, type Heartbeat, type SignedHeartbeat } from './codec.js'
 
@@ -17,13 +18,28 @@ export async function signHeartbeat (privateKey: PrivateKey, body: Heartbeat): P
 /** True when `hb.sig` is the signature of `hb.peerId`'s key over the heartbeat's fields. */
 export async function verifyHeartbeat (hb: SignedHeartbeat): Promise<boolean> {
   try {
-    const key = peerIdFromString(hb.peerId).publicKey
+    // the KeyObject cached per peer (record.ts): building one per heartbeat cost more than the verify,
+    // and every node verifies every node's heartbeat
+    const key = originPublicKey(hb.peerId)
     if (key === undefined) return false
-    return await key.verify(heartbeatSigningBytes(hb), Buffer.from(hb.sig, 'base64url'))
+    return verify(null, heartbeatSigningBytes(hb), key, Buffer.from(hb.sig, 'base64url'))
   } catch {
     // not a peer ID with an inline key, or an undecodable signature
     return false
   }
+}
+
+/**
+ * Heartbeats carry the sender's vector while it changes and for VECTOR_REPEATS heartbeats after (a peer
+ * that missed one still gets it), then once every VECTOR_REFRESH heartbeats (for a peer that joined since; until then a peer without it
+ * catches up at once on a differing digest, as from an older node).
+ */
+export const VECTOR_REPEATS = 2
+export const VECTOR_REFRESH = 12
+
+/** Whether the heartbeat sent after `unchanged` heartbeats with the same vector carries it. */
+export function carriesVector (unchanged: number): boolean {
+  return unchanged < VECTOR_REPEATS || unchanged % VECTOR_REFRESH === 0
 }
 
 /** How long records a peer showed (in a heartbeat, or by a gap) may take to arrive by gossip before this node asks for them. */

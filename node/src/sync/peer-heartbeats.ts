@@ -7,8 +7,10 @@
  * (gossip is milliseconds behind), and a catch-up for them re-sends what is already arriving. So a
  * heartbeat that carries the sender's version vector starts a catch-up only when the sender holds
  * records this node lacks and they have not arrived within IN_FLIGHT_GRACE_MS (checked every tick);
- * the ones that did arrive count in `lattice_sync_catchups_avoided_total`. A heartbeat without a vector
- * (an older node) starts one at once, as before.
+ * the ones that did arrive count in `lattice_sync_catchups_avoided_total`. While a sender's vector stays
+ * the same its heartbeats leave it out (heartbeat.ts carriesVector): the vector kept from its last heartbeat
+ * that carried one stands in when the digests match. A heartbeat with neither (an older node, or a peer
+ * whose vector this node has not seen yet) starts one at once, as before.
  */
 import { digest as vvDigest } from '../ledger/version-vector.js'
 import type { SignedHeartbeat } from './codec.js'
@@ -30,6 +32,8 @@ interface Lead { vv: VersionVector, since: number, from: string }
 export class PeerHeartbeats {
   private readonly last = new Map<string, PeerHeartbeat>()
   private readonly leads = new Map<string, Lead>()
+  /** The last vector each peer's heartbeats carried: later ones leave it out while it stays the same (heartbeat.ts carriesVector). */
+  private readonly vectors = new Map<string, Pick<SignedHeartbeat, 'vv' | 'vvDigest'>>()
 
   constructor (private readonly ctx: SyncContext, private readonly components: PeerHeartbeatsComponents) {}
 
@@ -51,6 +55,7 @@ export class PeerHeartbeats {
       // A verdict from before a silence is not carried over: the grace period starts again.
       const previous = this.last.get(hb.peerId)
       const current = previous !== undefined && heartbeatFresh(previous, now, ctx.heartbeatIntervalMs) ? previous : undefined
+      if (hb.vv !== undefined) this.vectors.set(hb.peerId, { vv: hb.vv, vvDigest: hb.vvDigest })
       const state = trackPeerState(current, hb, own, now, peerGraceMs(ctx.heartbeatIntervalMs))
       this.last.set(hb.peerId, { at: now, merkleRoot: hb.merkleRoot, recordCount: hb.recordCount, vvDigest: hb.vvDigest, ...state })
       ctx.metrics.peerDiverged.set({ peer: hb.peerId }, state.diverged ? 1 : 0)
@@ -63,7 +68,9 @@ export class PeerHeartbeats {
         ctx.metrics.catchupsAvoided.inc()
       }
       if (!heartbeatCallsForCatchup(hb, own.merkleRoot, own.vvDigest)) return
-      const theirs = heartbeatVector(hb)
+      // a heartbeat without the vector: the one kept from this peer when its digest is the same
+      const kept = this.vectors.get(hb.peerId)
+      const theirs = heartbeatVector(hb.vv === undefined && kept?.vvDigest === hb.vvDigest ? { ...hb, vv: kept.vv } : hb)
       if (theirs === undefined) this.catchUpFrom(hb.peerId, from)
       else if (holdsMore(theirs, ownVector)) this.leads.set(hb.peerId, { vv: theirs, since: now, from })
       // the peer holds nothing this node lacks (this node is ahead): nothing to ask for
