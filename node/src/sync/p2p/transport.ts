@@ -6,7 +6,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { CatchupError } from '../errors.js'
 import { decodeBatch, decodeGossip, decodeRequest, encodeFrame, type GossipMessage, type SyncBatch, type SyncRequest } from '../codec.js'
 import { afterFailure, afterSuccess, initialDialState, type DialState } from './backoff.js'
@@ -78,14 +78,14 @@ export class P2PTransport {
       const id = evt.detail.toString()
       this.dialState.set(id, afterSuccess(Date.now()))
       this.liveness?.heard(id)
-      this.handlers.onPeersChanged(node.getPeers().length)
+      this.handlers.onPeersChanged(connectedPeers(node).length)
       this.handlers.onPeerConnected(id)
     })
     node.addEventListener('peer:disconnect', (evt) => {
       const id = evt.detail.toString()
       const lastContact = this.liveness?.disconnected(id)
       this.budget.forget(id)
-      const count = node.getPeers().length
+      const count = connectedPeers(node).length
       this.handlers.onPeersChanged(count, count === 0 ? lastContact : undefined)
     })
     const pubsub = node.services.pubsub
@@ -121,7 +121,7 @@ export class P2PTransport {
     this.reconnectTimer = setInterval(() => { this.reconnectTick() }, this.init.reconnectTickMs)
     this.reconnectTimer.unref()
     this.liveness = createLiveness({ intervalMs: this.init.livenessIntervalMs }, {
-      peers: () => node.getPeers(),
+      peers: () => connectedPeers(node),
       ping: async (peer, signal) => await node.services.ping.ping(peer, { signal }),
       hangUp: async (peer) => { await node.hangUp(peer) },
       onSilent: this.handlers.onPeerSilent
@@ -153,7 +153,7 @@ export class P2PTransport {
     return this.node?.getMultiaddrs().map(a => a.toString()) ?? []
   }
 
-  peerCount (): number { return this.node?.getPeers().length ?? 0 }
+  peerCount (): number { return (this.node !== undefined ? connectedPeers(this.node).length : 0) }
 
   peers (): PeerInfo[] {
     const node = this.node
@@ -287,7 +287,7 @@ export class P2PTransport {
     if (node === undefined) return
     const now = Date.now()
     const self = this.peerId()
-    const connected = new Set(node.getPeers().map(p => p.toString()))
+    const connected = new Set(connectedPeers(node).map(p => p.toString()))
     for (const addr of this.handlers.bootstrap()) {
       const id = peerIdOfMultiaddr(addr)
       if (id === undefined || id === self || connected.has(id) || this.dialing.has(id)) continue
@@ -309,4 +309,15 @@ export class P2PTransport {
   private pinListenPorts (node: LatticeLibp2p): void {
     this.listen = pinnedListenAddrs(this.listen, node.getMultiaddrs().map(a => a.toString()))
   }
+}
+
+/**
+ * The peers with an open connection, once each. libp2p's getPeers() does the same through a PeerSet,
+ * which parses every peer ID again from its string (base58, key decoding) on each call: the reconnect
+ * loop's every tick, each liveness round and the status cost that with every connected peer.
+ */
+function connectedPeers (node: LatticeLibp2p): PeerId[] {
+  const peers = new Map<string, PeerId>()
+  for (const conn of node.getConnections()) peers.set(conn.remotePeer.toString(), conn.remotePeer)
+  return [...peers.values()]
 }
