@@ -41,8 +41,9 @@ async function idle (n: number, seconds: number): Promise<void> {
     // whose nodes all write
     for (const node of lattice.nodes) await node.api('/api/lattice/records', { method: 'POST', body: { key: `idle/${node.p2pPort}`, payload: 'x' } })
     await until(async () => await connected(lattice.nodes, n).catch(() => false) && (await Promise.all(lattice.nodes.map(async node => (await node.api<{ record_count: number }>('/api/lattice/state', { auth: false })).body.record_count))).every(c => c === n), 120_000, `${n} records on every node`, 500)
-    // settle: the last nodes' first catch-ups and the meshes' first grafts
-    await new Promise(resolve => setTimeout(resolve, 3000))
+    // settle: the last nodes' first catch-ups and the meshes' first grafts, and the heartbeats that
+    // still carry the vector after its last change (heartbeat.ts carriesVector: three at 5 s)
+    await new Promise(resolve => setTimeout(resolve, 16_000))
     const pids = lattice.nodes.map(node => node.child.pid as number)
     const bytesBefore = p2pBytesSent(lattice.nodes)
     const cpuBefore = pids.map(pid => cpuOf(pid))
