@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
-import { createLiveness, MIN_SILENCE_MS } from './liveness.js'
+import { createLiveness, MIN_SILENCE_MS, RTT_REFRESH_INTERVALS } from './liveness.js'
 
 const A = peerIdFromString('12D3KooWSff7vVd9nXUKBRqA825xwPJUWb1ZGBW8XynqL2nBVzdi')
 const B = peerIdFromString('12D3KooWKqhi4EvzUctiCjbHdUxM7C4epMg4pPsKD6ooLJGXMmFL')
@@ -11,20 +11,22 @@ describe('peer liveness', () => {
   afterEach(() => { jest.useRealTimers() })
 
   /** A and B connected; `answering` says who answers pings (after 10 ms). */
-  function setup (answering: Set<string>): { silent: Array<[string, number]>, hungUp: string[], liveness: ReturnType<typeof createLiveness> } {
+  function setup (answering: Set<string>): { silent: Array<[string, number]>, hungUp: string[], pings: string[], liveness: ReturnType<typeof createLiveness> } {
     const silent: Array<[string, number]> = []
+    const pings: string[] = []
     const hungUp: string[] = []
     const connected: PeerId[] = [A, B]
     const liveness = createLiveness({ intervalMs: 1000 }, {
       peers: () => connected.filter(p => !hungUp.includes(p.toString())),
       ping: async (peer, signal) => await new Promise<number>((resolve, reject) => {
+        pings.push(peer.toString())
         if (!answering.has(peer.toString())) { signal.addEventListener('abort', () => { reject(signal.reason) }); return }
         setTimeout(() => { resolve(10) }, 10)
       }),
       hangUp: async (peer) => { hungUp.push(peer.toString()) },
       onSilent: (peerId, ms) => { silent.push([peerId, ms]) }
     })
-    return { silent, hungUp, liveness }
+    return { silent, hungUp, pings, liveness }
   }
 
   it('hangs up a peer that answers nothing for the silence window, once, and keeps the others', async () => {
@@ -56,6 +58,28 @@ describe('peer liveness', () => {
       await jest.advanceTimersByTimeAsync(1000)
     }
     expect(hungUp).toEqual([B.toString()])
+    liveness.stop()
+  })
+
+  it('pings a peer that sends gossip only every few intervals, and every interval once it stops', async () => {
+    const { hungUp, pings, liveness } = setup(new Set([A.toString(), B.toString()]))
+    liveness.start()
+    // the first round pings both (round-trip times for the status)
+    expect(pings).toEqual([A.toString(), B.toString()])
+    pings.length = 0
+    for (let i = 0; i < RTT_REFRESH_INTERVALS; i++) {
+      await jest.advanceTimersByTimeAsync(500)
+      liveness.heard(A.toString())
+      await jest.advanceTimersByTimeAsync(500)
+    }
+    // B every interval; A, sending all along, once more for its round-trip time
+    expect(pings.filter(p => p === B.toString())).toHaveLength(RTT_REFRESH_INTERVALS)
+    expect(pings.filter(p => p === A.toString())).toHaveLength(1)
+    pings.length = 0
+    // A goes quiet: pinged every interval again
+    await jest.advanceTimersByTimeAsync(3000)
+    expect(pings.filter(p => p === A.toString())).toHaveLength(3)
+    expect(hungUp).toEqual([])
     liveness.stop()
   })
 })

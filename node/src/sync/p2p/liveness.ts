@@ -4,6 +4,9 @@
  * plus an adaptive timeout. Here every connected peer is pinged each interval; a peer not heard from
  * (ping answer, gossip, connection) for three intervals, and at least MIN_SILENCE_MS, is hung up, and
  * its last contact is kept until its disconnect is seen, so the node knows since when it is peerless.
+ * A peer whose gossip arrived within the last interval is alive already: its ping waits, up to
+ * RTT_REFRESH_INTERVALS intervals (for the round-trip time the status shows). In a mesh most idle traffic
+ * is heartbeats relayed by the mesh peers, and each ping opens a stream (negotiation, frames both ways).
  */
 import type { PeerId } from '@libp2p/interface'
 
@@ -12,6 +15,9 @@ import type { PeerId } from '@libp2p/interface'
  * a process for seconds, and a dropped connection costs a reconnect and a catch-up.
  */
 export const MIN_SILENCE_MS = 5000
+
+/** A peer that sends gossip is still pinged this many intervals apart, for its round-trip time. */
+export const RTT_REFRESH_INTERVALS = 6
 
 export interface LivenessInit {
   /** Ping period, ms. */
@@ -42,6 +48,9 @@ export function createLiveness (init: LivenessInit, components: LivenessComponen
   const lastSeen = new Map<string, number>()
   const silentDrops = new Map<string, number>()
   const rtts = new Map<string, number>()
+  /** When gossip (or the connection) last came from each peer, and when it was last pinged. */
+  const trafficAt = new Map<string, number>()
+  const pingedAt = new Map<string, number>()
   let timer: NodeJS.Timeout | undefined
 
   const check = (): void => {
@@ -58,6 +67,10 @@ export function createLiveness (init: LivenessInit, components: LivenessComponen
         components.hangUp(peer).catch(() => {})
         continue
       }
+      const traffic = trafficAt.get(id)
+      const pinged = pingedAt.get(id)
+      if (traffic !== undefined && now - traffic < init.intervalMs && pinged !== undefined && now - pinged < RTT_REFRESH_INTERVALS * init.intervalMs) continue
+      pingedAt.set(id, now)
       // an answer that comes late but within the silence window still counts: a busy peer is alive
       components.ping(peer, AbortSignal.timeout(silenceMs))
         .then((ms) => {
@@ -79,13 +92,19 @@ export function createLiveness (init: LivenessInit, components: LivenessComponen
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
     },
-    heard (peerId) { lastSeen.set(peerId, Date.now()) },
+    heard (peerId) {
+      const now = Date.now()
+      lastSeen.set(peerId, now)
+      trafficAt.set(peerId, now)
+    },
     rtt (peerId) { return rtts.get(peerId) },
     disconnected (peerId) {
       const lastContact = silentDrops.get(peerId)
       silentDrops.delete(peerId)
       lastSeen.delete(peerId)
       rtts.delete(peerId)
+      trafficAt.delete(peerId)
+      pingedAt.delete(peerId)
       return lastContact
     }
   }
