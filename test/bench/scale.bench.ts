@@ -107,7 +107,7 @@ async function propagation (lattice: Lattice, n: number, rate: number, seconds: 
     report('  (egress - idle egress) per node / payload rate, mean: the records\' share', (mean - idleMean) / payloadRate, 'x', { value: 3, better: 'lower' })
     report('  records applied from catch-ups (gaps: a relayed record overtook its predecessor), all nodes', catchupRecords, `records of ${total * (n - 1)} deliveries; ${fmt(catchupBytes / 1024, 1)} KiB received`)
     report('  CPU of all node processes', cores, `cores (of ${os.cpus().length}; ${fmt(cpuMs / total / n, 2)} ms per record per node, idle included)`)
-    report('  CPU of all node processes while idle before the run', idleCores, 'cores')
+    report('  CPU of all node processes while idle before the run', idleCores, `cores (${fmt(idleCores * 1000 / n, 1)} ms/s per node; make bench BENCH=idle measures the steady idle state)`)
     if (cores > 0.8 * os.cpus().length) console.log(`  CPU saturated: the ${n} node processes used ${fmt(cores, 2)} of ${os.cpus().length} cores, so the delays above are queueing for CPU, not the network`)
   } finally {
     for (const s of stops) s()
