@@ -27,7 +27,6 @@ export {
   type MerkleTree,
   type PreparedMerkleUpdate
 } from './merkle.js'
-export { createRecordVerifier, type RecordVerifier, type RecordVerifierInit, type VerifyOutcome, type VerifyRequest } from './verifier.js'
 export * as versionVector from './version-vector.js'
 export { InvalidEntryError, IdempotencyConflictError, LedgerClosedError, UnsupportedKeyError } from './errors.js'
 export { createLedgerMetrics, type LedgerMetrics } from './metrics.js'

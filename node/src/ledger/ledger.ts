@@ -45,7 +45,7 @@ class SqliteLedger implements Ledger {
   /** Ingests between their start and their submission to the write path (signature checks in flight). */
   private readonly verifying = new Set<Promise<unknown>>()
   private readonly isMember: (origin: string) => boolean
-  /** Remote records' checks on worker threads (also offered to sync for its own batches: `verifier()`). */
+  /** Remote records' checks (shape, id, signature) on worker threads: every ingest goes through it. */
   private readonly recordVerifier: RecordVerifier
   private readonly maxBuffered: number
 

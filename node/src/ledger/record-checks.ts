@@ -100,7 +100,6 @@ export function checkRecord (r: unknown, limits: RecordLimits, keyOf: OriginKeys
   return entry
 }
 
-
 /** Synchronous signature check of a record whose id is already known to be right. */
 export function verifySignatureWith (record: Pick<LedgerRecord, 'origin' | 'id' | 'sig'>, keyOf: OriginKeys): boolean {
   const key = keyOf(record.origin)
