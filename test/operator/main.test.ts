@@ -129,19 +129,26 @@ describe('lattice-operator processes', () => {
   it('two replicas: exactly one leader; it reconciles; when it stops the other takes over', async () => {
     const a = await launch()
     const b = await launch()
+    // what the last look saw per replica, for the timeout message (a CI run once saw no leader for 60 s
+    // while one replica had logged `became leader`)
+    let seen = ''
     const leaderOf = async (): Promise<Proc[]> => {
       const leaders: Proc[] = []
+      const views: string[] = []
       for (const p of [a, b]) {
-        if (p.child.exitCode !== null) continue
-        const m = await get(p.metrics, '/metrics').catch(() => undefined)
-        if (m !== undefined && sampleValue(m.body, 'lattice_operator_is_leader') === 1) leaders.push(p)
+        if (p.child.exitCode !== null) { views.push(`pid ${String(p.child.pid)}: exited ${p.child.exitCode}`); continue }
+        const m = await get(p.metrics, '/metrics').catch((err: Error) => err)
+        const value = m instanceof Error ? undefined : sampleValue(m.body, 'lattice_operator_is_leader')
+        views.push(`pid ${String(p.child.pid)} metrics :${p.metrics}: ${m instanceof Error ? m.message : `HTTP ${m.status}, is_leader ${String(value)}`}`)
+        if (value === 1) leaders.push(p)
       }
+      seen = views.join('; ')
       return leaders
     }
     try {
       await waitFor('both ready', async () => (await get(a.health, '/readyz').catch(() => undefined))?.status === 200 && (await get(b.health, '/readyz').catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 250 })
       expect((await get(a.health, '/healthz')).status).toBe(200)
-      const first = await waitFor('one leader', async () => { const l = await leaderOf(); return l.length === 1 ? l[0] : undefined }, { timeoutMs: 60_000, intervalMs: 250 })
+      const first = await waitFor(() => `one leader (last seen: ${seen})`, async () => { const l = await leaderOf(); return l.length === 1 ? l[0] : undefined }, { timeoutMs: 60_000, intervalMs: 250 })
       const other = first === a ? b : a
       // Stays one leader over several renewals.
       for (let i = 0; i < 5; i++) {
